@@ -1,0 +1,23 @@
+"""Tenken (点検): entry point.
+
+`flask --app app run` or `python app.py` serves the application; `create_app()` is
+the application factory used by both, by the tests and by the CLI.
+"""
+from audits import create_app
+
+__all__ = ["create_app"]
+
+
+def main() -> None:
+    """Serve with waitress, the pure-Python WSGI server that also runs on Windows."""
+    from waitress import serve
+
+    app = create_app()
+    host = app.config["HOST"]
+    port = app.config["PORT"]
+    print(f"Tenken: http://{host}:{port}/ で待ち受けています（Ctrl+C で停止）")
+    serve(app, host=host, port=port, threads=app.config["SERVER_THREADS"])
+
+
+if __name__ == "__main__":
+    main()

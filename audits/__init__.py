@@ -1,0 +1,56 @@
+"""Tenken: the application package."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as config_module
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_DIR / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_DIR / "templates"),
+        static_folder=str(PACKAGE_DIR / "static"),
+    )
+    app.config.from_mapping(config_module.DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_mapping(config_module.from_environment())
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.persistent_secret_key(app.instance_path)
+    if not app.config.get("DATABASE"):
+        app.config["DATABASE"] = os.path.join(app.instance_path, "tenken.db")
+    if not app.config.get("UPLOAD_FOLDER"):
+        app.config["UPLOAD_FOLDER"] = os.path.join(app.instance_path, "uploads")
+    # Flask refuses larger bodies with 413; leave room for the form fields around the file.
+    app.config["MAX_CONTENT_LENGTH"] = (int(app.config["MAX_UPLOAD_MB"]) + 1) * 1024 * 1024
+
+    from . import db, security, web
+    from .auth import routes as auth_routes
+    from .departments import routes as department_routes
+    from .admin import routes as admin_routes
+    from .activity import routes as activity_routes
+    from .home import routes as home_routes
+    from . import cli
+
+    db.init_app(app)
+    security.init_app(app)
+    web.init_app(app)
+    app.register_blueprint(auth_routes.bp)
+    app.register_blueprint(home_routes.bp)
+    app.register_blueprint(department_routes.bp)
+    app.register_blueprint(admin_routes.bp)
+    app.register_blueprint(activity_routes.bp)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,67 @@
+"""Who may do what: route decorators and the one helper per object that loads it and checks access.
+
+Every route that shows or changes a 課's records goes through a `get_<object>()` helper here or
+in its feature's service, as flaskr's `get_post(id, check_author=True)`: another 課's object
+answers 403 (or 404 when it does not exist), never data.
+"""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from . import roles
+from .activity import service as activity
+from .db import get_db
+
+
+def roles_required(*allowed: str) -> Callable:
+    """Route decorator: logged in and holding one of `allowed`, else 403 (logged)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not current_user.has_role(*allowed):
+                deny(f"role not in {sorted(allowed)}")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def deny(reason: str, department_code: str | None = None):
+    """Refuse with 403 and leave a trace in the activity log."""
+    from flask import request
+
+    activity.record(get_db(), "access.denied", department_code=department_code,
+                    detail={"path": request.path, "reason": reason})
+    abort(403)
+
+
+def can_read_department(user, department_id: int) -> bool:
+    return user.has_role(roles.CHIEF, roles.AUDITOR, roles.ADMIN) or department_id in user.department_ids
+
+
+def can_act_for_department(user, department_id: int) -> bool:
+    """Answer, attach evidence, submit: the 課's own 保護管理者 and 保護担当者."""
+    return user.has_role(roles.MANAGER, roles.STAFF) and department_id in user.department_ids
+
+
+def get_department(department_id: int, *, for_edit: bool = False) -> dict:
+    """Load a 課 and check the current user may see it (or, with for_edit, change it)."""
+    db = get_db()
+    department = next(db.query(
+        """SELECT d.*, b.code AS bureau_code, b.name AS bureau_name
+           FROM departments d JOIN bureaus b ON b.id = d.bureau_id WHERE d.id = ?""",
+        [department_id],
+    ), None)
+    if department is None:
+        abort(404)
+    allowed = current_user.has_role(roles.ADMIN) if for_edit else can_read_department(current_user, department_id)
+    if not allowed:
+        deny("department not readable" if not for_edit else "department not editable", department["code"])
+    return department

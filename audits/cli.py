@@ -1,0 +1,124 @@
+"""Command-line tools: `flask --app app <command>`. Every command has help text (tested)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from flask import Flask, current_app
+
+from . import roles
+from .activity import service as activity
+from .auth import service as users
+from .db import connect
+
+
+def _db():
+    return connect(current_app.config["DATABASE"])
+
+
+@click.command("create-user")
+@with_appcontext
+@click.argument("username")
+@click.option("--role", "role_keys", multiple=True, required=True, type=click.Choice(roles.ROLES),
+              help="役割（複数指定可）: chief=総括保護管理者, auditor=監査責任者・監査員, manager=保護管理者, "
+                   "staff=保護担当者, admin=システム管理者")
+@click.option("--dept", "departments", multiple=True, metavar="CODE", help="所属する課の課コード（複数指定可）")
+@click.option("--name", "display_name", default="", help="氏名（省略時は利用者ID）")
+@click.option("--password", default=None, help="パスワード（省略時は入力を求めます）")
+def create_user_command(username, role_keys, departments, display_name, password):
+    """利用者を登録します。"""
+    if password is None:
+        password = click.prompt("パスワード", hide_input=True, confirmation_prompt="パスワード（確認）")
+    db = _db()
+    try:
+        user_id = users.create_user(db, username, display_name or username, password, list(role_keys),
+                                    list(departments))
+    except users.UserError as error:
+        raise click.ClickException(str(error))
+    finally:
+        db.conn.close()
+    click.echo(f"利用者 {username}（id {user_id}）を登録しました。")
+
+
+@click.command("verify-log")
+@with_appcontext
+def verify_log_command():
+    """操作ログのハッシュチェーンを検証します（改ざん・削除があれば最初の不正な行を示して終了コード1）。"""
+    db = _db()
+    try:
+        result = activity.verify(db)
+    finally:
+        db.conn.close()
+    if result.ok:
+        click.echo(f"操作ログは正常です（{result.rows} 行を検証しました）。")
+        return
+    click.echo(f"操作ログの検証に失敗しました: {result.reason}（正常に検証できた行: {result.rows}）", err=True)
+    sys.exit(1)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(dest: Path):
+    """データベース（SQLite オンラインバックアップ）と証跡ファイルを DEST フォルダに保存します。"""
+    if dest.exists() and any(dest.iterdir()):
+        raise click.ClickException(f"{dest} は空ではありません。新しいフォルダを指定してください。")
+    dest.mkdir(parents=True, exist_ok=True)
+    source = _db()
+    target_path = dest / "tenken.db"
+    import sqlite3
+
+    target = sqlite3.connect(target_path)
+    try:
+        activity.record(source, "backup", detail={"dest": str(dest)})
+        source.conn.backup(target)  # consistent snapshot even while others write
+    finally:
+        target.close()
+        source.conn.close()
+    uploads = Path(current_app.config["UPLOAD_FOLDER"])
+    files = {}
+    if uploads.exists():
+        shutil.copytree(uploads, dest / "uploads", ignore=shutil.ignore_patterns("*.part", "tmp"))
+        files = {str(p.relative_to(dest)): _sha256(p) for p in sorted((dest / "uploads").rglob("*")) if p.is_file()}
+    manifest = {"database": "tenken.db", "database_sha256": _sha256(target_path), "files": files}
+    (dest / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    click.echo(f"バックアップを作成しました: {dest}（データベース 1、証跡ファイル {len(files)}）")
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--password", default=None,
+              help="すべてのデモ利用者のパスワード（省略時は README 記載の既定値）")
+def demo_command(password):
+    """デモ用の市（みどり市）の組織・利用者を投入し、利用者を「利用者ID<TAB>役割<TAB>課コード」で表示します。"""
+    from . import demo
+    from .db import init_db
+
+    init_db(current_app.config["DATABASE"])
+    db = _db()
+    try:
+        demo_users = demo.load(db, password=password or demo.DEFAULT_PASSWORD)
+    except demo.DemoError as error:
+        raise click.ClickException(str(error))
+    finally:
+        db.conn.close()
+    for user in demo_users:
+        click.echo(f"{user.username}\t{user.role}\t{','.join(user.departments)}")
+
+
+def init_app(app: Flask) -> None:
+    for command in (create_user_command, verify_log_command, backup_command, demo_command):
+        app.cli.add_command(command)

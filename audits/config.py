@@ -1,0 +1,77 @@
+"""Configuration keys, their defaults and what each one means.
+
+Order of precedence (later wins): the defaults below, `config.py` in the instance
+folder, environment variables `TENKEN_<KEY>`, and the mapping passed to
+`create_app(test_config)`. README.md documents every key (a test checks it).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("SECRET_KEY", None,
+            "Key that signs session cookies. If unset, a random key is generated once and kept in "
+            "instance/secret_key (mode 600)."),
+    Setting("DATABASE", None,
+            "Path of the SQLite database file. Default: instance/tenken.db."),
+    Setting("UPLOAD_FOLDER", None,
+            "Folder for evidence files, outside the web root. Default: instance/uploads."),
+    Setting("MAX_UPLOAD_MB", 20, "Largest evidence file accepted, in megabytes."),
+    Setting("IDLE_TIMEOUT_MINUTES", 30,
+            "Minutes without a request after which a user is logged off (自動ログオフ)."),
+    Setting("LOGIN_MAX_FAILURES", 5,
+            "Failed logins for one user name within LOGIN_LOCKOUT_MINUTES that lock it."),
+    Setting("LOGIN_LOCKOUT_MINUTES", 15,
+            "Length of the window for counting failed logins, and of the lock-out."),
+    Setting("MUNICIPALITY_NAME", "みどり市", "Name of the local government shown in pages and reports (団体名)."),
+    Setting("SESSION_COOKIE_SECURE", False,
+            "Send the session cookie over HTTPS only. Set to true when served behind TLS."),
+    Setting("HOST", "127.0.0.1", "Address `python app.py` listens on."),
+    Setting("PORT", 8000, "Port `python app.py` listens on."),
+    Setting("SERVER_THREADS", 8, "Worker threads of the waitress server started by `python app.py`."),
+)
+
+DEFAULTS = {s.key: s.default for s in SETTINGS}
+
+
+def _coerce(value: str, default: Any) -> Any:
+    """Turn an environment variable string into the type of the default."""
+    if isinstance(default, bool):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(value)
+    return value
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    environ = os.environ if environ is None else environ
+    found = {}
+    for setting in SETTINGS:
+        name = f"TENKEN_{setting.key}"
+        if name in environ:
+            found[setting.key] = _coerce(environ[name], setting.default)
+    return found
+
+
+def persistent_secret_key(instance_path: str) -> str:
+    """Read instance/secret_key, creating it with a random key the first time."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(key)
+    return key

@@ -1,0 +1,89 @@
+"""The database connection: one sqlite-utils Database per request, kept on `g`."""
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from typing import Iterator
+
+import click
+from flask.cli import with_appcontext
+from flask import Flask, current_app, g
+from sqlite_utils import Database
+
+BUSY_TIMEOUT_SECONDS = 30
+
+
+def connect(path: str) -> Database:
+    """Open the database with the pragmas every connection needs."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
+    db = Database(conn)
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA synchronous = NORMAL")
+    with db.ensure_autocommit_on():
+        conn.execute("PRAGMA journal_mode = WAL")
+    return db
+
+
+def get_db() -> Database:
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(exception: BaseException | None = None) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.conn.close()
+
+
+@contextmanager
+def transaction(db: Database) -> Iterator[Database]:
+    """A write transaction that takes the write lock at once (BEGIN IMMEDIATE).
+
+    Taking the lock up front means two writers queue on the busy timeout instead of
+    one failing when it tries to upgrade a read lock. Nested use becomes a savepoint.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    else:
+        try:
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+
+
+def init_db(path: str) -> list[str]:
+    """Create or upgrade the database; returns the names of the migrations applied."""
+    from .migrations import migrations
+
+    db = connect(path)
+    try:
+        pending = [m.name for m in migrations.pending(db)]
+        migrations.apply(db)
+        return pending
+    finally:
+        db.conn.close()
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """データベースを作成または最新の構造に更新します（何度実行しても安全です）。"""
+    applied = init_db(current_app.config["DATABASE"])
+    if applied:
+        click.echo("適用したマイグレーション: " + ", ".join(applied))
+    click.echo(f"データベースは最新です: {current_app.config['DATABASE']}")
+
+
+def init_app(app: Flask) -> None:
+    app.teardown_appcontext(close_db)
+    app.cli.add_command(init_db_command)

@@ -1,0 +1,87 @@
+"""Numbered schema migrations (sqlite-utils `Migrations`). Never edit an applied one: add the next."""
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("tenken")
+
+
+@migrations(name="0001_organisation_and_users")
+def organisation_and_users(db: Database) -> None:
+    db["bureaus"].create(
+        {"id": int, "code": str, "name": str, "sort_order": int},
+        pk="id", not_null={"code", "name"}, defaults={"sort_order": 0},
+    )
+    db["bureaus"].create_index(["code"], unique=True)
+    db["departments"].create(
+        {"id": int, "code": str, "name": str, "bureau_id": int, "sort_order": int,
+         "active": int, "created_at": str, "updated_at": str},
+        pk="id", not_null={"code", "name", "bureau_id", "active"},
+        defaults={"sort_order": 0, "active": 1},
+        foreign_keys=[("bureau_id", "bureaus", "id")],
+    )
+    db["departments"].create_index(["code"], unique=True)
+    db["department_tags"].create(
+        {"department_id": int, "tag": str},
+        pk=("department_id", "tag"), not_null={"tag"},
+        foreign_keys=[("department_id", "departments", "id")],
+    )
+    db["users"].create(
+        {"id": int, "username": str, "display_name": str, "password_hash": str,
+         "active": int, "session_token": str, "created_at": str, "updated_at": str,
+         "password_changed_at": str, "last_login_at": str},
+        pk="id", not_null={"username", "display_name", "password_hash", "active", "session_token"},
+        defaults={"active": 1},
+    )
+    db["users"].create_index(["username"], unique=True)
+    db["user_roles"].create(
+        {"user_id": int, "role": str},
+        pk=("user_id", "role"),
+        foreign_keys=[("user_id", "users", "id")],
+    )
+    db["user_departments"].create(
+        {"user_id": int, "department_id": int},
+        pk=("user_id", "department_id"),
+        foreign_keys=[("user_id", "users", "id"), ("department_id", "departments", "id")],
+    )
+    db["user_departments"].create_index(["department_id"])
+    db["login_failures"].create(
+        {"id": int, "username": str, "ip": str, "at": str},
+        pk="id", not_null={"username", "at"},
+    )
+    db["login_failures"].create_index(["username", "at"])
+
+
+@migrations(name="0002_activity_log")
+def activity_log(db: Database) -> None:
+    # AUTOINCREMENT keeps ids strictly increasing and records the highest id in
+    # sqlite_sequence, so a deleted last row is noticed by verify-log too.
+    db.execute(
+        """
+        CREATE TABLE activity_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            user_id INTEGER,
+            username TEXT,
+            action TEXT NOT NULL,
+            department_code TEXT,
+            object_type TEXT,
+            object_id TEXT,
+            detail TEXT NOT NULL DEFAULT '{}',
+            ip TEXT,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX activity_log_at ON activity_log (at)")
+    db.execute("CREATE INDEX activity_log_user ON activity_log (username, at)")
+    db.execute("CREATE INDEX activity_log_action ON activity_log (action, at)")
+    db.execute("CREATE INDEX activity_log_department ON activity_log (department_code, at)")
+    for event in ("UPDATE", "DELETE"):
+        db.execute(
+            f"""
+            CREATE TRIGGER activity_log_no_{event.lower()} BEFORE {event} ON activity_log
+            BEGIN SELECT RAISE(ABORT, 'activity_log is append-only'); END
+            """
+        )

@@ -1,0 +1,50 @@
+"""What every page shares: template filters, navigation by role, and error pages in Japanese."""
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+
+from . import roles
+from .activity.service import action_label
+from .departments.service import tag_label
+from .timeutil import display
+
+ERROR_MESSAGES = {
+    400: ("リクエストを処理できません", "入力内容を確認して、もう一度お試しください。"),
+    403: ("この操作は許可されていません", "この画面を表示する権限がありません。必要な場合はシステム管理者に連絡してください。"),
+    404: ("ページが見つかりません", "指定されたページ又はデータは存在しません。"),
+    405: ("この操作は許可されていません", "この方法ではこの画面を利用できません。"),
+    413: ("ファイルが大きすぎます", "アップロードできるファイルの大きさには上限があります。"),
+    500: ("システムエラーが発生しました", "処理を完了できませんでした。時間をおいて再度お試しいただき、解決しない場合はシステム管理者に連絡してください。"),
+}
+
+
+def _error_page(code: int, detail: str | None = None):
+    title, message = ERROR_MESSAGES[code]
+    return render_template("error.html", code=code, title=title, message=detail or message), code
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["role_label"] = roles.role_label
+    app.jinja_env.filters["tag_label"] = tag_label
+    app.jinja_env.filters["datetime"] = display
+    app.jinja_env.filters["action_label"] = action_label
+    app.jinja_env.filters["dict_without_page"] = lambda args: {k: v for k, v in args.items() if k != "page"}
+    app.jinja_env.globals["ROLE_LABELS"] = roles.ROLE_LABELS
+    app.jinja_env.globals["R"] = roles
+
+    @app.context_processor
+    def _municipality():
+        return {"municipality_name": app.config["MUNICIPALITY_NAME"]}
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        return _error_page(400, "フォームの有効期限が切れたか、不正な送信です。画面を再読み込みしてから、もう一度操作してください。")
+
+    for code in ERROR_MESSAGES:
+        if code == 413:
+            limit = app.config["MAX_UPLOAD_MB"]
+            app.register_error_handler(413, lambda e, limit=limit: _error_page(
+                413, f"アップロードできるファイルは {limit} MB までです。ファイルを分割するか小さくしてから、もう一度お試しください。"))
+        else:
+            app.register_error_handler(code, lambda e, code=code: _error_page(code))
