@@ -36,21 +36,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Flask refuses larger bodies with 413; leave room for the form fields around the file.
     app.config["MAX_CONTENT_LENGTH"] = (int(app.config["MAX_UPLOAD_MB"]) + 1) * 1024 * 1024
 
-    from . import db, security, web
-    from .auth import routes as auth_routes
-    from .departments import routes as department_routes
-    from .admin import routes as admin_routes
-    from .activity import routes as activity_routes
-    from .home import routes as home_routes
-    from . import cli
+    from . import blueprints, cli, db, security, web
 
     db.init_app(app)
     security.init_app(app)
     web.init_app(app)
-    app.register_blueprint(auth_routes.bp)
-    app.register_blueprint(home_routes.bp)
-    app.register_blueprint(department_routes.bp)
-    app.register_blueprint(admin_routes.bp)
-    app.register_blueprint(activity_routes.bp)
+    blueprints.register(app)
     cli.init_app(app)
     return app

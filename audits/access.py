@@ -46,6 +46,14 @@ def can_read_department(user, department_id: int) -> bool:
     return user.has_role(roles.CHIEF, roles.AUDITOR, roles.ADMIN) or department_id in user.department_ids
 
 
+def can_read_department_records(user, department_id: int) -> bool:
+    """Answers, evidence, findings of a 課: organisation readers and the 課's own members.
+
+    The システム管理者 manages the organisation but does not read answers (PRODUCT.md)."""
+    return user.reads_every_department or (
+        user.has_role(roles.MANAGER, roles.STAFF) and department_id in user.department_ids)
+
+
 def can_act_for_department(user, department_id: int) -> bool:
     """Answer, attach evidence, submit: the 課's own 保護管理者 and 保護担当者."""
     return user.has_role(roles.MANAGER, roles.STAFF) and department_id in user.department_ids

@@ -63,13 +63,15 @@ def transaction(db: Database) -> Iterator[Database]:
 
 def init_db(path: str) -> list[str]:
     """Create or upgrade the database; returns the names of the migrations applied."""
-    from .migrations import migrations
+    from .migrations import migration_sets
 
     db = connect(path)
     try:
-        pending = [m.name for m in migrations.pending(db)]
-        migrations.apply(db)
-        return pending
+        applied = []
+        for migrations in migration_sets():
+            applied += [f"{migrations.name}:{m.name}" for m in migrations.pending(db)]
+            migrations.apply(db)
+        return applied
     finally:
         db.conn.close()
 
@@ -78,9 +80,18 @@ def init_db(path: str) -> list[str]:
 @with_appcontext
 def init_db_command() -> None:
     """データベースを作成または最新の構造に更新します（何度実行しても安全です）。"""
+    from .catalogue.service import sync_builtin
+
     applied = init_db(current_app.config["DATABASE"])
     if applied:
         click.echo("適用したマイグレーション: " + ", ".join(applied))
+    db = connect(current_app.config["DATABASE"])
+    try:
+        for result in sync_builtin(db):
+            if result.outcome != "unchanged":
+                click.echo("チェックリスト " + result.message)
+    finally:
+        db.conn.close()
     click.echo(f"データベースは最新です: {current_app.config['DATABASE']}")
 
 

@@ -124,6 +124,9 @@ def load(db: Database, *, password: str = DEFAULT_PASSWORD) -> list[DemoUser]:
         raise DemoError(problem)
     hashed = generate_password_hash(password)  # one hash for all demo users keeps loading fast
     people = demo_users()
+    from .catalogue.service import sync_builtin
+
+    sync_builtin(db)
     with transaction(db):
         for bureau_code, bureau_name, sections in ORGANISATION:
             for code, name, tags in sections:

@@ -1,9 +1,20 @@
-"""Numbered schema migrations (sqlite-utils `Migrations`). Never edit an applied one: add the next."""
+"""Numbered schema migrations (sqlite-utils `Migrations`). Never edit an applied one: add the next.
+
+The core tables live here; each feature keeps its own migration set in `<feature>/schema.py`.
+`migration_sets()` lists them in the order they are applied (later sets reference earlier tables).
+"""
 from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
 migrations = Migrations("tenken")
+
+
+def migration_sets() -> list[Migrations]:
+    from .catalogue import schema as catalogue_schema
+    from .sheets import schema as selfcheck_schema
+
+    return [migrations, catalogue_schema.migrations, selfcheck_schema.migrations]
 
 
 @migrations(name="0001_organisation_and_users")

@@ -108,6 +108,9 @@ class FrozenDict(Mapping):
     def __repr__(self):
         return f"FrozenDict({self._data!r})"
 
+    def __reduce__(self):                 # pickle / copy.deepcopy
+        return (FrozenDict, (dict(self._data),))
+
 
 @dataclass(frozen=True)
 class ScaleOption:
@@ -1125,7 +1128,8 @@ def lint(paths: Iterable[str | Path]) -> list[str]:
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    def increase_indent(self, flow: bool = False, indentless: bool = False):
+        return super().increase_indent(flow, False)      # indent list items under their key
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str):
@@ -1499,8 +1503,20 @@ def read_xlsx(path_or_file, vocab: Vocabulary | None = None, name: str | None = 
 
     checklist = _Parser(vocab, emit).parse(data, "Excel")
     if errors or checklist is None:
-        raise ChecklistError(errors)
+        raise ChecklistError(sorted(errors, key=_xlsx_error_order))
     return checklist
+
+
+_XLSX_WHERE_RE = re.compile(r"シート「([^」]+)」(?: (\d+)行目)?")
+
+
+def _xlsx_error_order(message: str) -> tuple[int, int]:
+    """Sort Excel messages by sheet (チェックリスト first) and row; stable otherwise."""
+    m = _XLSX_WHERE_RE.search(message)
+    if not m:
+        return (0, 0)
+    sheet = 1 if m.group(1) == SHEET_CHECKLIST else 2
+    return (sheet, int(m.group(2) or 0))
 
 
 # --------------------------------------------------------------------------- applicability

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import io
-import textwrap
 from datetime import date, datetime
 from pathlib import Path
 
@@ -165,9 +164,23 @@ def test_valid_yaml_file_loads(tmp_path, vocab):
     assert third.unit == "回"
     assert checklist.item("T-02-01") is third
     hash(checklist)      # frozen all the way down
+    assert copy.deepcopy(checklist) == checklist
+    with pytest.raises((AttributeError, TypeError)):
+        second.expect["within_days"] = 1
 
 
-def test_yml_extension_and_builtin_vocabulary_load(tmp_path):
+def test_control_characters_are_refused(vocab):
+    data = valid_data()
+    item(data, 0, 0)["question"] = "確認\x07していますか"
+    [message] = errors_of(data, vocab)
+    assert message == "x.yaml: 項目 T-01-01: question は 使えない制御文字（U+0007）が含まれています"
+
+
+def test_yml_extension_loads(tmp_path, vocab):
+    assert load_file(write(tmp_path, "sample.yml", VALID_YAML), vocab).source == "sample.yml"
+
+
+def test_builtin_vocabulary_loads():
     vocab = load_vocabulary()          # the real scales.yaml / tags.yaml
     assert "implementation" in vocab.scales
     assert set(vocab.categories) >= {"実施", "課題あり", "未実施", "該当しない"}
@@ -547,7 +560,9 @@ def test_excel_bad_cells_report_sheet_row_and_column(tmp_path, vocab):
     assert any(e.startswith("チェックリスト.xlsx: シート「点検項目」 4行目 L列（期待値）: within_days=35 のように")
                for e in errors), errors
     assert any(e.startswith("チェックリスト.xlsx: シート「点検項目」 2行目 G列（証跡必須）: はい か いいえ") for e in errors)
-    assert "チェックリスト.xlsx: シート「チェックリスト」 3行目 B列（名称）: 必須です。値を書いてください" in errors
+    assert errors[0] == "チェックリスト.xlsx: シート「チェックリスト」 3行目 B列（名称）: 必須です。値を書いてください"
+    rows = [int(e.split("行目")[0].rsplit(" ", 1)[1]) for e in errors[1:]]
+    assert rows == sorted(rows) == [2, 2, 3, 4, 4]          # in sheet order, whatever found them
 
 
 def test_excel_cells_typed_as_numbers_and_dates(tmp_path, vocab):
@@ -811,3 +826,26 @@ def test_mutated_data_either_loads_or_raises_checklist_error(vocab, data):
         result.content_hash()
         parse_data(yaml.safe_load(dump_yaml(result)), "again.yaml", vocab)
     assert data == snapshot or data != data      # parse_data never modifies its input (NaN != NaN)
+
+
+_free_text = st.text(
+    alphabet=st.one_of(st.sampled_from(list("保護管理者の記録を確認するか。、「」（）ａ１ 　\n\t:#-=\"'|>{}[],&*!%@`")),
+                       st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"))),
+    min_size=1, max_size=40,
+).filter(lambda s: s.strip())
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(question=_free_text, guidance=_free_text, title=_free_text)
+def test_any_valid_text_survives_yaml_and_excel_round_trips(vocab, question, guidance, title):
+    data = valid_data()
+    data["title"] = title
+    item(data, 0, 0)["question"] = question
+    item(data, 1, 0)["guidance"] = guidance
+    original = parse_data(data, "a.yaml", vocab)
+    again = parse_data(yaml.safe_load(dump_yaml(original)), "b.yaml", vocab)
+    assert again.content_hash() == original.content_hash()
+    buffer = io.BytesIO()
+    write_xlsx(original, buffer, vocab)
+    buffer.seek(0)
+    assert read_xlsx(buffer, vocab).content_hash() == original.content_hash()

@@ -1,0 +1,16 @@
+"""Every feature's blueprint, in one list: create_app() registers them in this order."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from .activity import routes as activity_routes
+    from .admin import routes as admin_routes
+    from .auth import routes as auth_routes
+    from .departments import routes as department_routes
+    from .evidence import routes as evidence_routes
+    from .home import routes as home_routes
+
+    for module in (auth_routes, home_routes, department_routes, admin_routes, activity_routes, evidence_routes):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,31 @@
+"""Tables of the checklist catalogue: checklists, their versions and the items of each version."""
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("tenken-catalogue")
+
+
+@migrations(name="0001_checklists")
+def checklists(db: Database) -> None:
+    db["checklists"].create(
+        {"id": str, "title": str, "origin": str, "created_at": str},
+        pk="id", not_null={"title", "origin"},
+    )
+    db["checklist_versions"].create(
+        {"id": int, "checklist_id": str, "version": int, "title": str, "description": str, "prefix": str,
+         "tags": str, "content_hash": str, "data": str, "source": str, "created_at": str, "created_by": str},
+        pk="id", not_null={"checklist_id", "version", "title", "prefix", "tags", "content_hash", "data"},
+        foreign_keys=[("checklist_id", "checklists", "id")],
+    )
+    db["checklist_versions"].create_index(["checklist_id", "version"], unique=True)
+    # One row per item of a version: answers point here, and SQL aggregates join here.
+    db["checklist_items"].create(
+        {"id": int, "version_id": int, "item_id": str, "section_id": str, "section_title": str, "position": int,
+         "question": str, "guidance": str, "evidence_hint": str, "evidence_required": int, "scale": str,
+         "severity": str, "tags": str, "sources": str, "expect": str, "unit": str},
+        pk="id", not_null={"version_id", "item_id", "section_id", "position", "question", "scale", "severity"},
+        foreign_keys=[("version_id", "checklist_versions", "id")],
+    )
+    db["checklist_items"].create_index(["version_id", "item_id"], unique=True)
+    db["checklist_items"].create_index(["item_id"])

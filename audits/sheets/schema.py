@@ -1,0 +1,79 @@
+"""Tables of the annual self-check: schedules (点検計画), sheets (点検票), answers, their history, evidence."""
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("tenken-selfcheck")
+
+
+@migrations(name="0001_schedules_sheets_answers")
+def selfcheck(db: Database) -> None:
+    db["schedules"].create(
+        {"id": int, "fiscal_year": int, "title": str, "open_date": str, "due_date": str,
+         "target_mode": str, "target_tag": str, "status": str, "copied_from_id": int,
+         "created_at": str, "created_by": int, "updated_at": str},
+        pk="id", not_null={"fiscal_year", "title", "open_date", "due_date", "target_mode", "status"},
+        defaults={"status": "draft", "target_mode": "all"},
+    )
+    db["schedules"].create_index(["fiscal_year"])
+    db["schedule_versions"].create(
+        {"schedule_id": int, "version_id": int}, pk=("schedule_id", "version_id"),
+        foreign_keys=[("schedule_id", "schedules", "id"), ("version_id", "checklist_versions", "id")],
+    )
+    db["schedule_departments"].create(
+        {"schedule_id": int, "department_id": int, "due_date": str}, pk=("schedule_id", "department_id"),
+        foreign_keys=[("schedule_id", "schedules", "id"), ("department_id", "departments", "id")],
+    )
+    db["sheets"].create(
+        {"id": int, "schedule_id": int, "department_id": int, "version_id": int, "status": str,
+         "return_reason": str, "status_revision": int, "created_at": str, "updated_at": str,
+         "submitted_at": str, "submitted_by": int, "approved_at": str, "approved_by": int,
+         "removed_at": str, "removed_by": int},
+        pk="id", not_null={"schedule_id", "department_id", "version_id", "status", "status_revision"},
+        defaults={"status": "not_started", "status_revision": 0},
+        foreign_keys=[("schedule_id", "schedules", "id"), ("department_id", "departments", "id"),
+                      ("version_id", "checklist_versions", "id")],
+    )
+    db["sheets"].create_index(["schedule_id", "department_id", "version_id"], unique=True)
+    db["sheets"].create_index(["department_id"])
+    db["sheets"].create_index(["version_id"])
+    db["sheet_events"].create(
+        {"id": int, "sheet_id": int, "at": str, "user_id": int, "username": str, "action": str,
+         "from_status": str, "to_status": str, "reason": str},
+        pk="id", not_null={"sheet_id", "at", "action"},
+        foreign_keys=[("sheet_id", "sheets", "id")],
+    )
+    db["sheet_events"].create_index(["sheet_id"])
+    # category is derived from value and the item's scale when saved (実施/課題あり/未実施/該当しない),
+    # so every aggregate is a GROUP BY in SQL. Items that do not apply to the 課 get a row with
+    # auto_na = 1 when the sheet is created; an applicable item has a row once it is answered.
+    db["answers"].create(
+        {"id": int, "sheet_id": int, "item_pk": int, "item_id": str, "value": str, "category": str,
+         "detail": str, "na_reason": str, "auto_na": int, "plan_action": str, "plan_due": str,
+         "plan_owner": str, "evidence_note": str, "revision": int, "updated_at": str, "updated_by": int},
+        pk="id", not_null={"sheet_id", "item_pk", "item_id", "revision", "auto_na"},
+        defaults={"revision": 0, "auto_na": 0},
+        foreign_keys=[("sheet_id", "sheets", "id"), ("item_pk", "checklist_items", "id")],
+    )
+    db["answers"].create_index(["sheet_id", "item_pk"], unique=True)
+    db["answers"].create_index(["item_pk", "category"])
+    db["answer_history"].create(
+        {"id": int, "answer_id": int, "sheet_id": int, "item_id": str, "revision": int, "changed_at": str,
+         "changed_by": int, "changed_by_name": str, "source": str, "before": str, "after": str},
+        pk="id", not_null={"answer_id", "sheet_id", "revision", "changed_at", "after"},
+        foreign_keys=[("answer_id", "answers", "id"), ("sheet_id", "sheets", "id")],
+    )
+    db["answer_history"].create_index(["answer_id"])
+    # Evidence files: self-check answers, audit records and corrective actions share this table.
+    # owner_type says which ('answer', 'audit_item', 'audit', 'action'); department_id decides access.
+    db["evidence"].create(
+        {"id": int, "owner_type": str, "owner_id": int, "department_id": int, "sheet_id": int,
+         "stored_name": str, "original_name": str, "content_type": str, "size": int, "sha256": str,
+         "note": str, "uploaded_by": int, "uploaded_by_name": str, "uploaded_at": str,
+         "removed_at": str, "removed_by": int, "removed_by_name": str},
+        pk="id", not_null={"owner_type", "owner_id", "department_id", "stored_name", "original_name", "size",
+                           "sha256", "uploaded_at"},
+        foreign_keys=[("department_id", "departments", "id"), ("sheet_id", "sheets", "id")],
+    )
+    db["evidence"].create_index(["owner_type", "owner_id"])
+    db["evidence"].create_index(["sheet_id"])
