@@ -122,3 +122,5 @@ def demo_command(password):
 def init_app(app: Flask) -> None:
     for command in (create_user_command, verify_log_command, backup_command, demo_command):
         app.cli.add_command(command)
+    from .catalogue.cli import checklists_cli
+    app.cli.add_command(checklists_cli)

@@ -1,0 +1,126 @@
+"""Tables of the audit (監査): plans, multi-year cycles, audits, checks, findings, corrective actions, reports.
+
+Separate things keep separate fields, each with its own values (see `values.py`):
+- audits.status            fieldwork / fact_check / issued        (the audit's own workflow)
+- audit_checks.result      適正 / 概ね適正 / 要改善 / 不適正 / 未確認 (the auditor's 確認結果 per item)
+- audit_findings.severity  高 / 中 / 低, audit_findings.status open / closed / withdrawn
+- corrective_actions.status open / submitted / closed
+The self-check sheets' own status stays on `sheets`; an audit points at the schedule whose answers it compares.
+"""
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("tenken-audit")
+
+
+@migrations(name="0001_audit")
+def audit(db: Database) -> None:
+    # 年度ごとの監査計画: 監査の観点 (theme) and the target 課 with their 選定理由.
+    db["audit_plans"].create(
+        {"id": int, "fiscal_year": int, "theme": str, "basis": str, "notes": str,
+         "created_at": str, "created_by": int, "updated_at": str},
+        pk="id", not_null={"fiscal_year", "theme"},
+    )
+    db["audit_plans"].create_index(["fiscal_year"], unique=True)
+    db["audit_plan_targets"].create(
+        {"id": int, "plan_id": int, "department_id": int, "reason": str, "created_at": str},
+        pk="id", not_null={"plan_id", "department_id", "reason"},
+        foreign_keys=[("plan_id", "audit_plans", "id"), ("department_id", "departments", "id")],
+    )
+    db["audit_plan_targets"].create_index(["plan_id", "department_id"], unique=True)
+    # 中期監査計画: a span of 年度 in which every 課 is audited at least once.
+    db["audit_cycles"].create(
+        {"id": int, "title": str, "start_year": int, "end_year": int, "notes": str,
+         "created_at": str, "created_by": int},
+        pk="id", not_null={"title", "start_year", "end_year"},
+    )
+    db["audit_cycle_departments"].create(
+        {"cycle_id": int, "department_id": int, "planned_year": int},
+        pk=("cycle_id", "department_id"), not_null={"planned_year"},
+        foreign_keys=[("cycle_id", "audit_cycles", "id"), ("department_id", "departments", "id")],
+    )
+    # One audit of one 課. Places and methods are JSON lists; prose for the report lives here
+    # (and in audit_topics.result_text) until issue, when audit_reports keeps a frozen copy.
+    db["audits"].create(
+        {"id": int, "plan_id": int, "fiscal_year": int, "department_id": int, "schedule_id": int,
+         "theme": str, "selection_reason": str, "started_at": str, "ended_at": str, "places": str,
+         "methods": str, "attendees": str, "interview_notes": str, "conclusion": str, "closing": str,
+         "status": str, "version": int, "fact_check_sent_at": str, "issued_at": str,
+         "created_at": str, "created_by": int, "updated_at": str, "updated_by": int, "revision": int},
+        pk="id", not_null={"fiscal_year", "department_id", "status", "version", "revision"},
+        defaults={"status": "fieldwork", "version": 1, "revision": 0, "places": "[]", "methods": "[]"},
+        foreign_keys=[("plan_id", "audit_plans", "id"), ("department_id", "departments", "id"),
+                      ("schedule_id", "schedules", "id")],
+    )
+    db["audits"].create_index(["fiscal_year"])
+    db["audits"].create_index(["department_id"])
+    # The audit team; independence (never one's own 課) is checked when a member is added.
+    db["audit_auditors"].create(
+        {"audit_id": int, "user_id": int, "lead": int},
+        pk=("audit_id", "user_id"), defaults={"lead": 0},
+        foreign_keys=[("audit_id", "audits", "id"), ("user_id", "users", "id")],
+    )
+    # 監査項目 ①②…: numbered topics; the report's section ５ has one （１）（２） per topic.
+    db["audit_topics"].create(
+        {"id": int, "audit_id": int, "position": int, "title": str, "result_text": str},
+        pk="id", not_null={"audit_id", "position", "title"},
+        foreign_keys=[("audit_id", "audits", "id")],
+    )
+    db["audit_topics"].create_index(["audit_id", "position"])
+    # Per checklist item: the auditor's 確認結果 against the 課's self-check answer.
+    db["audit_checks"].create(
+        {"id": int, "audit_id": int, "topic_id": int, "item_pk": int, "item_id": str, "position": int,
+         "result": str, "note": str, "updated_at": str, "updated_by": int, "revision": int},
+        pk="id", not_null={"audit_id", "item_pk", "item_id", "result", "revision"},
+        defaults={"result": "未確認", "revision": 0},
+        foreign_keys=[("audit_id", "audits", "id"), ("topic_id", "audit_topics", "id"),
+                      ("item_pk", "checklist_items", "id")],
+    )
+    db["audit_checks"].create_index(["audit_id", "item_pk"], unique=True)
+    # 指摘事項: from a check or free-standing.
+    db["audit_findings"].create(
+        {"id": int, "audit_id": int, "department_id": int, "check_id": int, "topic_id": int, "position": int,
+         "title": str, "clause": str, "severity": str, "request_kind": str, "request": str, "status": str,
+         "created_at": str, "created_by": int, "updated_at": str, "closed_at": str},
+        pk="id", not_null={"audit_id", "department_id", "title", "severity", "request_kind", "request", "status"},
+        defaults={"status": "open"},
+        foreign_keys=[("audit_id", "audits", "id"), ("department_id", "departments", "id"),
+                      ("check_id", "audit_checks", "id"), ("topic_id", "audit_topics", "id")],
+    )
+    db["audit_findings"].create_index(["audit_id"])
+    db["audit_findings"].create_index(["department_id", "status"])
+    # 改善措置: one per finding, answered by the 課, accepted (closed) or returned by the auditor.
+    db["corrective_actions"].create(
+        {"id": int, "finding_id": int, "department_id": int, "due_date": str, "status": str, "response": str,
+         "submitted_at": str, "submitted_by": int, "review_comment": str, "reviewed_at": str,
+         "reviewed_by": int, "closed_at": str, "created_at": str, "updated_at": str, "revision": int},
+        pk="id", not_null={"finding_id", "department_id", "due_date", "status", "revision"},
+        defaults={"status": "open", "revision": 0},
+        foreign_keys=[("finding_id", "audit_findings", "id"), ("department_id", "departments", "id")],
+    )
+    db["corrective_actions"].create_index(["finding_id"], unique=True)
+    db["corrective_actions"].create_index(["department_id", "status", "due_date"])
+    db["action_events"].create(
+        {"id": int, "action_id": int, "at": str, "user_id": int, "username": str, "event": str,
+         "from_status": str, "to_status": str, "comment": str},
+        pk="id", not_null={"action_id", "at", "event"},
+        foreign_keys=[("action_id", "corrective_actions", "id")],
+    )
+    db["action_events"].create_index(["action_id"])
+    # 事実確認: the 課's comments on the draft and the auditor's answers.
+    db["audit_comments"].create(
+        {"id": int, "audit_id": int, "version": int, "body": str, "author_id": int, "author_name": str,
+         "created_at": str, "response": str, "responded_by": int, "responded_by_name": str, "responded_at": str},
+        pk="id", not_null={"audit_id", "version", "body", "created_at"},
+        foreign_keys=[("audit_id", "audits", "id")],
+    )
+    db["audit_comments"].create_index(["audit_id"])
+    # Issued reports, frozen: the content as issued (JSON) and the PDF as issued.
+    db["audit_reports"].create(
+        {"id": int, "audit_id": int, "version": int, "content": str, "pdf": bytes, "pdf_sha256": str,
+         "issued_at": str, "issued_by": int, "issued_by_name": str},
+        pk="id", not_null={"audit_id", "version", "content", "issued_at"},
+        foreign_keys=[("audit_id", "audits", "id")],
+    )
+    db["audit_reports"].create_index(["audit_id", "version"], unique=True)

@@ -1,0 +1,46 @@
+"""The fixed values of the audit, each field with its own set (keys stored, Japanese labels shown)."""
+from __future__ import annotations
+
+# audits.status: the audit's own workflow.
+FIELDWORK, FACT_CHECK, ISSUED = "fieldwork", "fact_check", "issued"
+AUDIT_STATUS_LABELS = {FIELDWORK: "実施中（報告書作成中）", FACT_CHECK: "事実確認中", ISSUED: "発行済"}
+
+# audit_checks.result: the auditor's 確認結果 for one checklist item.
+RESULTS = ("適正", "概ね適正", "要改善", "不適正", "未確認")
+GOOD_RESULTS = frozenset({"適正", "概ね適正"})
+DEFAULT_RESULT = "未確認"
+
+# 実施手法 (several may apply); the report joins them in this order.
+METHODS = {
+    "documents": "提出資料の確認",
+    "interview": "担当職員への聴き取り調査",
+    "site": "現地調査",
+}
+
+# audit_findings.severity and .status; request_kind says how strongly the 課 is asked.
+SEVERITIES = ("高", "中", "低")
+FINDING_OPEN, FINDING_CLOSED, FINDING_WITHDRAWN = "open", "closed", "withdrawn"
+FINDING_STATUS_LABELS = {FINDING_OPEN: "未完了", FINDING_CLOSED: "完了", FINDING_WITHDRAWN: "取下げ"}
+REQUEST_KINDS = ("改善を求める事項", "要望")
+
+# corrective_actions.status.
+ACTION_OPEN, ACTION_SUBMITTED, ACTION_CLOSED = "open", "submitted", "closed"
+ACTION_STATUS_LABELS = {ACTION_OPEN: "対応中", ACTION_SUBMITTED: "報告済（確認待ち）", ACTION_CLOSED: "完了"}
+ACTION_EVENT_LABELS = {
+    "create": "改善措置の設定", "submit": "改善の報告", "accept": "完了の確認", "return": "追加対応の依頼",
+    "due_change": "期限の変更", "withdraw": "指摘の取下げ",
+}
+
+# The report's fixed sections (Setagaya 報告資料No.6-2).
+SECTION_TITLES = ("監査の観点", "監査対象課", "監査対象課の選定理由", "監査の実施日時、場所及び内容",
+                  "監査の結果", "終わりに")
+
+DEFAULT_BASIS = "個人情報保護条例"  # title: 令和N年度 <団体名><根拠>に基づく監査 報告書
+
+
+def methods_text(keys) -> str:
+    """['documents', 'interview', 'site'] -> 提出資料の確認、担当職員への聴き取り調査及び現地調査."""
+    labels = [METHODS[k] for k in METHODS if k in set(keys or ())]
+    if len(labels) <= 1:
+        return "".join(labels)
+    return "、".join(labels[:-1]) + "及び" + labels[-1]

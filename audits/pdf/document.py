@@ -1,0 +1,82 @@
+"""The A4 portrait page: margins, page numbers (「－ N －」 or 「N / M」), document metadata, draft mark."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas as pdf_canvas
+from reportlab.platypus import SimpleDocTemplate
+
+from ..wareki import zenkaku
+from . import fonts
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 22 * mm
+FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN
+
+
+@dataclass(frozen=True)
+class PageOptions:
+    page_numbers: str = "dash"        # 'dash' -> －１－, 'fraction' -> 1 / 3, '' -> none
+    top_right: str = ""               # e.g. 報告資料Ｎｏ．６－２ or 案
+    draft_mark: str = ""              # printed large and light across each page, e.g. 案（事実確認用）
+
+
+def _canvas_class(options: PageOptions):
+    """A canvas that holds pages until the end so that 'N / M' knows M."""
+
+    class NumberedCanvas(pdf_canvas.Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._saved_pages: list[dict] = []
+
+        def showPage(self):
+            self._saved_pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._saved_pages)
+            for state in self._saved_pages:
+                self.__dict__.update(state)
+                self._decorate(total)
+                super().showPage()
+            super().save()
+
+        def _decorate(self, total: int) -> None:
+            font = fonts.register()
+            number = self._pageNumber
+            if options.page_numbers == "dash":
+                text = f"－ {zenkaku(number)} －"
+            elif options.page_numbers == "fraction":
+                text = f"{number} / {total}"
+            else:
+                text = ""
+            self.saveState()
+            self.setFont(font, 9)
+            if text:
+                self.drawCentredString(PAGE_WIDTH / 2, 12 * mm, text)
+            if options.top_right:
+                self.drawRightString(PAGE_WIDTH - MARGIN, PAGE_HEIGHT - 12 * mm, options.top_right)
+            if options.draft_mark:
+                self.setFillGray(0.85)
+                self.setFont(font, 40)
+                self.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
+                self.rotate(35)
+                self.drawCentredString(0, 0, options.draft_mark)
+            self.restoreState()
+
+    return NumberedCanvas
+
+
+def render(story: list, *, title: str, author: str = "", subject: str = "",
+           options: PageOptions = PageOptions()) -> bytes:
+    """Lay the flowables out on A4 portrait pages and return the PDF bytes."""
+    fonts.register()
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
+                            topMargin=MARGIN, bottomMargin=MARGIN, title=title, author=author,
+                            subject=subject, creator="Tenken 点検")
+    doc.build(list(story), canvasmaker=_canvas_class(options))
+    return buffer.getvalue()

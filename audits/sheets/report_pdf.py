@@ -1,0 +1,71 @@
+"""The sheet as an A4 PDF for the 課's own file: answers, notes, evidence with hashes, approval history."""
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from ..pdf import blocks
+from ..pdf.document import PageOptions, render
+from ..pdf.styles import styles
+from ..timeutil import display
+from ..wareki import nendo, wareki_date
+from . import service, workflow
+from .answers import display_value
+
+
+def build(db: Database, sheet: dict, municipality: str) -> bytes:
+    st = styles()
+    story = [
+        blocks.title(f"{nendo(sheet['fiscal_year'])} 個人情報の安全管理に関する自己点検票"),
+        blocks.Paragraph(blocks.esc(f"{sheet['checklist_title']}（第{sheet['checklist_version']}版）"), st.subtitle),
+        blocks.Paragraph(blocks.esc(f"{municipality} {sheet['bureau_name']} {sheet['department_name']}"), st.right),
+        blocks.Paragraph(blocks.esc(f"状態：{workflow.STATUS_LABELS[sheet['status']]}　回答期限："
+                                    f"{wareki_date(sheet['due_date'], weekday=False)}"), st.right),
+        blocks.spacer(4),
+    ]
+    sections = service.sheet_items(db, sheet)
+    total = sum(s.applicable for s in sections)
+    answered = sum(s.answered for s in sections)
+    counts: dict[str, int] = {}
+    for section in sections:
+        for entry in section.items:
+            if entry.applies and entry.answered:
+                counts[entry.answer["category"]] = counts.get(entry.answer["category"], 0) + 1
+    story.append(blocks.heading(1, 1, "回答の概要"))
+    story += blocks.body(f"対象項目 {total} 件のうち回答済 {answered} 件（"
+                         + "、".join(f"{k} {v} 件" for k, v in counts.items()) + "）。")
+    story.append(blocks.heading(1, 2, "回答"))
+    for section in sections:
+        story.append(blocks.Paragraph(blocks.esc(f"{section.id} {section.title}"), st.heading[1]))
+        rows = []
+        for entry in section.items:
+            item, answer = entry.item, entry.answer or {}
+            if not entry.applies:
+                rows.append([item["item_id"], item["question"], "該当しない（対象外）", answer.get("na_reason") or ""])
+                continue
+            note_parts = []
+            if answer.get("detail"):
+                note_parts.append(answer["detail"])
+            if answer.get("na_reason"):
+                note_parts.append("理由：" + answer["na_reason"])
+            if answer.get("plan_action"):
+                note_parts.append(f"改善予定：{answer['plan_action']}（期限 {answer['plan_due']}、担当 {answer['plan_owner']}）")
+            for f in entry.evidence:
+                state = "（削除済）" if f["removed_at"] else ""
+                note_parts.append(f"証跡：{f['original_name']}{state} SHA-256 {f['sha256']}")
+            result = display_value(item, answer.get("value")) if entry.answered else "未回答"
+            if entry.answered and answer.get("category"):
+                result += f"\n〔{answer['category']}〕"
+            rows.append([item["item_id"], item["question"], result, "\n".join(note_parts)])
+        story.append(blocks.table(["項目", "点検項目", "回答", "具体的な実施内容・改善予定・証跡"], rows, [16, 62, 26, 62]))
+    story.append(blocks.heading(1, 3, "提出・承認の履歴"))
+    history = service.events(db, sheet["id"])
+    if history:
+        story.append(blocks.table(
+            ["日時", "操作者", "状態", "理由"],
+            [[display(e["at"]), e["username"],
+              f"{workflow.STATUS_LABELS.get(e['from_status'], '')}→{workflow.STATUS_LABELS.get(e['to_status'], '')}",
+              e["reason"] or ""] for e in history], [32, 32, 40, 62]))
+    else:
+        story += blocks.body("記録はありません。")
+    return render(story, title=f"{sheet['department_name']} {sheet['checklist_title']}", author=municipality,
+                  subject="自己点検票", options=PageOptions(page_numbers="fraction"))

@@ -1,0 +1,367 @@
+"""Sheets (点検票) and their answers: loading with access checks, saving with optimistic locking,
+history, completeness and status changes."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import abort
+from flask_login import current_user
+from sqlite_utils import Database
+
+from ..access import can_read_department_records, deny
+from ..activity import service as activity
+from ..catalogue import service as catalogue
+from ..db import get_db, transaction
+from ..evidence import service as evidence
+from ..timeutil import now, now_iso
+from . import workflow
+from .answers import ANSWER_FIELDS, AnswerInput, validate
+
+SHEET_QUERY = """
+    SELECT h.*, d.code AS department_code, d.name AS department_name, b.name AS bureau_name,
+           s.fiscal_year, s.title AS schedule_title, s.status AS schedule_status,
+           coalesce(sd.due_date, s.due_date) AS due_date,
+           v.checklist_id, v.version AS checklist_version, v.title AS checklist_title
+    FROM sheets h
+    JOIN departments d ON d.id = h.department_id JOIN bureaus b ON b.id = d.bureau_id
+    JOIN schedules s ON s.id = h.schedule_id
+    LEFT JOIN schedule_departments sd ON sd.schedule_id = h.schedule_id AND sd.department_id = h.department_id
+    JOIN checklist_versions v ON v.id = h.version_id
+"""
+
+
+def load_sheet(db: Database, sheet_id: int) -> dict | None:
+    return next(db.query(SHEET_QUERY + " WHERE h.id = ?", [sheet_id]), None)
+
+
+def get_sheet(sheet_id: int) -> dict:
+    """Load a sheet for the current user: the 課's members, the 監査責任者 and the 総括保護管理者."""
+    sheet = load_sheet(get_db(), sheet_id)
+    if sheet is None or sheet["removed_at"]:
+        abort(404)
+    if not can_read_department_records(current_user, sheet["department_id"]):
+        deny(f"sheet {sheet_id} not readable", sheet["department_code"])
+    return sheet
+
+
+def _evidence_policy(user, row: dict) -> bool:
+    return can_read_department_records(user, row["department_id"])
+
+
+evidence.register_access_policy("answer", _evidence_policy)
+
+
+class AnswerConflict(Exception):
+    """Someone saved this answer after the form was loaded; `current` is what they saved."""
+
+    def __init__(self, current: dict):
+        self.current = current
+        super().__init__("conflict")
+
+
+class AnswerInvalid(Exception):
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("invalid")
+
+
+class SheetLocked(Exception):
+    """The sheet is not open for answers (submitted, approved) or the user may not answer."""
+
+
+@dataclass
+class SaveResult:
+    answer_id: int
+    revision: int
+    category: str | None
+    changed: bool
+
+
+def _answer_row(db: Database, sheet_id: int, item_pk: int) -> dict | None:
+    return next(db.query("SELECT * FROM answers WHERE sheet_id = ? AND item_pk = ?", [sheet_id, item_pk]), None)
+
+
+def answer_snapshot(row: dict | None) -> dict:
+    if not row:
+        return {f: "" for f in ANSWER_FIELDS}
+    return {f: row.get(f) or "" for f in ANSWER_FIELDS}
+
+
+def ensure_answer_row(db: Database, sheet: dict, item: dict) -> dict:
+    """An empty answer row, so that evidence can be attached before the answer is chosen."""
+    with transaction(db):
+        row = _answer_row(db, sheet["id"], item["id"])
+        if row is None:
+            db["answers"].insert({"sheet_id": sheet["id"], "item_pk": item["id"], "item_id": item["item_id"],
+                                  "revision": 0, "auto_na": 0, "updated_at": now_iso()})
+            row = _answer_row(db, sheet["id"], item["id"])
+    return row
+
+
+def _user_name(user) -> str:
+    return getattr(user, "display_name", None) or getattr(user, "username", "")
+
+
+def _advance_after_answer(db: Database, sheet: dict, user) -> None:
+    target = workflow.AFTER_ANSWER.get(sheet["status"])
+    if target:
+        db.execute("UPDATE sheets SET status = ?, status_revision = status_revision + 1, updated_at = ? "
+                   "WHERE id = ?", [target, now_iso(), sheet["id"]])
+        db["sheet_events"].insert({"sheet_id": sheet["id"], "at": now_iso(), "user_id": user.id,
+                                   "username": user.username, "action": "start", "from_status": sheet["status"],
+                                   "to_status": target})
+        sheet["status"] = target
+
+
+def save_answer(db: Database, sheet: dict, item: dict, answer: AnswerInput, *, base_revision: int, user,
+                source: str = "web", today: date | None = None) -> SaveResult:
+    """Save one answer if nobody changed it since `base_revision`; keep the before/after in history.
+
+    Raises AnswerInvalid (field -> message), AnswerConflict (with the other person's answer) or
+    SheetLocked. The check of the revision and the write happen under one write lock."""
+    today = today or now().date()
+    with transaction(db):
+        fresh = db.execute("SELECT status FROM sheets WHERE id = ?", [sheet["id"]]).fetchone()[0]
+        sheet = {**sheet, "status": fresh}
+        if not workflow.may_edit_answers(user, sheet):
+            raise SheetLocked(f"{workflow.STATUS_LABELS[fresh]}の点検票は変更できません。")
+        current = _answer_row(db, sheet["id"], item["id"])
+        if current and current["auto_na"]:
+            raise SheetLocked("この項目はこの課に該当しないため回答できません。")
+        current_revision = current["revision"] if current else 0
+        if current_revision != base_revision:
+            raise AnswerConflict(current)
+        evaluation = validate(item, answer, today=today,
+                              stored_plan_due=(current or {}).get("plan_due"))
+        if evaluation.errors:
+            raise AnswerInvalid(evaluation.errors)
+        from .answers import normalise_value
+
+        values = answer.as_dict()
+        values["value"] = normalise_value(item, values["value"])
+        if evaluation.category not in ("課題あり", "未実施"):
+            values.update(plan_action="", plan_due="", plan_owner="")
+        if evaluation.category != "該当しない":
+            values["na_reason"] = ""
+        before = answer_snapshot(current)
+        before_category = current["category"] if current else None
+        if current and before == {k: v or "" for k, v in values.items()} and before_category == evaluation.category:
+            return SaveResult(current["id"], current_revision, evaluation.category, False)
+        stamp = now_iso()
+        stored = {k: (v or None) for k, v in values.items()}
+        stored.update(category=evaluation.category, updated_at=stamp, updated_by=user.id)
+        if current is None:
+            answer_id = db["answers"].insert({"sheet_id": sheet["id"], "item_pk": item["id"],
+                                              "item_id": item["item_id"], "auto_na": 0, "revision": 1,
+                                              **stored}).last_pk
+            revision = 1
+        else:
+            cursor = db.execute(
+                f"UPDATE answers SET {', '.join(f'{k} = ?' for k in stored)}, revision = revision + 1 "
+                "WHERE id = ? AND revision = ?", [*stored.values(), current["id"], current_revision])
+            if cursor.rowcount != 1:  # cannot happen under the write lock; refuse rather than overwrite
+                raise AnswerConflict(_answer_row(db, sheet["id"], item["id"]))
+            answer_id, revision = current["id"], current_revision + 1
+        after = {**values, "category": evaluation.category}
+        db["answer_history"].insert({
+            "answer_id": answer_id, "sheet_id": sheet["id"], "item_id": item["item_id"], "revision": revision,
+            "changed_at": stamp, "changed_by": user.id, "changed_by_name": _user_name(user), "source": source,
+            "before": json.dumps({**before, "category": before_category}, ensure_ascii=False),
+            "after": json.dumps(after, ensure_ascii=False)})
+        _advance_after_answer(db, sheet, user)
+        db.execute("UPDATE sheets SET updated_at = ? WHERE id = ?", [stamp, sheet["id"]])
+        activity.record(db, "answer.save", department_code=sheet["department_code"], object_type="answer",
+                        object_id=answer_id, detail={"sheet": sheet["id"], "item": item["item_id"],
+                                                     "revision": revision, "category": evaluation.category,
+                                                     "source": source})
+    return SaveResult(answer_id, revision, evaluation.category, True)
+
+
+# --- reading a whole sheet -------------------------------------------------------------------
+
+@dataclass
+class SheetItem:
+    item: dict
+    answer: dict | None
+    evidence: list[dict] = field(default_factory=list)
+
+    @property
+    def applies(self) -> bool:
+        return not (self.answer and self.answer["auto_na"])
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.answer and self.answer["value"] is not None and self.answer["category"])
+
+    @property
+    def live_evidence(self) -> list[dict]:
+        return [e for e in self.evidence if not e["removed_at"]]
+
+    @property
+    def missing_evidence(self) -> bool:
+        return (self.applies and bool(self.item["evidence_required"]) and self.answered
+                and self.answer["category"] != "該当しない" and not self.live_evidence)
+
+
+@dataclass
+class SheetSection:
+    id: str
+    title: str
+    items: list[SheetItem]
+
+    @property
+    def applicable(self) -> int:
+        return sum(1 for i in self.items if i.applies)
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for i in self.items if i.applies and i.answered)
+
+
+def sheet_items(db: Database, sheet: dict) -> list[SheetSection]:
+    items = catalogue.version_items(db, sheet["version_id"])
+    answers = {row["item_pk"]: row for row in db.query("SELECT * FROM answers WHERE sheet_id = ?", [sheet["id"]])}
+    files = evidence.for_owners(db, "answer", [a["id"] for a in answers.values()])
+    sections: list[SheetSection] = []
+    for item in items:
+        answer = answers.get(item["id"])
+        entry = SheetItem(item, answer, files.get(answer["id"], []) if answer else [])
+        if not sections or sections[-1].id != item["section_id"]:
+            sections.append(SheetSection(item["section_id"], item["section_title"], []))
+        sections[-1].items.append(entry)
+    return sections
+
+
+@dataclass(frozen=True)
+class Problem:
+    item_id: str
+    question: str
+    message: str
+
+
+def completeness(db: Database, sheet: dict) -> list[Problem]:
+    """What stops submission: unanswered applicable items, missing plans, missing required evidence."""
+    problems = []
+    for section in sheet_items(db, sheet):
+        for entry in section.items:
+            if not entry.applies:
+                continue
+            if not entry.answered:
+                problems.append(Problem(entry.item["item_id"], entry.item["question"], "未回答です"))
+            elif entry.answer["category"] in ("課題あり", "未実施") and not (
+                    entry.answer["plan_action"] and entry.answer["plan_due"] and entry.answer["plan_owner"]):
+                problems.append(Problem(entry.item["item_id"], entry.item["question"], "改善予定が記入されていません"))
+            elif entry.missing_evidence:
+                problems.append(Problem(entry.item["item_id"], entry.item["question"], "証跡（必須）が添付されていません"))
+    return problems
+
+
+class TransitionError(Exception):
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        self.problems = problems or []
+        super().__init__(message)
+
+
+def transition(db: Database, sheet: dict, action: str, user, *, reason: str = "",
+               expected_status_revision: int | None = None) -> str:
+    """Move the sheet (see workflow.py). Returns the new status."""
+    with transaction(db):
+        fresh = load_sheet(db, sheet["id"])
+        if expected_status_revision is not None and fresh["status_revision"] != expected_status_revision:
+            raise TransitionError("他の利用者がこの点検票の状態を変更しました。画面を更新して確認してください。")
+        try:
+            move = workflow.check(user, fresh, action)
+        except workflow.TransitionRefused as refused:
+            raise TransitionError(str(refused))
+        reason = reason.strip()
+        if move.needs_reason and not reason:
+            raise TransitionError("理由を記入してください。")
+        if move.needs_complete and (problems := completeness(db, fresh)):
+            raise TransitionError(f"未完了の項目が {len(problems)} 件あるため提出できません。", problems)
+        stamp = now_iso()
+        changes = {"status": move.target, "updated_at": stamp}
+        if action == "submit":
+            changes.update(submitted_at=stamp, submitted_by=user.id, return_reason=None)
+        elif action == "approve":
+            changes.update(approved_at=stamp, approved_by=user.id)
+        elif action == "return":
+            changes.update(return_reason=reason)
+        elif action == "reopen":
+            changes.update(approved_at=None, approved_by=None)
+        db.execute(f"UPDATE sheets SET {', '.join(f'{k} = ?' for k in changes)}, "
+                   "status_revision = status_revision + 1 WHERE id = ?", [*changes.values(), fresh["id"]])
+        db["sheet_events"].insert({"sheet_id": fresh["id"], "at": stamp, "user_id": user.id,
+                                   "username": user.username, "action": action, "from_status": fresh["status"],
+                                   "to_status": move.target, "reason": reason or None})
+        activity.record(db, f"sheet.{action}", department_code=fresh["department_code"], object_type="sheet",
+                        object_id=fresh["id"], detail={"from": fresh["status"], "to": move.target,
+                                                       "reason": reason or None})
+    return move.target
+
+
+def events(db: Database, sheet_id: int) -> list[dict]:
+    return list(db.query("SELECT * FROM sheet_events WHERE sheet_id = ? ORDER BY id", [sheet_id]))
+
+
+def history(db: Database, sheet_id: int) -> dict[str, list[dict]]:
+    """item_id -> changes, newest first, with before/after decoded."""
+    found: dict[str, list[dict]] = {}
+    for row in db.query("SELECT * FROM answer_history WHERE sheet_id = ? ORDER BY id DESC", [sheet_id]):
+        row["before"] = json.loads(row["before"] or "{}")
+        row["after"] = json.loads(row["after"] or "{}")
+        found.setdefault(row["item_id"], []).append(row)
+    return found
+
+
+# --- lists for home pages and the sheet index ---------------------------------------------
+
+SHEET_PROGRESS = """
+    SELECT h.id, h.status, h.return_reason, h.department_id, h.updated_at, d.code AS department_code,
+           d.name AS department_name, b.name AS bureau_name, s.fiscal_year, s.title AS schedule_title,
+           coalesce(sd.due_date, s.due_date) AS due_date, v.title AS checklist_title, v.checklist_id,
+           (SELECT count(*) FROM checklist_items i WHERE i.version_id = h.version_id)
+             - (SELECT count(*) FROM answers a WHERE a.sheet_id = h.id AND a.auto_na = 1) AS applicable,
+           (SELECT count(*) FROM answers a WHERE a.sheet_id = h.id AND a.auto_na = 0
+              AND a.category IS NOT NULL) AS answered
+    FROM sheets h
+    JOIN departments d ON d.id = h.department_id JOIN bureaus b ON b.id = d.bureau_id
+    JOIN schedules s ON s.id = h.schedule_id
+    LEFT JOIN schedule_departments sd ON sd.schedule_id = h.schedule_id AND sd.department_id = h.department_id
+    JOIN checklist_versions v ON v.id = h.version_id
+    WHERE h.removed_at IS NULL AND s.status != 'draft'
+"""
+
+
+def progress_rows(db: Database, *, department_ids=None, fiscal_year: int | None = None, status: str = "",
+                  overdue_first: bool = False) -> list[dict]:
+    where, params = [], []
+    if department_ids is not None:
+        if not department_ids:
+            return []
+        where.append(f"h.department_id IN ({','.join('?' * len(department_ids))})")
+        params += sorted(department_ids)
+    if fiscal_year:
+        where.append("s.fiscal_year = ?")
+        params.append(fiscal_year)
+    if status:
+        where.append("h.status = ?")
+        params.append(status)
+    today = now().date().isoformat()
+    order = ("CASE WHEN h.status IN ('submitted', 'approved') THEN 1 WHEN coalesce(sd.due_date, s.due_date) < ? "
+             "THEN 0 ELSE 1 END, " if overdue_first else "")
+    if overdue_first:
+        params.append(today)
+    sql = SHEET_PROGRESS + ("".join(f" AND {w}" for w in where)) + \
+        f" ORDER BY {order}s.fiscal_year DESC, coalesce(sd.due_date, s.due_date), b.sort_order, d.sort_order, v.checklist_id"
+    rows = list(db.query(sql, params))
+    for row in rows:
+        row["overdue"] = row["status"] not in ("submitted", "approved") and (row["due_date"] or "9999") < today
+        row["status_label"] = workflow.STATUS_LABELS[row["status"]]
+    return rows
+
+
+def latest_open_year(db: Database) -> int | None:
+    row = db.execute("SELECT max(fiscal_year) FROM schedules WHERE status != 'draft'").fetchone()
+    return row[0] if row else None

@@ -1,0 +1,90 @@
+"""The sheet's workflow, in one place: statuses, who may move a sheet from where to where.
+
+    未着手 ─(first answer saved)→ 回答中 ─submit→ 提出済 ─approve→ 承認済
+       └────────────submit──────────↗     │  ↑          │
+    差戻し ←──────────return───────────────┘  │          │
+       └─(answer saved)→ 回答中   提出済 ─withdraw→ 回答中  承認済 ─reopen→ 回答中
+
+Answers can be changed only in 未着手, 回答中 and 差戻し. 提出済 and 承認済 are read-only; taking a
+sheet back (withdraw) or reopening an approved one is an explicit action, logged with a reason.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import roles
+
+NOT_STARTED, ANSWERING, SUBMITTED, APPROVED, RETURNED = "not_started", "answering", "submitted", "approved", "returned"
+
+STATUS_LABELS = {
+    NOT_STARTED: "未着手",
+    ANSWERING: "回答中",
+    SUBMITTED: "提出済",
+    APPROVED: "承認済",
+    RETURNED: "差戻し",
+}
+EDITABLE = frozenset({NOT_STARTED, ANSWERING, RETURNED})
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]          # the 課's own members holding one of these roles
+    needs_reason: bool = False
+    needs_complete: bool = False
+
+
+TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
+    Transition("submit", "提出する", frozenset({NOT_STARTED, ANSWERING, RETURNED}), SUBMITTED,
+               frozenset({roles.MANAGER, roles.STAFF}), needs_complete=True),
+    Transition("withdraw", "提出を取り下げる", frozenset({SUBMITTED}), ANSWERING,
+               frozenset({roles.MANAGER, roles.STAFF}), needs_reason=True),
+    Transition("approve", "承認する", frozenset({SUBMITTED}), APPROVED, frozenset({roles.MANAGER})),
+    Transition("return", "差し戻す", frozenset({SUBMITTED}), RETURNED, frozenset({roles.MANAGER}),
+               needs_reason=True),
+    Transition("reopen", "承認を取り消して再開する", frozenset({APPROVED}), ANSWERING, frozenset({roles.MANAGER}),
+               needs_reason=True),
+)}
+
+# What saving an answer does to the status (not a user action: it follows from answering).
+AFTER_ANSWER = {NOT_STARTED: ANSWERING, RETURNED: ANSWERING}
+
+
+class TransitionRefused(Exception):
+    """Why a move is not allowed, in Japanese."""
+
+
+def is_member(user, department_id: int) -> bool:
+    return department_id in user.department_ids
+
+
+def check(user, sheet: dict, action: str) -> Transition:
+    """The transition if `user` may perform `action` on `sheet` now; else TransitionRefused."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise TransitionRefused("不明な操作です。")
+    if not (is_member(user, sheet["department_id"]) and user.has_role(*transition.roles)):
+        who = "・".join(roles.role_label(r) for r in roles.ROLES if r in transition.roles)
+        raise TransitionRefused(f"「{transition.label}」はこの課の{who}だけが行えます。")
+    if sheet["status"] not in transition.sources:
+        raise TransitionRefused(
+            f"{STATUS_LABELS[sheet['status']]}の点検票は「{transition.label}」ことができません。")
+    return transition
+
+
+def allowed_actions(user, sheet: dict) -> list[Transition]:
+    found = []
+    for action in TRANSITIONS:
+        try:
+            found.append(check(user, sheet, action))
+        except TransitionRefused:
+            continue
+    return found
+
+
+def may_edit_answers(user, sheet: dict) -> bool:
+    return (sheet["status"] in EDITABLE and is_member(user, sheet["department_id"])
+            and user.has_role(roles.MANAGER, roles.STAFF))

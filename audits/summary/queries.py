@@ -1,0 +1,483 @@
+"""The aggregates of the report, computed in SQL (GROUP BY over the cells of one 年度).
+
+A *cell* is one item of one counted 点検票 (see scoring.py): the items of the sheet's checklist
+version LEFT JOINed to the sheet's answers, so an applicable item without an answer is a cell
+too (未回答). Python only reshapes the grouped rows; no query loads the answers one by one
+except `raw_answers()`, which streams them for the Excel's last sheet.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from sqlite_utils import Database
+
+from ..timeutil import now
+from . import scoring
+from .scoring import Counts
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which 課 a report covers: a 年度, optionally one 部, one profile tag, or given 課 only."""
+    year: int
+    bureau_id: int | None = None
+    tag: str = ""
+    department_ids: frozenset[int] | None = None
+    today: str = field(default_factory=lambda: now().date().isoformat())
+
+    def previous(self) -> "Scope":
+        return Scope(self.year - 1, self.bureau_id, self.tag, self.department_ids, self.today)
+
+
+# --------------------------------------------------------------------------- SQL fragments
+
+def _scope_cte(scope: Scope, params: dict) -> str:
+    where = ["1 = 1"]
+    if scope.bureau_id:
+        where.append("d.bureau_id = :bureau_id")
+        params["bureau_id"] = scope.bureau_id
+    if scope.tag:
+        where.append("EXISTS (SELECT 1 FROM department_tags t WHERE t.department_id = d.id AND t.tag = :tag)")
+        params["tag"] = scope.tag
+    if scope.department_ids is not None:
+        ids = sorted(int(i) for i in scope.department_ids) or [-1]
+        where.append(f"d.id IN ({', '.join(str(i) for i in ids)})")
+    return f"scope_departments AS (SELECT d.id FROM departments d WHERE {' AND '.join(where)})"
+
+
+def _sheets_cte(name: str, year_param: str) -> str:
+    """The 年度's sheets of the 課 in scope, with the effective due date (per-課 override first)."""
+    return f"""{name} AS (
+    SELECT sh.id AS sheet_id, sh.department_id, sh.version_id, sh.status,
+           COALESCE(NULLIF(sd.due_date, ''), sc.due_date) AS due_date
+    FROM sheets sh
+    JOIN schedules sc ON sc.id = sh.schedule_id
+    LEFT JOIN schedule_departments sd ON sd.schedule_id = sh.schedule_id AND sd.department_id = sh.department_id
+    WHERE sc.fiscal_year = :{year_param} AND sh.removed_at IS NULL
+      AND sh.department_id IN (SELECT id FROM scope_departments))"""
+
+
+def _cells_cte(name: str, sheets: str) -> str:
+    return f"""{name} AS (
+    SELECT s.sheet_id, s.department_id, v.checklist_id, i.id AS item_pk, i.item_id, i.section_id,
+           i.severity, {scoring.sql_category('a')} AS category
+    FROM {sheets} s
+    JOIN checklist_versions v ON v.id = s.version_id
+    JOIN checklist_items i ON i.version_id = s.version_id
+    LEFT JOIN answers a ON a.sheet_id = s.sheet_id AND a.item_pk = i.id
+    WHERE s.status IN {scoring.sql_in(scoring.COUNTED_STATUSES)})"""
+
+
+def _with(scope: Scope, *, previous: bool = False) -> tuple[str, dict]:
+    """WITH scope_departments, year_sheets, cells [, prev_sheets, prev_cells]."""
+    params: dict = {"year": scope.year, "today": scope.today}
+    parts = [_scope_cte(scope, params), _sheets_cte("year_sheets", "year"), _cells_cte("cells", "year_sheets")]
+    if previous:
+        params["prev_year"] = scope.year - 1
+        parts += [_sheets_cte("prev_sheets", "prev_year"), _cells_cte("prev_cells", "prev_sheets")]
+    return "WITH " + ",\n".join(parts) + "\n", params
+
+
+def _overdue_sql(alias: str = "s") -> str:
+    return (f"({alias}.status NOT IN {scoring.sql_in(scoring.SUBMITTED_STATUSES)} "
+            f"AND {alias}.due_date IS NOT NULL AND {alias}.due_date < :today)")
+
+
+def _completion_select(alias: str = "s") -> str:
+    return f"""count(*) AS sheets,
+       SUM({alias}.status IN {scoring.sql_in(scoring.SUBMITTED_STATUSES)}) AS submitted,
+       SUM({alias}.status IN {scoring.sql_in(scoring.APPROVED_STATUSES)}) AS approved,
+       SUM({_overdue_sql(alias)}) AS overdue"""
+
+
+# --------------------------------------------------------------------------- the 年度 and the filters
+
+def available_years(db: Database) -> list[int]:
+    return [row[0] for row in db.execute(
+        "SELECT DISTINCT fiscal_year FROM schedules ORDER BY fiscal_year DESC").fetchall()]
+
+
+def default_year(db: Database) -> int:
+    """The latest 年度 that has sheets, else the current 年度 (April–March)."""
+    row = db.execute(
+        """SELECT max(sc.fiscal_year) FROM schedules sc
+           WHERE EXISTS (SELECT 1 FROM sheets sh WHERE sh.schedule_id = sc.id AND sh.removed_at IS NULL)"""
+    ).fetchone()
+    if row and row[0]:
+        return int(row[0])
+    today = now().date()
+    return today.year if today.month >= 4 else today.year - 1
+
+
+def bureau_name(db: Database, bureau_id: int | None) -> str | None:
+    if not bureau_id:
+        return None
+    row = db.execute("SELECT name FROM bureaus WHERE id = ?", [bureau_id]).fetchone()
+    return row[0] if row else None
+
+
+# --------------------------------------------------------------------------- completion
+
+@dataclass
+class Completion:
+    departments: int = 0
+    sheets: int = 0
+    submitted: int = 0
+    approved: int = 0
+    overdue: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def not_submitted(self) -> int:
+        return self.sheets - self.submitted
+
+    @property
+    def submitted_rate(self) -> float | None:
+        return scoring.rate(self.submitted, self.sheets)
+
+
+def completion(db: Database, scope: Scope) -> Completion:
+    head, params = _with(scope)
+    row = db.execute(head + f"""
+        SELECT count(DISTINCT s.department_id), {_completion_select('s')} FROM year_sheets s""", params).fetchone()
+    result = Completion(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0), int(row[4] or 0))
+    result.by_status = {status: count for status, count in db.execute(
+        head + "SELECT status, count(*) FROM year_sheets GROUP BY status", params).fetchall()}
+    return result
+
+
+# --------------------------------------------------------------------------- results
+
+def overall(db: Database, scope: Scope) -> Counts:
+    head, params = _with(scope)
+    row = next(db.query(head + f"SELECT {scoring.sql_counts()} FROM cells", params))
+    return Counts.from_row(row)
+
+
+@dataclass
+class ChecklistInfo:
+    checklist_id: str
+    title: str
+
+
+@dataclass
+class SectionRow:
+    checklist_id: str
+    checklist_title: str
+    section_id: str
+    section_title: str
+    counts: Counts
+
+    @property
+    def label(self) -> str:
+        return f"{self.section_id} {self.section_title}"
+
+
+def section_distribution(db: Database, scope: Scope) -> list[SectionRow]:
+    """Answer categories per section (checklist + section), over every 課 in scope."""
+    head, params = _with(scope)
+    rows = db.query(head + f"""
+        , grouped AS (
+            SELECT checklist_id, section_id, max(item_pk) AS some_item, {scoring.sql_counts()}
+            FROM cells GROUP BY checklist_id, section_id)
+        SELECT g.*, i.section_title, v.title AS checklist_title
+        FROM grouped g
+        JOIN checklist_items i ON i.id = g.some_item
+        JOIN checklist_versions v ON v.id = i.version_id
+        ORDER BY g.checklist_id, g.section_id""", params)
+    return [SectionRow(r["checklist_id"], r["checklist_title"], r["section_id"], r["section_title"] or "",
+                       Counts.from_row(r)) for r in rows]
+
+
+def checklists_of(sections: list[SectionRow]) -> list[ChecklistInfo]:
+    seen: dict[str, ChecklistInfo] = {}
+    for s in sections:
+        seen.setdefault(s.checklist_id, ChecklistInfo(s.checklist_id, s.checklist_title))
+    return list(seen.values())
+
+
+@dataclass
+class DepartmentRow:
+    id: int
+    code: str
+    name: str
+    bureau_name: str
+    sheets: int = 0
+    submitted: int = 0
+    approved: int = 0
+    overdue: int = 0
+    counts: Counts = field(default_factory=Counts)
+
+    @property
+    def rate(self) -> float | None:
+        return self.counts.rate
+
+    @property
+    def score(self) -> float | None:
+        return self.counts.score
+
+    @property
+    def completion_label(self) -> str:
+        return f"{self.submitted}/{self.sheets}"
+
+
+SORT_KEYS = {
+    "score": "評点の低い順", "rate": "実施率の低い順", "gaps": "課題の多い順", "overdue": "期限超過の多い順",
+    "code": "課コード順",
+}
+
+
+def sort_departments(rows: list["DepartmentRow"], key: str = "score") -> list["DepartmentRow"]:
+    """Weakest first by default. A 課 without counted answers comes after those with results."""
+    inf = float("inf")
+    if key == "rate":
+        return sorted(rows, key=lambda r: (r.rate is None, r.rate if r.rate is not None else inf, r.code))
+    if key == "gaps":
+        return sorted(rows, key=lambda r: (-r.counts.gaps, r.code))
+    if key == "overdue":
+        return sorted(rows, key=lambda r: (-r.overdue, -(r.sheets - r.submitted), r.code))
+    if key == "code":
+        return sorted(rows, key=lambda r: r.code)
+    return sorted(rows, key=lambda r: (r.score is None, r.score if r.score is not None else inf,
+                                       r.rate if r.rate is not None else inf, r.code))
+
+
+def department_rows(db: Database, scope: Scope, sort: str = "score") -> list[DepartmentRow]:
+    """Completion and results per 課 of the 年度 (課 with at least one sheet)."""
+    head, params = _with(scope)
+    completion_rows = db.query(head + f"""
+        SELECT d.id, d.code, d.name, b.name AS bureau_name, {_completion_select('s')}
+        FROM year_sheets s JOIN departments d ON d.id = s.department_id JOIN bureaus b ON b.id = d.bureau_id
+        GROUP BY d.id""", params)
+    rows = {r["id"]: DepartmentRow(r["id"], r["code"], r["name"], r["bureau_name"], int(r["sheets"]),
+                                   int(r["submitted"] or 0), int(r["approved"] or 0), int(r["overdue"] or 0))
+            for r in completion_rows}
+    for r in db.query(head + f"SELECT department_id, {scoring.sql_counts()} FROM cells GROUP BY department_id",
+                      params):
+        if r["department_id"] in rows:
+            rows[r["department_id"]].counts = Counts.from_row(r)
+    return sort_departments(list(rows.values()), sort)
+
+
+@dataclass
+class Heatmap:
+    """実施率 per 課 × section; `rates[(department_id, checklist_id, section_id)]`."""
+    sections: list[SectionRow]
+    departments: list[DepartmentRow]
+    cells: dict[tuple[int, str, str], Counts]
+
+    def rate(self, department_id: int, checklist_id: str, section_id: str) -> float | None:
+        counts = self.cells.get((department_id, checklist_id, section_id))
+        return counts.rate if counts else None
+
+    def for_checklist(self, checklist_id: str, limit: int | None = None) -> tuple[list[SectionRow], list[DepartmentRow]]:
+        """Sections of one checklist and the 課 that answered it, weakest (lowest 実施率) first."""
+        sections = [s for s in self.sections if s.checklist_id == checklist_id]
+        totals: dict[int, list[int]] = {}
+        for (dept, cl, _section), counts in self.cells.items():
+            if cl == checklist_id:
+                t = totals.setdefault(dept, [0, 0])
+                t[0] += counts.done
+                t[1] += counts.applicable
+        departments = [d for d in self.departments if d.id in totals]
+        departments.sort(key=lambda d: (scoring.rate(*totals[d.id]) is None,
+                                        scoring.rate(*totals[d.id]) or 0.0, d.code))
+        return sections, (departments[:limit] if limit else departments)
+
+
+def heatmap(db: Database, scope: Scope, sections: list[SectionRow] | None = None,
+            departments: list[DepartmentRow] | None = None) -> Heatmap:
+    head, params = _with(scope)
+    cells = {(r["department_id"], r["checklist_id"], r["section_id"]): Counts.from_row(r) for r in db.query(
+        head + f"""SELECT department_id, checklist_id, section_id, {scoring.sql_counts()}
+                   FROM cells GROUP BY department_id, checklist_id, section_id""", params)}
+    return Heatmap(sections if sections is not None else section_distribution(db, scope),
+                   departments if departments is not None else department_rows(db, scope), cells)
+
+
+@dataclass
+class ItemRow:
+    checklist_id: str
+    item_id: str
+    question: str
+    section_id: str
+    section_title: str
+    severity: str
+    sources: list[str]
+    counts: Counts
+
+    @property
+    def gap_rate(self) -> float | None:
+        return scoring.rate(self.counts.gaps, self.counts.applicable)
+
+
+def weakest_items(db: Database, scope: Scope, limit: int = 20) -> list[ItemRow]:
+    """Items most often answered 未実施 / 課題あり, with their source clauses."""
+    head, params = _with(scope)
+    params["limit"] = limit
+    rows = db.query(head + f"""
+        , grouped AS (
+            SELECT checklist_id, item_id, max(item_pk) AS some_item, {scoring.sql_counts()}
+            FROM cells GROUP BY checklist_id, item_id)
+        SELECT g.*, i.question, i.section_id, i.section_title, i.severity, i.sources
+        FROM grouped g JOIN checklist_items i ON i.id = g.some_item
+        WHERE g.n_partial + g.n_not_done > 0
+        ORDER BY g.n_partial + g.n_not_done DESC, g.n_not_done DESC,
+                 (g.n_partial + g.n_not_done) * 1.0 / max(1, g.n_done + g.n_partial + g.n_not_done + g.n_unanswered) DESC,
+                 g.checklist_id, g.item_id
+        LIMIT :limit""", params)
+    return [ItemRow(r["checklist_id"], r["item_id"], r["question"], r["section_id"], r["section_title"] or "",
+                    r["severity"], json.loads(r["sources"] or "[]"), Counts.from_row(r)) for r in rows]
+
+
+# --------------------------------------------------------------------------- year over year
+
+@dataclass
+class YearOverYear:
+    previous_year: int
+    previous_overall: Counts           # all of last year's cells (not only the common ones)
+    common: "PairCounts"               # the like-for-like comparison
+    departments: list["DepartmentChange"]
+    items: list["ItemChange"]
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_overall.total > 0
+
+
+@dataclass
+class PairCounts:
+    pairs: int = 0
+    done_now: int = 0
+    done_before: int = 0
+
+    @property
+    def rate_now(self) -> float | None:
+        return scoring.rate(self.done_now, self.pairs)
+
+    @property
+    def rate_before(self) -> float | None:
+        return scoring.rate(self.done_before, self.pairs)
+
+    @property
+    def change(self) -> float | None:
+        return scoring.change(self.rate_now, self.rate_before)
+
+
+@dataclass
+class DepartmentChange(PairCounts):
+    id: int = 0
+    code: str = ""
+    name: str = ""
+    bureau_name: str = ""
+
+
+@dataclass
+class ItemChange(PairCounts):
+    checklist_id: str = ""
+    item_id: str = ""
+    question: str = ""
+    improved: int = 0      # 課 whose answer moved to 実施
+    worsened: int = 0      # 課 whose answer moved away from 実施
+
+
+_ANSWERED = f"NOT IN ('{scoring.NOT_APPLICABLE}', '{scoring.UNANSWERED}')"
+
+
+def _pairs_cte() -> str:
+    return f""", now_cells AS (
+            SELECT c.department_id, c.checklist_id, c.item_id, max(c.item_pk) AS item_pk,
+                   max(c.category = '{scoring.DONE}') AS done
+            FROM cells c WHERE c.category {_ANSWERED} GROUP BY c.department_id, c.checklist_id, c.item_id),
+        before_cells AS (
+            SELECT d.code, c.checklist_id, c.item_id, max(c.category = '{scoring.DONE}') AS done
+            FROM prev_cells c JOIN departments d ON d.id = c.department_id
+            WHERE c.category {_ANSWERED} GROUP BY d.code, c.checklist_id, c.item_id),
+        pairs AS (
+            SELECT n.department_id, n.checklist_id, n.item_id, n.item_pk, n.done AS done_now, b.done AS done_before
+            FROM now_cells n JOIN departments d ON d.id = n.department_id
+            JOIN before_cells b ON b.code = d.code AND b.checklist_id = n.checklist_id AND b.item_id = n.item_id)
+        """
+
+
+def year_over_year(db: Database, scope: Scope, item_limit: int = 20) -> YearOverYear:
+    head, params = _with(scope, previous=True)
+    head += _pairs_cte()
+    select = "count(*) AS pairs, SUM(done_now) AS done_now, SUM(done_before) AS done_before"
+    total = db.execute(head + f"SELECT {select} FROM pairs", params).fetchone()
+    common = PairCounts(int(total[0] or 0), int(total[1] or 0), int(total[2] or 0))
+    departments = [DepartmentChange(int(r["pairs"]), int(r["done_now"]), int(r["done_before"]), r["id"], r["code"],
+                                    r["name"], r["bureau_name"]) for r in db.query(head + f"""
+        SELECT d.id, d.code, d.name, b.name AS bureau_name, {select}
+        FROM pairs p JOIN departments d ON d.id = p.department_id JOIN bureaus b ON b.id = d.bureau_id
+        GROUP BY d.id""", params)]
+    departments.sort(key=lambda d: (d.change if d.change is not None else 0.0, d.code))
+    params["item_limit"] = item_limit
+    items = [ItemChange(int(r["pairs"]), int(r["done_now"]), int(r["done_before"]), r["checklist_id"], r["item_id"],
+                        r["question"], int(r["improved"]), int(r["worsened"])) for r in db.query(head + f"""
+        SELECT p.checklist_id, p.item_id, i.question, {select},
+               SUM(done_now > done_before) AS improved, SUM(done_now < done_before) AS worsened
+        FROM pairs p JOIN checklist_items i ON i.id = (
+            SELECT max(item_pk) FROM pairs q WHERE q.checklist_id = p.checklist_id AND q.item_id = p.item_id)
+        GROUP BY p.checklist_id, p.item_id
+        HAVING SUM(done_now) <> SUM(done_before)
+        ORDER BY (SUM(done_now) - SUM(done_before)) * 1.0 / count(*), p.checklist_id, p.item_id
+        LIMIT :item_limit""", params)]
+    previous = overall(db, scope.previous())
+    return YearOverYear(scope.year - 1, previous, common, departments, items)
+
+
+def section_rates_previous(db: Database, scope: Scope) -> dict[tuple[str, str], Counts]:
+    """Last year's counts per (checklist, section id), for the chart comparing the two 年度."""
+    return {(s.checklist_id, s.section_id): s.counts for s in section_distribution(db, scope.previous())}
+
+
+# --------------------------------------------------------------------------- raw answers (Excel)
+
+RAW_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("bureau_name", "部"), ("department_code", "課コード"), ("department_name", "課名"),
+    ("sheet_status", "点検票の状態"), ("checklist_id", "チェックリストID"), ("checklist_title", "チェックリスト"),
+    ("version", "版"), ("section_id", "区分ID"), ("section_title", "区分"), ("item_id", "項目ID"),
+    ("question", "質問"), ("severity", "重要度"), ("value_label", "回答"), ("category", "回答の区分"),
+    ("detail", "具体的な実施内容"), ("na_reason", "該当しない理由"), ("plan_action", "改善予定（内容）"),
+    ("plan_due", "改善予定（期限）"), ("plan_owner", "改善予定（担当）"), ("updated_at", "更新日時"),
+)
+
+
+def raw_answers(db: Database, scope: Scope) -> Iterator[dict]:
+    """Every answer row of the 年度's sheets in scope (streamed), with the answer's label."""
+    from ..catalogue.service import vocabulary
+
+    scales = vocabulary().scales
+    head, params = _with(scope)
+    cursor = db.execute(head + f"""
+        SELECT b.name AS bureau_name, d.code AS department_code, d.name AS department_name, s.status AS sheet_status,
+               v.checklist_id, v.title AS checklist_title, v.version, i.section_id, i.section_title, i.item_id,
+               i.question, i.severity, i.scale, i.unit, a.value, {scoring.sql_category('a')} AS category, a.detail,
+               a.na_reason, a.plan_action, a.plan_due, a.plan_owner, a.updated_at
+        FROM year_sheets s
+        JOIN departments d ON d.id = s.department_id JOIN bureaus b ON b.id = d.bureau_id
+        JOIN checklist_versions v ON v.id = s.version_id
+        JOIN answers a ON a.sheet_id = s.sheet_id
+        JOIN checklist_items i ON i.id = a.item_pk
+        ORDER BY b.sort_order, b.code, d.sort_order, d.code, v.checklist_id, i.position""", params)
+    names = [c[0] for c in cursor.description]
+    for values in cursor:
+        row = dict(zip(names, values))
+        row["sheet_status"] = scoring.STATUS_LABELS.get(row["sheet_status"], row["sheet_status"])
+        row["value_label"] = _value_label(scales, row)
+        yield row
+
+
+def _value_label(scales, row: dict) -> str:
+    value = row.get("value")
+    if value in (None, ""):
+        return ""
+    scale = scales.get(row.get("scale"))
+    if scale is not None and getattr(scale, "kind", "") == "choice":
+        option = scale.option(value)
+        return option.label if option else str(value)
+    unit = row.get("unit") or (getattr(scale, "unit", None) if scale is not None else None) or ""
+    return f"{value}{unit}" if getattr(scale, "kind", "") == "number" else str(value)

@@ -1,0 +1,206 @@
+"""The scoring method of the aggregated report: the one place that says how answers become numbers.
+
+Every query in `queries.py` builds its SQL from the expressions here, every chart and table reads
+its rates through `rate()` / `score()`, and the report's annex prints `method_text()`, so the
+method written down is the method computed.
+
+- The unit is one item of one 課's 点検票 (a cell). Cells come from the 点検票 of the 年度 whose
+  status is 提出済 or 承認済 (`COUNTED_STATUSES`); sheets still being answered count for the
+  completion figures only.
+- Each cell falls into one category: 実施 / 課題あり / 未実施 / 該当しない as stored with the
+  answer, or 未回答 when an applicable item of a counted sheet has no answer.
+- 該当しない is excluded from every denominator. 未回答 stays in the denominator and counts as 0.
+- 実施率 = 実施 ÷ (実施 + 課題あり + 未実施 + 未回答). A partial answer (課題あり, 「一部実施」)
+  is not 実施 here.
+- 評点 (0–100) weighs each applicable cell by the item's severity (高 3, 中 2, 低 1) and gives it
+  credit 実施 1, 課題あり 0.5, 未実施 0, 未回答 0: 評点 = 100 × Σ(重み × 得点) ÷ Σ 重み.
+- 課題のある項目 (weakest items) rank items by how many 課 answered 未実施 or 課題あり.
+- 前年度比 compares like with like: only cells of the same 課 (matched by 課コード) and the same
+  item (checklist id + item id, across checklist versions) answered (not 該当しない, not 未回答)
+  in both 年度.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DONE = "実施"
+PARTIAL = "課題あり"
+NOT_DONE = "未実施"
+NOT_APPLICABLE = "該当しない"
+UNANSWERED = "未回答"
+
+# The stored categories (scales.yaml) and the one this report adds for applicable unanswered items.
+CATEGORIES: tuple[str, ...] = (DONE, PARTIAL, NOT_DONE, NOT_APPLICABLE)
+# Order of the segments of a stacked bar (as the 委員会's periodic report: 実施 first, 該当しない last).
+BAR_CATEGORIES: tuple[str, ...] = (DONE, PARTIAL, NOT_DONE, UNANSWERED, NOT_APPLICABLE)
+CATEGORY_LABELS: dict[str, str] = {
+    DONE: "実施",
+    PARTIAL: "課題あり（一部実施）",
+    NOT_DONE: "実施していない",
+    UNANSWERED: "未回答",
+    NOT_APPLICABLE: "該当しない",
+}
+# Column names of the per-category counts that every aggregate query returns.
+COUNT_COLUMNS: dict[str, str] = {
+    DONE: "n_done", PARTIAL: "n_partial", NOT_DONE: "n_not_done", UNANSWERED: "n_unanswered",
+    NOT_APPLICABLE: "n_na",
+}
+
+# Which sheets' answers are counted in the results.
+COUNTED_STATUSES: tuple[str, ...] = ("submitted", "approved")
+SUBMITTED_STATUSES: tuple[str, ...] = ("submitted", "approved")
+APPROVED_STATUSES: tuple[str, ...] = ("approved",)
+STATUS_LABELS: dict[str, str] = {
+    "not_started": "未着手", "answering": "回答中", "submitted": "提出済", "approved": "承認済",
+    "returned": "差戻し",
+}
+
+CREDIT: dict[str, float] = {DONE: 1.0, PARTIAL: 0.5, NOT_DONE: 0.0, UNANSWERED: 0.0}
+SEVERITY_WEIGHTS: dict[str, int] = {"高": 3, "中": 2, "低": 1}
+DEFAULT_SEVERITY_WEIGHT = 2
+
+
+def _quoted(values) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+# --------------------------------------------------------------------------- SQL building blocks
+
+def sql_category(answer_alias: str = "a") -> str:
+    """The category of a cell: an item joined to its (possibly missing) answer row."""
+    a = answer_alias
+    return (f"CASE WHEN {a}.id IS NULL THEN '{UNANSWERED}' WHEN {a}.auto_na = 1 THEN '{NOT_APPLICABLE}' "
+            f"WHEN {a}.category IN ({_quoted(CATEGORIES)}) THEN {a}.category ELSE '{UNANSWERED}' END")
+
+
+def sql_weight(severity_column: str) -> str:
+    cases = " ".join(f"WHEN '{k}' THEN {v}" for k, v in SEVERITY_WEIGHTS.items())
+    return f"(CASE {severity_column} {cases} ELSE {DEFAULT_SEVERITY_WEIGHT} END)"
+
+
+def sql_credit(category_column: str) -> str:
+    cases = " ".join(f"WHEN '{k}' THEN {v}" for k, v in CREDIT.items() if v)
+    return f"(CASE {category_column} {cases} ELSE 0 END)"
+
+
+def sql_counts(category_column: str = "category", severity_column: str = "severity") -> str:
+    """SELECT-list aggregates every query returns: per-category counts and the two weight sums."""
+    parts = [f"SUM({category_column} = '{category}') AS {column}" for category, column in COUNT_COLUMNS.items()]
+    applicable = f"({category_column} <> '{NOT_APPLICABLE}')"
+    parts.append(f"SUM({applicable} * {sql_weight(severity_column)}) AS w_total")
+    parts.append(f"SUM({applicable} * {sql_weight(severity_column)} * {sql_credit(category_column)}) AS w_credit")
+    return ",\n       ".join(parts)
+
+
+def sql_in(values) -> str:
+    return f"({_quoted(values)})"
+
+
+# --------------------------------------------------------------------------- numbers from the aggregates
+
+@dataclass(frozen=True)
+class Counts:
+    """Per-category counts of a group of cells and the severity-weight sums of its applicable cells."""
+    done: int = 0
+    partial: int = 0
+    not_done: int = 0
+    unanswered: int = 0
+    na: int = 0
+    w_total: float = 0.0
+    w_credit: float = 0.0
+
+    @classmethod
+    def from_row(cls, row) -> "Counts":
+        get = row.get if hasattr(row, "get") else row.__getitem__
+        return cls(done=int(get("n_done") or 0), partial=int(get("n_partial") or 0),
+                   not_done=int(get("n_not_done") or 0), unanswered=int(get("n_unanswered") or 0),
+                   na=int(get("n_na") or 0), w_total=float(get("w_total") or 0),
+                   w_credit=float(get("w_credit") or 0))
+
+    def by_category(self) -> dict[str, int]:
+        return {DONE: self.done, PARTIAL: self.partial, NOT_DONE: self.not_done,
+                UNANSWERED: self.unanswered, NOT_APPLICABLE: self.na}
+
+    @property
+    def total(self) -> int:
+        return self.done + self.partial + self.not_done + self.unanswered + self.na
+
+    @property
+    def applicable(self) -> int:
+        """The denominator: every cell except 該当しない."""
+        return self.done + self.partial + self.not_done + self.unanswered
+
+    @property
+    def gaps(self) -> int:
+        return self.partial + self.not_done
+
+    @property
+    def rate(self) -> float | None:
+        return rate(self.done, self.applicable)
+
+    @property
+    def score(self) -> float | None:
+        return score(self.w_credit, self.w_total)
+
+
+def rate(done: int, applicable: int) -> float | None:
+    """実施率 in percent, or None when nothing applies (shown as 「—」, never as 0)."""
+    if not applicable:
+        return None
+    return 100.0 * done / applicable
+
+
+def score(weighted_credit: float, weighted_total: float) -> float | None:
+    """評点 0–100, or None when nothing applies."""
+    if not weighted_total:
+        return None
+    return 100.0 * weighted_credit / weighted_total
+
+
+def change(current: float | None, previous: float | None) -> float | None:
+    """Change in percentage points."""
+    if current is None or previous is None:
+        return None
+    return current - previous
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:.{digits}f}%"
+
+
+def points(value: float | None, digits: int = 1) -> str:
+    """A change in percentage points with its sign: ＋3.5 / −2.0 / ±0.0 (ポイント)."""
+    if value is None:
+        return "—"
+    rounded = round(value, digits)
+    if rounded > 0:
+        return f"+{rounded:.{digits}f}"
+    if rounded < 0:
+        return f"−{abs(rounded):.{digits}f}"
+    return f"±{0:.{digits}f}"
+
+
+# --------------------------------------------------------------------------- the method in words
+
+def method_text() -> list[tuple[str, str]]:
+    """(heading, paragraph) pairs for the annex 「集計方法」 of the PDF and the Excel."""
+    weights = "、".join(f"{k} {v}" for k, v in SEVERITY_WEIGHTS.items())
+    credits = "、".join(f"{CATEGORY_LABELS[k]} {v:g}" for k, v in CREDIT.items())
+    statuses = "・".join(STATUS_LABELS[s] for s in COUNTED_STATUSES)
+    return [
+        ("集計の単位", f"課ごとの点検票の項目1件を単位とします。回答の集計には、状態が{statuses}の点検票だけを用い、"
+                   "未着手・回答中・差戻しの点検票は提出状況の集計にだけ用います。"),
+        ("回答の区分", "各項目の回答は、回答の選択肢ごとに定めた区分（実施／課題あり／実施していない／該当しない）に"
+                   "分類します。日付・数値で答える項目は、項目に定めた基準を満たせば実施、満たさなければ課題ありです。"
+                   "課のプロファイル上対象外の項目は自動的に該当しないとなります。対象となる項目に回答がない場合は未回答とします。"),
+        ("該当しないの扱い", "該当しないは、実施率・評点の分母から除きます（帯グラフには割合を表示します）。"),
+        ("実施率", "実施率＝実施の件数÷（実施＋課題あり＋実施していない＋未回答の件数）×100。"
+                 "課題あり（一部実施）は実施に含めません。未回答は分母に含め、実施に含めません。"),
+        ("評点", f"評点は項目の重要度で重み付けした0〜100の値です。重み: {weights}。得点: {credits}、未回答 0。"
+               "評点＝100×Σ（重み×得点）÷Σ重み（該当しないを除く）。課題あり（一部実施）は半分の得点とします。"),
+        ("課題の多い項目", "課題あり又は実施していないと回答した課の数が多い順に並べます（同数の場合は実施していないの多い順）。"
+                      "割合は、その項目が該当する課（該当しないを除く）に対する割合です。"),
+        ("前年度との比較", "同じ課（課コードで照合）の同じ項目（チェックリストIDと項目IDで照合。版が変わっても同じ項目とみなします）で、"
+                      "両年度とも回答がある（該当しない・未回答でない）ものだけを比べ、実施率の差をポイントで示します。"),
+        ("期限超過", "提出済・承認済でない点検票のうち、提出期限（課ごとの期限の指定があればその期限）が今日より前のものです。"),
+    ]
