@@ -6,14 +6,17 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from .activity import routes as activity_routes
+    from .audit import routes as audit_routes
     from .admin import routes as admin_routes
     from .auth import routes as auth_routes
     from .catalogue import routes as catalogue_routes
     from .departments import routes as department_routes
     from .evidence import routes as evidence_routes
     from .home import routes as home_routes
+    from .schedules import routes as schedule_routes
     from .sheets import routes as sheet_routes
+    from .summary import routes as summary_routes
 
     for module in (auth_routes, home_routes, department_routes, admin_routes, activity_routes, evidence_routes,
-                   sheet_routes, catalogue_routes):
+                   schedule_routes, sheet_routes, catalogue_routes, summary_routes, audit_routes):
         app.register_blueprint(module.bp)

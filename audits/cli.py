@@ -110,7 +110,8 @@ def demo_command(password):
     init_db(current_app.config["DATABASE"])
     db = _db()
     try:
-        demo_users = demo.load(db, password=password or demo.DEFAULT_PASSWORD)
+        demo_users = demo.load(db, password=password or demo.DEFAULT_PASSWORD,
+                               upload_folder=current_app.config["UPLOAD_FOLDER"])
     except demo.DemoError as error:
         raise click.ClickException(str(error))
     finally:
@@ -124,3 +125,5 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(command)
     from .catalogue.cli import checklists_cli
     app.cli.add_command(checklists_cli)
+    from .reports_cli import report
+    app.cli.add_command(report)

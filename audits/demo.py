@@ -118,8 +118,10 @@ def demo_users() -> list[DemoUser]:
     return people
 
 
-def load(db: Database, *, password: str = DEFAULT_PASSWORD) -> list[DemoUser]:
-    """Create the demo organisation and users (once) and set every demo password."""
+def load(db: Database, *, password: str = DEFAULT_PASSWORD, upload_folder: str | None = None) -> list[DemoUser]:
+    """Create the demo organisation, users and records (once) and set every demo password.
+
+    `upload_folder` receives the demo evidence files; without it the demo has no evidence files."""
     if problem := users.password_problem(password):
         raise DemoError(problem)
     hashed = generate_password_hash(password)  # one hash for all demo users keeps loading fast
@@ -142,4 +144,10 @@ def load(db: Database, *, password: str = DEFAULT_PASSWORD) -> list[DemoUser]:
                                             "session_token": secrets.token_hex(16), "updated_at": now_iso()})
                 db.execute("DELETE FROM login_failures WHERE username = ?", [person.username])
         activity.record(db, "demo.load", detail={"users": len(people)})
+    from .schedules import demo as selfcheck_demo
+
+    selfcheck_demo.load(db, upload_folder)
+    from .audit import demo as audit_demo
+
+    audit_demo.load(db)  # the FAX case at 健康づくり課 with its issued 監査報告書 (skipped when it exists)
     return people

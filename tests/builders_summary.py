@@ -78,10 +78,13 @@ def answers(db, sheet_id: int, pks: dict[str, int], categories: dict[str, str], 
                 "auto_na": 1 if auto else 0, "revision": 1, "updated_at": STAMP})
 
 
-def load_standard(db, *, with_previous_year: bool = True) -> dict:
-    """The hand-computed fixture.
+YEAR = 2021  # 令和３年度: a 年度 the demo municipality does not use (it has 令和６・７年度)
 
-    年度 2025 (checklist version 2, due 2025-07-31):
+
+def load_standard(db, *, year: int = YEAR, with_previous_year: bool = True) -> dict:
+    """The hand-computed fixture (年度 `year` and `year - 1`; below with the default 2021 / 2020).
+
+    年度 2021 (checklist version 2, due 2021-07-31):
       shimin  承認済  T-01-01 実施, T-01-02 実施, T-02-01 課題あり, T-02-02 該当しない(自動)
       hoken   提出済  T-01-01 未実施, T-01-02 実施, T-02-01 実施, T-02-02 実施
       kenko   承認済  T-01-01 課題あり, T-01-02 未実施, T-02-01 実施, T-02-02 該当しない
@@ -94,32 +97,92 @@ def load_standard(db, *, with_previous_year: bool = True) -> dict:
     → 実施率 per 課: shimin 2/3 = 66.7%, hoken 3/4 = 75.0%, kenko 1/3 = 33.3%
     → sections: T-01 実施3 課題あり1 未実施2 (50.0%), T-02 実施3 課題あり1 該当しない2 (75.0%)
     → weakest: T-01-01 (2: 未実施1 課題あり1), T-01-02 (1, 未実施), T-02-01 (1, 課題あり)
-    年度 2024 (checklist version 1):
+    年度 2020 (checklist version 1):
       shimin  承認済  T-01-01 未実施, T-01-02 実施, T-02-01 未実施, T-02-02 該当しない(自動)
       hoken   承認済  T-01-01 未実施, T-01-02 実施, T-02-01 実施, T-02-02 該当しない
-    → 2024 実施率 3/6 = 50.0%
+    → 2020 実施率 3/6 = 50.0%
     → like for like: shimin 3 pairs 1→2 (33.3% → 66.7%, +33.3), hoken 3 pairs 2→2 (±0.0),
        overall 6 pairs 3→4 (50.0% → 66.7%, +16.7); item T-01-01 0% → 50% (+50.0, 1 improved)
     """
     ids: dict = {}
     if with_previous_year:
         v1, pks1 = checklist(db, 1)
-        s2024 = schedule(db, 2024, v1, due_date="2024-07-31")
-        ids["2024_shimin"] = sh = sheet(db, s2024, "shimin", v1, "approved")
+        previous = schedule(db, year - 1, v1)
+        ids["previous_shimin"] = sh = sheet(db, previous, "shimin", v1, "approved")
         answers(db, sh, pks1, {"T-01-01": "未実施", "T-01-02": "実施", "T-02-01": "未実施", "T-02-02": "auto"})
-        ids["2024_hoken"] = sh = sheet(db, s2024, "hoken", v1, "approved")
+        ids["previous_hoken"] = sh = sheet(db, previous, "hoken", v1, "approved")
         answers(db, sh, pks1, {"T-01-01": "未実施", "T-01-02": "実施", "T-02-01": "実施", "T-02-02": "該当しない"})
     v2, pks = checklist(db, 2)
     ids["pks"] = pks
-    s2025 = ids["schedule"] = schedule(db, 2025, v2, due_date="2025-07-31")
-    ids["shimin"] = sh = sheet(db, s2025, "shimin", v2, "approved")
+    current = ids["schedule"] = schedule(db, year, v2)
+    ids["shimin"] = sh = sheet(db, current, "shimin", v2, "approved")
     answers(db, sh, pks, {"T-01-01": "実施", "T-01-02": "実施", "T-02-01": "課題あり", "T-02-02": "auto"},
             detail="=HYPERLINK(\"http://example.com\")")
-    ids["hoken"] = sh = sheet(db, s2025, "hoken", v2, "submitted")
+    ids["hoken"] = sh = sheet(db, current, "hoken", v2, "submitted")
     answers(db, sh, pks, {"T-01-01": "未実施", "T-01-02": "実施", "T-02-01": "実施", "T-02-02": "実施"})
-    ids["kenko"] = sh = sheet(db, s2025, "kenko", v2, "approved")
+    ids["kenko"] = sh = sheet(db, current, "kenko", v2, "approved")
     answers(db, sh, pks, {"T-01-01": "課題あり", "T-01-02": "未実施", "T-02-01": "実施", "T-02-02": "該当しない"})
-    ids["hoiku"] = sh = sheet(db, s2025, "hoiku", v2, "answering", due_override="2099-03-31")
+    ids["hoiku"] = sh = sheet(db, current, "hoiku", v2, "answering", due_override="2099-03-31")
     answers(db, sh, pks, {"T-01-01": "未実施", "T-01-02": "未実施"})
-    ids["kosodate"] = sheet(db, s2025, "kosodate", v2, "not_started")
+    ids["kosodate"] = sheet(db, current, "kosodate", v2, "not_started")
     return ids
+
+
+def audit(db, year: int, code: str, *, status: str = "issued", started_at: str | None = None,
+          conclusion: str = "", fact_check_sent: bool = True, theme: str = "公用申請と操作ログの確認") -> int:
+    with transaction(db):
+        return db["audits"].insert({
+            "fiscal_year": year, "department_id": department(db, code), "theme": theme,
+            "selection_reason": "自己点検の結果", "started_at": started_at, "ended_at": None,
+            "conclusion": conclusion, "status": status, "version": 1, "revision": 0,
+            "fact_check_sent_at": STAMP if fact_check_sent else None, "created_at": STAMP}).last_pk
+
+
+def audit_check(db, audit_id: int, item_pk: int, item_id: str, result: str) -> int:
+    with transaction(db):
+        return db["audit_checks"].insert({"audit_id": audit_id, "item_pk": item_pk, "item_id": item_id,
+                                          "result": result, "revision": 0, "position": item_pk}).last_pk
+
+
+def finding(db, audit_id: int, code: str, title: str, *, status: str = "open", severity: str = "高",
+            action_due: str | None = None, action_status: str = "open", closed_at: str | None = None) -> int:
+    """A finding and (when action_due is given) its corrective action."""
+    dept = department(db, code)
+    with transaction(db):
+        finding_id = db["audit_findings"].insert({
+            "audit_id": audit_id, "department_id": dept, "title": title, "severity": severity,
+            "request_kind": "改善を求める事項", "request": "改善されたい。", "status": status,
+            "created_at": STAMP}).last_pk
+        if action_due:
+            db["corrective_actions"].insert({
+                "finding_id": finding_id, "department_id": dept, "due_date": action_due, "status": action_status,
+                "closed_at": closed_at, "created_at": STAMP, "revision": 0})
+    return finding_id
+
+
+CONCLUSION = "監査対象課における保有個人情報を取り扱う事務については、概ね適正であると判断する。以下にその理由を記載する。"
+
+
+def load_audits(db, ids: dict, *, year: int = YEAR) -> dict:
+    """Audits of the fixture (after load_standard).
+
+    kenko 年度 2021: 発行済, checks 適正 2 / 要改善 1, findings: 「操作ログの確認記録がない」 (open, action due
+      {year+1}-01-31: overdue), 「研修の未受講者がいる」 (closed {year}-12-20), one withdrawn (not counted)
+    hoken 年度 2021: 実施中, not yet sent for 事実確認 (its 課 does not see it), no findings
+    hoken 年度 2020: a finding 「委託先の確認が未実施」 whose action is still open (due 2099-12-31)
+    → 監査 2件; 指摘事項（当年度）2; 対応中 2 (期限超過 1); 当年度中に完了 1
+    """
+    pks = ids["pks"]
+    kenko = audit(db, year, "kenko", started_at=f"{year}-11-10T14:00:00+09:00", conclusion=CONCLUSION)
+    audit_check(db, kenko, pks["T-01-01"], "T-01-01", "適正")
+    audit_check(db, kenko, pks["T-01-02"], "T-01-02", "適正")
+    audit_check(db, kenko, pks["T-02-01"], "T-02-01", "要改善")
+    finding(db, kenko, "kenko", "操作ログの確認記録がない", action_due=f"{year + 1}-01-31")
+    finding(db, kenko, "kenko", "研修の未受講者がいる", status="closed", severity="中",
+            action_due=f"{year}-12-31", action_status="closed", closed_at=f"{year}-12-20T10:00:00+09:00")
+    finding(db, kenko, "kenko", "取り下げた指摘", status="withdrawn", action_due=f"{year}-12-31")
+    hoken = audit(db, year, "hoken", status="fieldwork", started_at=f"{year}-12-01T10:00:00+09:00",
+                  fact_check_sent=False)
+    old = audit(db, year - 1, "hoken", started_at=f"{year - 1}-10-01T10:00:00+09:00", conclusion=CONCLUSION)
+    finding(db, old, "hoken", "委託先の確認が未実施", action_due="2099-12-31")
+    return {"kenko_audit": kenko, "hoken_audit": hoken, "old_audit": old}

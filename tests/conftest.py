@@ -1,6 +1,7 @@
 """Fixtures shared by the tests: a fresh database per test, the demo municipality, logged-in clients."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sqlite3
@@ -18,10 +19,11 @@ CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory):
     """A database with the demo municipality, built once and copied for each test that wants it."""
-    path = tmp_path_factory.mktemp("template") / "demo.db"
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "demo.db"
     init_db(str(path))
     db = connect(str(path))
-    demo.load(db, password=DEMO_PASSWORD)
+    demo.load(db, password=DEMO_PASSWORD, upload_folder=str(folder / "uploads"))
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
     return path
@@ -46,6 +48,9 @@ def make_app(tmp_path, demo_template):
         db_path = tmp_path / "tenken.db"
         if not db_path.exists():
             shutil.copy(demo_template, db_path)
+            # The demo's evidence files are only read by tests: a copy of the folder would cost
+            # seconds per test, so each test gets a private folder with links to the demo's files.
+            shutil.copytree(demo_template.parent / "uploads", tmp_path / "uploads", copy_function=os.link)
         return _make_app(tmp_path, db_path, **overrides)
 
     return factory

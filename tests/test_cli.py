@@ -93,13 +93,13 @@ def test_demo_prints_every_user_and_sets_password(empty_app):
 
 
 def test_backup_and_restore(app, runner, tmp_path, client):
-    uploads = tmp_path / "uploads" / "ab"
-    uploads.mkdir(parents=True)
+    uploads = tmp_path / "uploads" / "zz"
+    uploads.mkdir(parents=True, exist_ok=True)
     (uploads / "evidence.bin").write_bytes(b"evidence")
     dest = tmp_path / "backup"
     result = runner.invoke(args=["backup", str(dest)])
     assert result.exit_code == 0, result.output
-    assert (dest / "tenken.db").exists() and (dest / "uploads" / "ab" / "evidence.bin").exists()
+    assert (dest / "tenken.db").exists() and (dest / "uploads" / "zz" / "evidence.bin").exists()
     assert '"database_sha256"' in (dest / "manifest.json").read_text(encoding="utf-8")
     # Restore per README: copy the database (and uploads) into place of a fresh instance.
     restored = tmp_path / "restored"

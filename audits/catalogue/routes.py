@@ -7,6 +7,7 @@ so the 課 must be readable by the user (access.get_department).
 from __future__ import annotations
 
 import io
+import json
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -55,7 +56,7 @@ def _render_version(version: dict):
     db = get_db()
     form = ItemFilterForm(request.args)
     flt = form.item_filter()
-    tags = service.decode_item({"tags": version["tags"], "sources": None})["tags"]
+    tags = json.loads(version["tags"] or "[]")
     all_items = service.version_items(db, version["id"])
     items = service.filter_items(all_items, flt, tags)
     versions = service.checklist_versions(db, version["checklist_id"])

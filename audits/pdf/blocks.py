@@ -38,7 +38,7 @@ def title(text: str) -> Paragraph:
 def heading(level: int, n: int | None, text: str) -> Paragraph:
     """A numbered heading: heading(1, 5, '監査の結果') -> '５ 監査の結果'."""
     label = number_label(level, n) if n is not None else ""
-    separator = "\u3000" if level == 1 else ""
+    separator = "" if level == 2 else "\u3000"
     return Paragraph(esc(f"{label}{separator}{text}" if label else text), styles().heading[level - 1])
 
 

@@ -25,6 +25,7 @@ class Styles:
     heading: tuple[ParagraphStyle, ...]      # levels 1..3 at index 0..2
     body: tuple[ParagraphStyle, ...]         # body text under a heading of level 0..3
     label: tuple[ParagraphStyle, ...]        # hanging label "（１）日　時　…" at levels 1..3
+    plain: ParagraphStyle                    # no indent at all (labels in tables)
     cell: ParagraphStyle
     cell_head: ParagraphStyle
     small: ParagraphStyle
@@ -40,10 +41,11 @@ def _style(name: str, **kw) -> ParagraphStyle:
 @lru_cache(maxsize=1)
 def styles() -> Styles:
     em = BODY_SIZE
-    heading = tuple(_style(f"h{level}", leftIndent=(level - 1) * em + (1 if level == 1 else 3) * em,
-                           firstLineIndent=-(1 if level == 1 else 3) * em, spaceBefore=10 if level == 1 else 6,
-                           spaceAfter=2)
-                    for level in (1, 2, 3))
+    # (base indent, hanging width) in characters: "１　" hangs 2, "（１）" hangs 3, "①　" hangs 2 from 1 in.
+    layout = {1: (0, 2), 2: (0, 3), 3: (1, 2)}
+    heading = tuple(_style(f"h{level}", leftIndent=(base + hang) * em, firstLineIndent=-hang * em,
+                           spaceBefore=10 if level == 1 else 6, spaceAfter=2, keepWithNext=1)
+                    for level, (base, hang) in layout.items())
     # Body under a level-n heading starts one character further in, first line indented once more.
     body = tuple(_style(f"body{level}", leftIndent=level * em, firstLineIndent=em, spaceAfter=4)
                  for level in range(4))
@@ -54,6 +56,7 @@ def styles() -> Styles:
         subtitle=_style("subtitle", alignment=TA_CENTER, spaceAfter=6),
         right=_style("right", alignment=TA_RIGHT),
         heading=heading, body=body, label=label,
+        plain=_style("plain"),
         cell=_style("cell", fontSize=8.5, leading=12),
         cell_head=_style("cell_head", fontSize=8.5, leading=12, alignment=TA_CENTER),
         small=_style("small", fontSize=8.5, leading=12),

@@ -365,3 +365,18 @@ def progress_rows(db: Database, *, department_ids=None, fiscal_year: int | None 
 def latest_open_year(db: Database) -> int | None:
     row = db.execute("SELECT max(fiscal_year) FROM schedules WHERE status != 'draft'").fetchone()
     return row[0] if row else None
+
+
+def missing_evidence_counts(db: Database, sheet_ids) -> dict[int, int]:
+    """sheet id -> answered items that require evidence but have none (not counting removed files)."""
+    ids = sorted(set(sheet_ids))
+    if not ids:
+        return {}
+    rows = db.execute(
+        f"""SELECT a.sheet_id, count(*) FROM answers a JOIN checklist_items i ON i.id = a.item_pk
+            WHERE a.sheet_id IN ({','.join('?' * len(ids))}) AND i.evidence_required = 1 AND a.auto_na = 0
+              AND a.category IS NOT NULL AND a.category != '該当しない'
+              AND NOT EXISTS (SELECT 1 FROM evidence e WHERE e.owner_type = 'answer' AND e.owner_id = a.id
+                              AND e.removed_at IS NULL)
+            GROUP BY a.sheet_id""", ids).fetchall()
+    return dict(rows)

@@ -481,3 +481,112 @@ def _value_label(scales, row: dict) -> str:
         return option.label if option else str(value)
     unit = row.get("unit") or (getattr(scale, "unit", None) if scale is not None else None) or ""
     return f"{value}{unit}" if getattr(scale, "kind", "") == "number" else str(value)
+
+
+# --------------------------------------------------------------------------- audits, findings, corrective actions
+
+AUDIT_RESULTS = ("適正", "概ね適正", "要改善", "不適正", "未確認")
+
+
+@dataclass
+class AuditRow:
+    id: int
+    department_code: str
+    department_name: str
+    bureau_name: str
+    theme: str
+    started_at: str | None
+    status: str
+    conclusion: str
+    results: dict[str, int]
+    findings: int
+    open_findings: int
+
+    @property
+    def conclusion_head(self) -> str:
+        """The first sentence of the conclusion (「概ね適正であると判断する。」)."""
+        text = (self.conclusion or "").strip()
+        end = text.find("。")
+        return text[:end + 1] if end >= 0 else text
+
+
+def _audit_visibility(department_view: bool) -> str:
+    # A 課 sees its audit once the draft was sent for 事実確認 (audits/audit/permissions.py).
+    return " AND a.fact_check_sent_at IS NOT NULL" if department_view else ""
+
+
+def audits_of_year(db: Database, scope: Scope, *, department_view: bool = False) -> list[AuditRow]:
+    params: dict = {"year": scope.year}
+    head = "WITH " + _scope_cte(scope, params) + "\n"
+    results = ", ".join(f"SUM(c.result = '{r}') AS r{i}" for i, r in enumerate(AUDIT_RESULTS))
+    rows = db.query(head + f"""
+        , checks AS (SELECT c.audit_id, {results} FROM audit_checks c GROUP BY c.audit_id),
+        findings AS (SELECT f.audit_id, SUM(f.status <> 'withdrawn') AS findings, SUM(f.status = 'open') AS open_findings
+                     FROM audit_findings f GROUP BY f.audit_id)
+        SELECT a.id, d.code, d.name, b.name AS bureau_name, a.theme, a.started_at, a.status, a.conclusion,
+               ch.*, f.findings, f.open_findings
+        FROM audits a JOIN departments d ON d.id = a.department_id JOIN bureaus b ON b.id = d.bureau_id
+        LEFT JOIN checks ch ON ch.audit_id = a.id LEFT JOIN findings f ON f.audit_id = a.id
+        WHERE a.fiscal_year = :year AND a.department_id IN (SELECT id FROM scope_departments)
+              {_audit_visibility(department_view)}
+        ORDER BY a.started_at IS NULL, a.started_at, d.code""", params)
+    return [AuditRow(r["id"], r["code"], r["name"], r["bureau_name"], r["theme"] or "", r["started_at"], r["status"],
+                     r["conclusion"] or "", {res: int(r[f"r{i}"] or 0) for i, res in enumerate(AUDIT_RESULTS)},
+                     int(r["findings"] or 0), int(r["open_findings"] or 0)) for r in rows]
+
+
+@dataclass
+class ActionRow:
+    id: int
+    department_code: str
+    department_name: str
+    audit_year: int
+    finding_title: str
+    severity: str
+    due_date: str
+    status: str
+    closed_at: str | None
+    overdue: bool
+
+
+@dataclass
+class ActionSummary:
+    findings_this_year: int = 0
+    open: int = 0
+    overdue: int = 0
+    closed_this_year: int = 0
+    rows: list[ActionRow] = field(default_factory=list)   # open ones (any year) and those closed this 年度
+
+
+def corrective_actions(db: Database, scope: Scope, *, department_view: bool = False) -> ActionSummary:
+    """Corrective actions of the 課 in scope, from audits of this 年度 or earlier: open (until closed, whatever
+    the 年度 of the audit), of which overdue, and closed during this 年度."""
+    params: dict = {"year": scope.year, "today": scope.today, "fy_start": f"{scope.year}-04-01",
+                    "fy_end": f"{scope.year + 1}-04-01"}
+    head = "WITH " + _scope_cte(scope, params) + "\n"
+    visible = _audit_visibility(department_view)
+    result = ActionSummary()
+    result.findings_this_year = db.execute(head + f"""
+        SELECT count(*) FROM audit_findings f JOIN audits a ON a.id = f.audit_id
+        WHERE a.fiscal_year = :year AND f.status <> 'withdrawn'
+          AND f.department_id IN (SELECT id FROM scope_departments){visible}""", params).fetchone()[0]
+    rows = db.query(head + f"""
+        SELECT ca.id, d.code, d.name, a.fiscal_year, f.title, f.severity, ca.due_date, ca.status, ca.closed_at,
+               (ca.status <> 'closed' AND ca.due_date < :today) AS overdue
+        FROM corrective_actions ca
+        JOIN audit_findings f ON f.id = ca.finding_id JOIN audits a ON a.id = f.audit_id
+        JOIN departments d ON d.id = ca.department_id
+        WHERE f.status <> 'withdrawn' AND a.fiscal_year <= :year
+          AND ca.department_id IN (SELECT id FROM scope_departments){visible}
+          AND (ca.status <> 'closed' OR (ca.closed_at >= :fy_start AND ca.closed_at < :fy_end))
+        ORDER BY ca.status = 'closed', overdue DESC, ca.due_date, d.code""", params)
+    for r in rows:
+        row = ActionRow(r["id"], r["code"], r["name"], r["fiscal_year"], r["title"], r["severity"], r["due_date"],
+                        r["status"], r["closed_at"], bool(r["overdue"]))
+        result.rows.append(row)
+        if row.status == "closed":
+            result.closed_this_year += 1
+        else:
+            result.open += 1
+            result.overdue += int(row.overdue)
+    return result

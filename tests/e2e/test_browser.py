@@ -15,7 +15,7 @@ def test_staff_logs_in_navigates_and_logs_out(live_server, page):
     login(page, live_server, "kenko.staff")
     page.wait_for_url(live_server + "/")
     assert "保護担当者として" in page.content()
-    page.get_by_role("link", name="所属課").click()
+    page.get_by_role("link", name="所属課", exact=True).click()
     page.get_by_role("link", name="健康づくり課").click()
     assert page.locator("h1").inner_text().startswith("健康づくり課")
     # A guessed URL for another 課 is refused.

@@ -1,0 +1,69 @@
+"""The audit blueprint and what its templates share (labels, the home-page sections)."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app
+from flask_login import current_user
+
+from .. import roles
+from ..db import get_db
+from ..timeutil import now
+from ..wareki import nendo, wareki_date, wareki_span
+from . import values
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+def municipality() -> str:
+    return current_app.config["MUNICIPALITY_NAME"]
+
+
+def home_sections() -> dict:
+    """What the home page shows about audits for the current user (called from templates/home)."""
+    from . import findings
+
+    if not current_user.is_authenticated:
+        return {}
+    db = get_db()
+    out: dict = {}
+    if current_user.has_role(roles.CHIEF, roles.AUDITOR):
+        out["open_actions"] = findings.action_list(db, open_only=True)
+        out["overdue_count"] = sum(1 for a in out["open_actions"] if a["overdue"])
+    if current_user.has_role(roles.AUDITOR):
+        out["my_audits"] = list(db.query(
+            """SELECT a.id, a.fiscal_year, a.status, d.name AS department_name,
+                      (SELECT COUNT(*) FROM audit_comments c WHERE c.audit_id = a.id AND c.version = a.version
+                       AND (c.response IS NULL OR c.response = '')) AS unanswered
+               FROM audits a JOIN departments d ON d.id = a.department_id
+               JOIN audit_auditors aa ON aa.audit_id = a.id AND aa.user_id = ?
+               WHERE a.status != 'issued' ORDER BY a.fiscal_year DESC, a.id DESC""", [current_user.id]))
+        out["submitted_actions"] = [a for a in out["open_actions"] if a["status"] == values.ACTION_SUBMITTED]
+    if current_user.has_role(roles.MANAGER, roles.STAFF) and current_user.department_ids:
+        out["department_actions"] = findings.action_list(db, department_ids=current_user.department_ids,
+                                                         open_only=True, visible_to_department=True)
+        ids = ",".join(str(int(i)) for i in sorted(current_user.department_ids))
+        out["fact_checks"] = list(db.query(
+            f"""SELECT a.id, a.fiscal_year, d.name AS department_name FROM audits a
+                JOIN departments d ON d.id = a.department_id
+                WHERE a.status = 'fact_check' AND a.department_id IN ({ids})"""))
+    return out
+
+
+@bp.app_context_processor
+def _audit_template_helpers():
+    return {"audit_home_sections": home_sections, "AUDIT": values,
+            "today_iso": lambda: now().date().isoformat()}
+
+
+@bp.app_template_filter("nendo")
+def _nendo(year):
+    return nendo(int(year)) if year else ""
+
+
+@bp.app_template_filter("wareki")
+def _wareki(value):
+    return wareki_date(value) if value else ""
+
+
+@bp.app_template_filter("wareki_span")
+def _wareki_span(audit):
+    return wareki_span(audit["started_at"], audit["ended_at"]) if audit.get("started_at") else "（未記入）"

@@ -1,0 +1,43 @@
+"""`flask --app app report audit AUDIT_ID -o FILE.pdf`: the 監査報告書 as a file."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..db import connect
+
+
+@click.command("audit")
+@with_appcontext
+@click.argument("audit_id", type=int)
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="出力する PDF ファイル")
+@click.option("--version", "version", type=int, default=None, help="発行済みの版の番号（省略時は最新の版）")
+@click.option("--draft", is_flag=True, help="発行済みの版ではなく、現在の案（「案」の表示付き）を出力する")
+def audit_command(audit_id, output, version, draft):
+    """監査報告書（A4 縦、PDF）を出力します。発行済みなら発行した版、未発行なら案を出力します。"""
+    from ..activity import service as activity
+    from . import workflow
+    from .permissions import load_audit
+    from .plans import AuditError
+
+    db = connect(current_app.config["DATABASE"])
+    try:
+        audit = load_audit(db, audit_id)
+        if audit is None:
+            raise click.ClickException(f"監査 {audit_id} は登録されていません。")
+        try:
+            pdf, _name = workflow.report_pdf_bytes(db, audit, current_app.config["MUNICIPALITY_NAME"],
+                                                   version=version, draft=draft or not audit["issued_at"])
+        except AuditError as error:
+            raise click.ClickException(str(error))
+        activity.record(db, "audit.report_export", department_code=audit["department_code"], object_type="audit",
+                        object_id=audit_id, detail={"cli": True, "version": version, "draft": draft})
+    finally:
+        db.conn.close()
+    output.write_bytes(pdf)
+    state = "案" if draft or not audit["issued_at"] else "発行済みの版"
+    click.echo(f"監査報告書（{state}）を出力しました: {output}（{len(pdf):,} バイト）")

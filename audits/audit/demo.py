@@ -1,0 +1,168 @@
+"""Demo audit modelled on Setagaya's 報告資料No.6-2: the FAX 誤送信 at 健康づくり課 (kenko),令和６年度.
+
+The visit on 令和７年２月２６日（水）checks the improvements after the incident on site and finds one
+problem (文書保存箱の廃棄年月日); the report went through 事実確認 and was issued, and the 課 has
+reported its improvement. Loading twice changes nothing.
+"""
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from ..auth.service import load_user
+from ..db import transaction
+from . import drafting, findings, plans, visits, workflow
+
+YEAR = 2024
+CODE = "kenko"
+
+THEME = ("個人情報の保護に関する法律（以下「法」という。）第６８条の規定に基づき、国（個人情報保護委員会）に"
+         "報告すべき漏えい等の事態が生じた事案に係る所管課に対し、その改善状況について確認するとともに、"
+         "当該所管課に対して保有個人情報を取り扱う事務についてみどり市個人情報保護管理基準（以下「管理基準」という。）"
+         "に即した方法で行っているかどうかについて確認する。")
+REASON = ("上記監査対象課は、令和６年８月に、関係課に対して送付すべき文書（紙の申請書）をファクシミリで送信する際、"
+          "送信先の番号を誤ったことにより、当該文書を実施機関外の事業者に誤送付した。\n\n"
+          "本件事案において、誤送付した文書には市民のアレルギー・疾病等の情報が記載されていた。また、当該事業者から"
+          "はすぐに当該文書を廃棄した旨の連絡があったものの、第三者に閲覧されることなく廃棄されたとまでは断定できない"
+          "状況であった。以上のことから、本件は要配慮個人情報の漏えいのおそれに該当すると判断し、法第６８条の規定に"
+          "基づき、国（個人情報保護委員会）に報告した。\n\n"
+          "本件監査においては、本件事案発生後の事務における改善策等について検証する必要があることから、同課を"
+          "監査対象課として選定することとした。")
+PLACES = ["健康福祉部健康づくり課 ３階会議室及び執務室", "本庁舎地下１階文書庫"]
+TOPICS = ["漏えい等が生じた保有個人情報に係る事務の改善状況の確認", "保有個人情報の取扱状況及び保存・保管状況の確認"]
+# (topic index, item id, 確認結果, note)
+CHECKS = [
+    (0, "S-06-01", "適正", "本件事案に係る事務の個人情報の授受は、ファクシミリを廃止しセキュリティフォルダによる方法に改めていた"),
+    (0, "S-06-02", "適正", "短縮登録を一斉点検し、不要な連絡先を削除した上で、すべての短縮登録番号が「０」発信となっていた"),
+    (0, "S-06-03", "適正", "複合機に宛先の２回入力を求める誤送信防止機能が設定され、注意書きの貼り紙がされていた"),
+    (0, "G-12-04", "適正", "事案の発生日及び覚知日の翌営業日に所管課へ報告し、速報・確報の経過が日時付きで記録されていた"),
+    (0, "G-01-04", "概ね適正", "聴き取り調査で課の保護管理者を質問したところ、即座に「所管課長である」との回答があった"),
+    (1, "G-04-01", "適正", "個人情報を含む文書は施錠可能なキャビネット又は文書庫に保管されていた"),
+    (1, "G-04-03", "適正", "廃棄文書はシュレッダー又は溶解により廃棄されていた"),
+    (1, "G-08-04", "適正", "事務用端末は盗難防止措置又は施錠可能なキャビネットへの保管が行われていた"),
+    (1, "G-04-06", "要改善", "地下１階文書庫の過年度文書の文書保存箱に、保存期間満了の１年前の廃棄年月日の記載があった"),
+]
+FINDING = {
+    "title": "地下１階文書庫における監査対象課の過年度文書に係る文書保存箱において、廃棄年月日に誤記載があり、"
+             "保存期間満了の１年前に廃棄をする旨の表示がされているものが見受けられた",
+    "clause": "事務対応ガイド4-8-5（廃棄等）、みどり市文書管理規程",
+    "severity": "中", "request_kind": "改善を求める事項",
+    "request": "文書の保存期間は文書の作成年度の翌年度から起算されることに留意し、適正な廃棄年月日を記載するよう努められたい",
+}
+TOPIC_TEXTS = [
+    "① 再発防止策の検討について\n\n"
+    "本件事案について、再発防止において最も有効な手立ては、事務においてファクシミリを使用しない方法に改めることで"
+    "ある。本件監査においては、監査対象課の事務におけるファクシミリの必要性を中心に確認することとした。\n\n"
+    "まず、本件事案に係る事務において監査対象課が個人情報の授受を行う際には、ファクシミリによる方法を廃止し、"
+    "セキュリティフォルダを使用する方法に改善がなされていたことを確認した。令和７年度においては、市民の申請から"
+    "関係課における申請書の受領までを電子申請に改める予定とのことであった。これらの対応は、漏えい等のリスクを"
+    "低減させる意味で適切な対応と考えられる。監査対象課及び関係課においては、職員への事務手法の説明を引き続き"
+    "行い、適切な事務執行に取り組まれたい。\n\n"
+    "一方で、特定の機関では連絡手段がファクシミリに限定されている事務も残存しているとの回答があった。監査対象課"
+    "においては、ファクシミリ複合機に誤送信防止機能を設定し、短縮登録を一斉点検した上で不要な連絡先を削除する等の"
+    "対策を行っていることを確認した。これらの措置は誤送信防止に一定の効果はあると考えられるものの、これらの事務が"
+    "ファクシミリによらなければならないかについて引き続き検討するとともに、少なくとも庁内における外線を用いた"
+    "ファクシミリは使用しないよう事務改善を図られたい。\n\n"
+    "② 監査対象課職員の個人情報保護制度への理解について\n\n"
+    "本件事案の発生日及びこれを監査対象課が覚知したのは令和６年８月５日（月）である。監査対象課においては、"
+    "翌営業日の８月６日（火）に所管課に対して報告を行い、国に対する報告（速報）を８月９日（金）に行っている。"
+    "これらの対応を速やかに行うことができたことを鑑みるに、漏えい等の事故が発生した際の対応については事前に理解し、"
+    "これを実践できたものと考えられる。\n\n"
+    "聴き取り調査の中で、課の個人情報保護管理者が誰であるかについて質問したところ、即座に「所管課長である」との"
+    "回答があり、市の個人情報保護体制について理解していることを確認した。引き続き、課全体で市の個人情報保護制度に"
+    "関する理解を深められたい。",
+    "① 保有個人情報を取り扱う事務の実施状況について\n\n"
+    "個人情報を含む文書は施錠可能なキャビネット又は文書庫に保管されており、廃棄文書についてもシュレッダー又は溶解"
+    "により適切に廃棄されていることを確認した。事務用端末は盗難防止措置又は施錠可能なキャビネットへの保管が行われて"
+    "おり、事務で使用する情報システムでは、利用権限を必要最小限の範囲とするようアクセス制御が行われていることを"
+    "確認した。これらの状況から、監査対象課における保有個人情報を取り扱う事務は、管理基準に照らして概ね適正に行われ"
+    "ていると判断する。\n\n"
+    "② 現地調査の結果について\n\n"
+    "本件事案が発生した現場である健康づくり課執務室及び地下１階文書庫について現地調査を行った。ファクシミリ複合機"
+    "に誤送信防止機能が設定されていること及び注意書き等を記した貼り紙を行っていることを確認した。また、短縮登録の"
+    "点検も行われており、すべての短縮登録番号が「０」発信となっていることを確認した。\n\n"
+    "一方、地下１階文書庫における監査対象課の過年度文書に係る文書保存箱において、廃棄年月日に誤記載があり、保存期間"
+    "満了の１年前に廃棄をする旨の表示がされているものが見受けられた。監査対象課においては、文書の保存期間は文書の"
+    "作成年度の翌年度から起算されることに留意し、適正な廃棄年月日を記載するよう取り組まれたい。",
+]
+CONCLUSION = ("本件事案発生後に監査対象課が策定し、実施した改善策等については、概ね適正であると判断する。また、"
+              "監査対象課における保有個人情報を取り扱う事務についても概ね適正に行われていると判断する。"
+              "以下にその理由を記載する。")
+CLOSING = ("今年度の監査は、漏えい等事案の発生があったこともあり、市におけるファクシミリの使用の必要性をテーマとして"
+           "取り上げることとした。やり取りを行う相手方の事情等からファクシミリの使用を全庁的に廃止することは難しいと"
+           "しても、庁内における所管課間での保有個人情報の授受については、ファクシミリの方法は採用すべきでないと"
+           "考えられる。セキュリティフォルダ等の手法を用いて、より安全な方法で事務執行をされるよう、各課において"
+           "取り組まれたい。\n\n"
+           "結びに、信頼される市政の実現のために、日々の業務や各種研修・自己点検等を通じて、すべての職員が個人情報"
+           "保護制度に関する理解を十分に深め、市民のプライバシーの権利の保護を的確に図っていくことに着実に取り組まれたい。")
+NOTES = ("【聴き取り】課長・保護担当者（係長）ほか１名。短縮ダイヤルは事案当日中に全件点検し、不要な１２件を削除。"
+         "外部機関（医療機関２か所）との連絡は先方の事情でFAXが残る。課の保護管理者を問うと即答あり。")
+
+
+def _user(db: Database, username: str):
+    row = db.execute("SELECT id FROM users WHERE username = ?", [username]).fetchone()
+    return load_user(db, row[0]) if row else None
+
+
+def load(db: Database, municipality: str = "みどり市") -> int | None:
+    """Create the demo audit once; returns its id (None when the demo 課 or users are missing)."""
+    department = db.execute("SELECT id FROM departments WHERE code = ?", [CODE]).fetchone()
+    lead, member, manager = _user(db, "auditor"), _user(db, "auditor2"), _user(db, f"{CODE}.manager")
+    if department is None or lead is None or member is None or manager is None:
+        return None
+    existing = db.execute("SELECT id FROM audits WHERE department_id = ? AND fiscal_year = ?",
+                          [department[0], YEAR]).fetchone()
+    if existing:
+        return existing[0]
+    with transaction(db):
+        plan_id = plans.save_plan(db, YEAR, theme=THEME, basis="個人情報保護条例", notes="", user=lead)
+        plans.set_target(db, plan_id, department[0], REASON)
+        if not plans.list_cycles(db):
+            cycle_id = plans.save_cycle(db, title="中期監査計画（令和６年度～令和８年度）", start_year=2024,
+                                        end_year=2026, notes="３年間で全ての課を一巡する。", user=lead)
+            plans.set_planned_years(db, cycle_id, {department[0]: 2024})
+        audit_id = visits.create_audit(db, fiscal_year=YEAR, department_id=department[0],
+                                       auditor_ids=[lead.id, member.id], lead_id=lead.id, theme=THEME,
+                                       selection_reason=REASON, user=lead, plan_id=plan_id)
+        audit = _load(db, audit_id)
+        visits.update_record(db, audit, fields={"started_at": "2025-02-26T15:00:00+09:00",
+                                                "ended_at": "2025-02-26T16:20:00+09:00",
+                                                "attendees": "健康づくり課長、保護担当者（係長）ほか１名"},
+                             places=PLACES, methods=["documents", "interview", "site"], user=lead)
+        topic_ids = [visits.add_topic(db, audit, title) for title in TOPICS]
+        items = {row["item_id"]: row["id"] for row in visits.candidate_items(db, audit)}
+        for topic_index, item_id, result, note in CHECKS:
+            if item_id not in items:
+                continue
+            visits.add_checks(db, audit, [items[item_id]], topic_ids[topic_index], lead)
+            check_id = db.execute("SELECT id FROM audit_checks WHERE audit_id = ? AND item_pk = ?",
+                                  [audit_id, items[item_id]]).fetchone()[0]
+            visits.save_check(db, audit, check_id, result=result, note=note, topic_id=topic_ids[topic_index],
+                              revision=None, user=lead)
+            if item_id == "G-04-06":
+                findings.create_finding(db, audit, FINDING, due_date="2025-05-30", user=lead, check_id=check_id,
+                                        topic_id=topic_ids[1])
+        if not db.execute("SELECT 1 FROM audit_findings WHERE audit_id = ?", [audit_id]).fetchone():
+            findings.create_finding(db, audit, FINDING, due_date="2025-05-30", user=lead, topic_id=topic_ids[1])
+        visits.save_notes(db, _load(db, audit_id), NOTES, lead)
+        drafting.save_prose(db, _load(db, audit_id), theme=THEME, selection_reason=REASON, conclusion=CONCLUSION,
+                            closing=CLOSING, topic_texts=dict(zip(topic_ids, TOPIC_TEXTS)), user=lead)
+        workflow.send_for_fact_check(db, _load(db, audit_id), lead)
+        comment_id = workflow.add_comment(
+            db, _load(db, audit_id), "５（１）①の電子申請への移行は、令和７年７月受付分からの予定です。", manager)
+        workflow.respond(db, _load(db, audit_id), comment_id,
+                         "ご確認ありがとうございます。移行時期は改善措置の報告で確認します。本文は「予定」のままとします。",
+                         lead)
+        db.execute("UPDATE audits SET fact_check_sent_at = '2025-03-10T10:00:00+09:00' WHERE id = ?", [audit_id])
+        workflow.issue(db, _load(db, audit_id), lead, municipality, issued_at="2025-03-24T10:00:00+09:00")
+        action = next(db.query("""SELECT ca.* FROM corrective_actions ca JOIN audit_findings f ON f.id = ca.finding_id
+                                  WHERE f.audit_id = ?""", [audit_id]))
+        findings.submit(db, action, _load(db, audit_id),
+                        "文書庫の当課の文書保存箱を全数点検し、誤記載のあった３箱の廃棄年月日を訂正した。"
+                        "課内で起算方法を周知し、保存箱の記載を保護担当者が確認してから保管する手順とした。", manager)
+    return audit_id
+
+
+def _load(db: Database, audit_id: int) -> dict:
+    from .permissions import load_audit
+
+    return load_audit(db, audit_id)

@@ -1,0 +1,196 @@
+"""指摘事項 and their corrective actions (改善措置): create, answer, accept or return, overdue.
+
+A finding has its own severity (高/中/低) and status (open/closed/withdrawn); its corrective action has
+its own status (open → submitted → closed, or back to open when the auditor asks for more) and a due
+date. Every step is written to action_events and to the activity log in the same transaction.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlite_utils import Database
+
+from ..activity import service as activity
+from ..db import transaction
+from ..timeutil import now, now_iso
+from . import values
+from .plans import AuditError
+
+FINDING_FIELDS = ("title", "clause", "severity", "request_kind", "request")
+
+
+def _validate(data: dict) -> dict:
+    row = {k: (data.get(k) or "").strip() for k in FINDING_FIELDS}
+    if not row["title"]:
+        raise AuditError("指摘の内容を入力してください。")
+    if row["severity"] not in values.SEVERITIES:
+        raise AuditError("重要度を選んでください。")
+    if row["request_kind"] not in values.REQUEST_KINDS:
+        raise AuditError("区分を選んでください。")
+    if not row["request"]:
+        raise AuditError("課に求める対応を入力してください。")
+    return row
+
+
+def _event(db: Database, action_id: int, event: str, user, *, from_status=None, to_status=None, comment=""):
+    db["action_events"].insert({"action_id": action_id, "at": now_iso(), "user_id": user.id,
+                                "username": user.username, "event": event, "from_status": from_status,
+                                "to_status": to_status, "comment": comment or ""})
+
+
+def create_finding(db: Database, audit: dict, data: dict, *, due_date: str, user, check_id: int | None = None,
+                   topic_id: int | None = None) -> int:
+    """A finding and its corrective action for the audited 課 (due date required)."""
+    row = _validate(data)
+    if not due_date:
+        raise AuditError("改善の期限を入力してください。")
+    with transaction(db):
+        position = db.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM audit_findings WHERE audit_id = ?",
+                              [audit["id"]]).fetchone()[0]
+        if check_id and topic_id is None:
+            found = db.execute("SELECT topic_id FROM audit_checks WHERE id = ?", [check_id]).fetchone()
+            topic_id = found[0] if found else None
+        finding_id = db["audit_findings"].insert({
+            **row, "audit_id": audit["id"], "department_id": audit["department_id"], "check_id": check_id,
+            "topic_id": topic_id, "position": position, "status": values.FINDING_OPEN,
+            "created_at": now_iso(), "created_by": user.id, "updated_at": now_iso()}).last_pk
+        action_id = db["corrective_actions"].insert({
+            "finding_id": finding_id, "department_id": audit["department_id"], "due_date": due_date,
+            "status": values.ACTION_OPEN, "revision": 0, "created_at": now_iso(), "updated_at": now_iso()}).last_pk
+        _event(db, action_id, "create", user, to_status=values.ACTION_OPEN, comment=f"期限 {due_date}")
+        activity.record(db, "audit.finding_save", department_code=audit["department_code"],
+                        object_type="audit_finding", object_id=finding_id,
+                        detail={"audit": audit["id"], "severity": row["severity"], "due_date": due_date})
+    return finding_id
+
+
+def update_finding(db: Database, audit: dict, finding_id: int, data: dict, *, due_date: str, user,
+                   topic_id: int | None = None) -> None:
+    row = _validate(data)
+    if not due_date:
+        raise AuditError("改善の期限を入力してください。")
+    with transaction(db):
+        db["audit_findings"].update(finding_id, {**row, "topic_id": topic_id, "updated_at": now_iso()})
+        action = db.execute("SELECT id, due_date, status FROM corrective_actions WHERE finding_id = ?",
+                            [finding_id]).fetchone()
+        if action and action[1] != due_date:
+            db["corrective_actions"].update(action[0], {"due_date": due_date, "updated_at": now_iso()})
+            _event(db, action[0], "due_change", user, from_status=action[2], to_status=action[2],
+                   comment=f"{action[1]} → {due_date}")
+        activity.record(db, "audit.finding_save", department_code=audit["department_code"],
+                        object_type="audit_finding", object_id=finding_id, detail={"audit": audit["id"]})
+
+
+def withdraw_finding(db: Database, audit: dict, finding_id: int, user) -> None:
+    with transaction(db):
+        db["audit_findings"].update(finding_id, {"status": values.FINDING_WITHDRAWN, "updated_at": now_iso()})
+        action = db.execute("SELECT id, status FROM corrective_actions WHERE finding_id = ?", [finding_id]).fetchone()
+        if action:
+            db["corrective_actions"].update(action[0], {"status": values.ACTION_CLOSED, "closed_at": now_iso(),
+                                                        "updated_at": now_iso()})
+            _event(db, action[0], "withdraw", user, from_status=action[1], to_status=values.ACTION_CLOSED)
+        activity.record(db, "audit.finding_withdraw", department_code=audit["department_code"],
+                        object_type="audit_finding", object_id=finding_id)
+
+
+def findings(db: Database, audit_id: int, *, include_withdrawn: bool = False) -> list[dict]:
+    where = "" if include_withdrawn else "AND f.status != 'withdrawn'"
+    return list(db.query(
+        f"""SELECT f.*, c.item_id, t.position AS topic_position, t.title AS topic_title,
+                   ca.id AS action_id, ca.status AS action_status, ca.due_date
+            FROM audit_findings f LEFT JOIN audit_checks c ON c.id = f.check_id
+            LEFT JOIN audit_topics t ON t.id = f.topic_id
+            LEFT JOIN corrective_actions ca ON ca.finding_id = f.id
+            WHERE f.audit_id = ? {where} ORDER BY COALESCE(t.position, 999), f.position""", [audit_id]))
+
+
+# ----------------------------------------------------------------------------- corrective actions
+
+def _today(today: date | None) -> str:
+    return (today or now().date()).isoformat()
+
+
+def submit(db: Database, action: dict, audit: dict, response: str, user) -> None:
+    """The 課 reports what it did (after the report was issued)."""
+    if not audit["issued_at"]:
+        raise AuditError("監査報告書の発行後に改善の状況を報告できます。")
+    if action["status"] == values.ACTION_CLOSED:
+        raise AuditError("この改善措置は完了しています。")
+    response = (response or "").strip()
+    if not response:
+        raise AuditError("実施した改善の内容を入力してください。")
+    with transaction(db):
+        db["corrective_actions"].update(action["id"], {
+            "response": response, "status": values.ACTION_SUBMITTED, "submitted_at": now_iso(),
+            "submitted_by": user.id, "updated_at": now_iso(), "revision": action["revision"] + 1})
+        _event(db, action["id"], "submit", user, from_status=action["status"], to_status=values.ACTION_SUBMITTED,
+               comment=response)
+        activity.record(db, "action.submit", department_code=audit["department_code"],
+                        object_type="corrective_action", object_id=action["id"])
+
+
+def accept(db: Database, action: dict, audit: dict, comment: str, user) -> None:
+    """The auditor confirms the improvement: action closed, finding closed."""
+    if action["status"] != values.ACTION_SUBMITTED:
+        raise AuditError("課から改善の報告がされていないため、完了にできません。")
+    with transaction(db):
+        db["corrective_actions"].update(action["id"], {
+            "status": values.ACTION_CLOSED, "review_comment": (comment or "").strip(), "reviewed_at": now_iso(),
+            "reviewed_by": user.id, "closed_at": now_iso(), "updated_at": now_iso(),
+            "revision": action["revision"] + 1})
+        db["audit_findings"].update(action["finding_id"], {"status": values.FINDING_CLOSED, "closed_at": now_iso(),
+                                                           "updated_at": now_iso()})
+        _event(db, action["id"], "accept", user, from_status=action["status"], to_status=values.ACTION_CLOSED,
+               comment=comment)
+        activity.record(db, "action.accept", department_code=audit["department_code"],
+                        object_type="corrective_action", object_id=action["id"])
+
+
+def return_for_more(db: Database, action: dict, audit: dict, comment: str, user, *, due_date: str = "") -> None:
+    """The auditor asks for more: back to open, with the reason (and optionally a new due date)."""
+    if action["status"] != values.ACTION_SUBMITTED:
+        raise AuditError("課から改善の報告がされていないため、差し戻せません。")
+    comment = (comment or "").strip()
+    if not comment:
+        raise AuditError("追加で求める対応を入力してください。")
+    with transaction(db):
+        row = {"status": values.ACTION_OPEN, "review_comment": comment, "reviewed_at": now_iso(),
+               "reviewed_by": user.id, "updated_at": now_iso(), "revision": action["revision"] + 1}
+        if due_date:
+            row["due_date"] = due_date
+        db["corrective_actions"].update(action["id"], row)
+        _event(db, action["id"], "return", user, from_status=action["status"], to_status=values.ACTION_OPEN,
+               comment=comment + (f"（期限 {due_date}）" if due_date else ""))
+        activity.record(db, "action.return", department_code=audit["department_code"],
+                        object_type="corrective_action", object_id=action["id"])
+
+
+def events(db: Database, action_id: int) -> list[dict]:
+    return list(db.query("SELECT * FROM action_events WHERE action_id = ? ORDER BY id", [action_id]))
+
+
+def action_list(db: Database, *, department_ids=None, open_only: bool = False, overdue_only: bool = False,
+                visible_to_department: bool = False, today: date | None = None, fiscal_year: int | None = None
+                ) -> list[dict]:
+    """Corrective actions with their finding, audit and 課; `overdue` is computed against today (JST)."""
+    where, params = ["f.status != 'withdrawn'"], {"today": _today(today)}
+    if department_ids is not None:
+        ids = sorted(department_ids) or [-1]
+        where.append(f"ca.department_id IN ({','.join(str(int(i)) for i in ids)})")
+    if open_only or overdue_only:
+        where.append("ca.status != 'closed'")
+    if overdue_only:
+        where.append("ca.due_date < :today")
+    if visible_to_department:
+        where.append("a.fact_check_sent_at IS NOT NULL")
+    if fiscal_year:
+        where.append("a.fiscal_year = :year")
+        params["year"] = fiscal_year
+    return list(db.query(
+        f"""SELECT ca.*, f.title, f.severity, f.request_kind, f.request, f.status AS finding_status, f.audit_id,
+                   a.fiscal_year, a.issued_at AS audit_issued_at, d.code AS department_code, d.name AS department_name,
+                   (ca.status != 'closed' AND ca.due_date < :today) AS overdue
+            FROM corrective_actions ca JOIN audit_findings f ON f.id = ca.finding_id
+            JOIN audits a ON a.id = f.audit_id JOIN departments d ON d.id = ca.department_id
+            WHERE {' AND '.join(where)}
+            ORDER BY overdue DESC, ca.status = 'closed', ca.due_date, ca.id""", params))

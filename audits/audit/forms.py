@@ -1,0 +1,120 @@
+"""Forms of the audit screens; each field's error is shown next to it and what was typed is kept."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (DateField, DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ..forms import MultiCheckboxField, choice_list
+from . import values
+
+REQUIRED = "入力してください。"
+YEAR_RANGE = NumberRange(min=2000, max=2100, message="西暦の年（例: 2025）を入力してください。")
+
+
+class PlanForm(FlaskForm):
+    theme = TextAreaField("監査の観点（その年度のテーマ）", validators=[DataRequired(REQUIRED), Length(max=4000)])
+    basis = StringField("根拠（報告書の題名に使います）", default=values.DEFAULT_BASIS, validators=[Length(max=100)])
+    notes = TextAreaField("備考", validators=[Optional(), Length(max=4000)])
+
+
+class TargetForm(FlaskForm):
+    department_id = SelectField("監査対象課", coerce=int, validators=[InputRequired("課を選んでください。")])
+    reason = TextAreaField("選定理由", validators=[DataRequired(REQUIRED), Length(max=4000)])
+
+
+class CycleForm(FlaskForm):
+    title = StringField("計画の名称", default="中期監査計画", validators=[DataRequired(REQUIRED), Length(max=100)])
+    start_year = IntegerField("開始年度（西暦）", validators=[InputRequired(REQUIRED), YEAR_RANGE])
+    end_year = IntegerField("終了年度（西暦）", validators=[InputRequired(REQUIRED), YEAR_RANGE])
+    notes = TextAreaField("備考", validators=[Optional(), Length(max=2000)])
+
+    def validate_end_year(self, field):
+        if self.start_year.data and field.data is not None and field.data < self.start_year.data:
+            raise ValidationError("終了年度は開始年度以後にしてください。")
+
+
+class AuditForm(FlaskForm):
+    fiscal_year = IntegerField("年度（西暦）", validators=[InputRequired(REQUIRED), YEAR_RANGE])
+    department_id = SelectField("監査対象課", coerce=int, validators=[InputRequired("課を選んでください。")])
+    auditors = MultiCheckboxField("担当する監査員", coerce=int, validators=[DataRequired("1人以上選んでください。")])
+    lead_id = SelectField("監査責任者（主担当）", coerce=int)
+    theme = TextAreaField("監査の観点", validators=[Optional(), Length(max=4000)])
+    selection_reason = TextAreaField("選定理由", validators=[DataRequired(REQUIRED), Length(max=4000)])
+
+
+class TeamForm(FlaskForm):
+    auditors = MultiCheckboxField("担当する監査員", coerce=int, validators=[DataRequired("1人以上選んでください。")])
+    lead_id = SelectField("監査責任者（主担当）", coerce=int)
+
+
+class RecordForm(FlaskForm):
+    started_at = DateTimeLocalField("開始日時", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    ended_at = DateTimeLocalField("終了日時", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    places = TextAreaField("場所（1行に1か所）", validators=[Optional(), Length(max=2000)])
+    methods = MultiCheckboxField("実施手法", choices=choice_list(values.METHODS.items()))
+    attendees = TextAreaField("出席者（監査対象課）", validators=[Optional(), Length(max=2000)])
+
+    def validate_ended_at(self, field):
+        if field.data and self.started_at.data and field.data < self.started_at.data:
+            raise ValidationError("終了日時は開始日時より後にしてください。")
+
+
+class TopicForm(FlaskForm):
+    title = StringField("監査項目", validators=[DataRequired(REQUIRED), Length(max=200)])
+
+
+class CheckForm(FlaskForm):
+    result = RadioField("確認結果", choices=choice_list((r, r) for r in values.RESULTS),
+                        validators=[InputRequired("確認結果を選んでください。")])
+    note = TextAreaField("確認した内容・備考", validators=[Optional(), Length(max=4000)])
+    topic_id = SelectField("監査項目", coerce=str)
+    revision = HiddenField()
+
+
+class NotesForm(FlaskForm):
+    interview_notes = TextAreaField("聴き取り調査の記録", validators=[Optional(), Length(max=20000)])
+
+
+class FindingForm(FlaskForm):
+    title = TextAreaField("指摘の内容（見受けられた事実）", validators=[DataRequired(REQUIRED), Length(max=2000)])
+    clause = StringField("関係する条項・規程", validators=[Optional(), Length(max=200)])
+    severity = RadioField("重要度", choices=choice_list((s, s) for s in values.SEVERITIES), default="中",
+                          validators=[InputRequired("重要度を選んでください。")])
+    request_kind = RadioField("区分", choices=choice_list((k, k) for k in values.REQUEST_KINDS),
+                              default=values.REQUEST_KINDS[0], validators=[InputRequired("区分を選んでください。")])
+    request = TextAreaField("課に求める対応", validators=[DataRequired(REQUIRED), Length(max=2000)])
+    due_date = DateField("改善の期限", validators=[InputRequired("期限を入力してください。")])
+    topic_id = SelectField("監査項目", coerce=str)
+    check_id = SelectField("関係する点検項目", coerce=str)
+
+
+class ProseForm(FlaskForm):
+    theme = TextAreaField("１ 監査の観点", validators=[Optional(), Length(max=8000)])
+    selection_reason = TextAreaField("３ 監査対象課の選定理由", validators=[Optional(), Length(max=8000)])
+    conclusion = TextAreaField("５ 監査の結果（総括）", validators=[Optional(), Length(max=8000)])
+    closing = TextAreaField("６ 終わりに", validators=[Optional(), Length(max=8000)])
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField("事実確認の意見", validators=[DataRequired(REQUIRED), Length(max=4000)])
+
+
+class RespondForm(FlaskForm):
+    response = TextAreaField("回答", validators=[DataRequired(REQUIRED), Length(max=4000)])
+
+
+class ActionSubmitForm(FlaskForm):
+    response = TextAreaField("実施した改善の内容", validators=[DataRequired(REQUIRED), Length(max=8000)])
+
+
+class ReviewForm(FlaskForm):
+    comment = TextAreaField("確認の所見・追加で求める対応", validators=[Optional(), Length(max=4000)])
+    due_date = DateField("新しい期限（追加対応を求める場合、任意）", validators=[Optional()])
+
+
+class EvidenceForm(FlaskForm):
+    file = FileField("ファイル（写真・資料）", validators=[FileRequired("ファイルを選んでください。")])
+    note = StringField("説明", validators=[Optional(), Length(max=200)])

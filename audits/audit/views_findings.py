@@ -1,0 +1,212 @@
+"""Screens for findings (指摘事項) and corrective actions (改善措置): record, answer, accept or return."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import roles
+from ..access import roles_required
+from ..db import get_db
+from ..evidence import service as evidence
+from ..evidence.storage import EvidenceRejected
+from ..forms import EmptyForm, choice_list
+from . import findings, forms, values, visits, workflow
+from .blueprint import bp
+from .permissions import get_action, get_audit, get_finding, is_department_member
+from .plans import AuditError
+
+EVERYONE = (roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
+
+
+def _finding_form(db, audit, data=None) -> forms.FindingForm:
+    form = forms.FindingForm(data=data)
+    form.topic_id.choices = choice_list([("", "（監査項目に属さない）")] + [
+        (t["id"], f"{t['position']}. {t['title']}") for t in visits.topics(db, audit["id"])])
+    form.check_id.choices = choice_list([("", "（特定の点検項目に属さない）")] + [
+        (c["id"], f"{c['item_id']}（{c['result']}）") for c in visits.checks(db, audit)])
+    return form
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@bp.route("/<int:audit_id>/findings/new", methods=["GET", "POST"])
+@roles_required(roles.AUDITOR)
+def finding_new(audit_id: int):
+    audit = get_audit(audit_id, edit=True)
+    db = get_db()
+    check_id = request.args.get("check", type=int)
+    initial = None
+    if request.method == "GET" and check_id:
+        row = next((c for c in visits.checks(db, audit) if c["id"] == check_id), None)
+        if row:
+            initial = {"check_id": str(check_id), "topic_id": str(row["topic_id"] or ""), "title": row["note"] or "",
+                       "clause": "、".join(row["sources"]), "severity": row["severity"] if row["severity"] in
+                       values.SEVERITIES else "中", "request_kind": values.REQUEST_KINDS[0]}
+    form = _finding_form(db, audit, initial)
+    if form.validate_on_submit():
+        try:
+            findings.create_finding(db, audit, form.data, due_date=form.due_date.data.isoformat(), user=current_user,
+                                    check_id=_int_or_none(form.check_id.data),
+                                    topic_id=_int_or_none(form.topic_id.data))
+        except AuditError as error:
+            form.title.errors.append(str(error))
+        else:
+            flash("指摘事項を登録しました。改善措置が課に設定されます。", "success")
+            return redirect(url_for("audit.detail", audit_id=audit_id) + "#findings")
+    return render_template("audit/finding_form.html", audit=audit, form=form, finding=None), \
+        400 if form.errors else 200
+
+
+@bp.route("/findings/<int:finding_id>/edit", methods=["GET", "POST"])
+@roles_required(roles.AUDITOR)
+def finding_edit(finding_id: int):
+    finding, audit = get_finding(finding_id, edit=True)
+    db = get_db()
+    action = next(db.query("SELECT * FROM corrective_actions WHERE finding_id = ?", [finding_id]), None)
+    data = None
+    if request.method == "GET":
+        from datetime import date
+
+        data = {**finding, "topic_id": str(finding["topic_id"] or ""), "check_id": str(finding["check_id"] or ""),
+                "due_date": date.fromisoformat(action["due_date"]) if action else None}
+    form = _finding_form(db, audit, data)
+    if form.validate_on_submit():
+        try:
+            findings.update_finding(db, audit, finding_id, form.data, due_date=form.due_date.data.isoformat(),
+                                    user=current_user, topic_id=_int_or_none(form.topic_id.data))
+        except AuditError as error:
+            form.title.errors.append(str(error))
+        else:
+            flash("指摘事項を保存しました。", "success")
+            return redirect(url_for("audit.detail", audit_id=audit["id"]) + "#findings")
+    return render_template("audit/finding_form.html", audit=audit, form=form, finding=finding), \
+        400 if form.errors else 200
+
+
+@bp.route("/findings/<int:finding_id>/withdraw", methods=["POST"])
+@roles_required(roles.AUDITOR)
+def finding_withdraw(finding_id: int):
+    finding, audit = get_finding(finding_id, edit=True)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    findings.withdraw_finding(get_db(), audit, finding_id, current_user)
+    flash("指摘事項を取り下げました。", "success")
+    return redirect(url_for("audit.detail", audit_id=audit["id"]) + "#findings")
+
+
+@bp.route("/actions/<int:action_id>")
+@roles_required(*EVERYONE)
+def action(action_id: int):
+    row, finding, audit = get_action(action_id)
+    db = get_db()
+    return render_template(
+        "audit/action.html", action=row, finding=finding, audit=audit, events=findings.events(db, action_id),
+        files=evidence.for_owners(db, "action", [action_id], include_removed=False)[action_id],
+        may_answer=is_department_member(current_user, audit) and row["status"] != values.ACTION_CLOSED,
+        may_review=current_user.has_role(roles.AUDITOR) and row["status"] == values.ACTION_SUBMITTED,
+        submit_form=forms.ActionSubmitForm(data={"response": row["response"]}), review_form=forms.ReviewForm(),
+        evidence_form=forms.EvidenceForm(prefix="ev"))
+
+
+def _department_member_or_deny(audit):
+    from ..access import deny
+
+    if not is_department_member(current_user, audit):
+        deny("corrective action of another 課", audit["department_code"])
+
+
+@bp.route("/actions/<int:action_id>/submit", methods=["POST"])
+@roles_required(roles.MANAGER, roles.STAFF)
+def action_submit(action_id: int):
+    row, finding, audit = get_action(action_id)
+    _department_member_or_deny(audit)
+    form = forms.ActionSubmitForm()
+    if form.validate_on_submit():
+        try:
+            findings.submit(get_db(), row, audit, form.response.data, current_user)
+        except AuditError as error:
+            form.response.errors.append(str(error))
+        else:
+            flash("改善の状況を報告しました。監査責任者の確認を待ってください。", "success")
+            return redirect(url_for("audit.action", action_id=action_id))
+    db = get_db()
+    return render_template(
+        "audit/action.html", action=row, finding=finding, audit=audit, events=findings.events(db, action_id),
+        files=evidence.for_owners(db, "action", [action_id], include_removed=False)[action_id],
+        may_answer=True, may_review=False, submit_form=form, review_form=forms.ReviewForm(),
+        evidence_form=forms.EvidenceForm(prefix="ev")), 400
+
+
+@bp.route("/actions/<int:action_id>/review", methods=["POST"])
+@roles_required(roles.AUDITOR)
+def action_review(action_id: int):
+    row, finding, audit = get_action(action_id)
+    form = forms.ReviewForm()
+    if not form.validate_on_submit():
+        flash("入力内容を確認してください。", "error")
+        return redirect(url_for("audit.action", action_id=action_id))
+    db = get_db()
+    try:
+        if request.form.get("decision") == "accept":
+            findings.accept(db, row, audit, form.comment.data, current_user)
+            flash("改善を確認し、完了にしました。", "success")
+        else:
+            findings.return_for_more(db, row, audit, form.comment.data, current_user,
+                                     due_date=form.due_date.data.isoformat() if form.due_date.data else "")
+            flash("追加の対応を依頼しました。", "success")
+    except AuditError as error:
+        flash(str(error), "error")
+    return redirect(url_for("audit.action", action_id=action_id))
+
+
+@bp.route("/actions/<int:action_id>/evidence", methods=["POST"])
+@roles_required(roles.MANAGER, roles.STAFF)
+def action_evidence(action_id: int):
+    row, finding, audit = get_action(action_id)
+    _department_member_or_deny(audit)
+    form = forms.EvidenceForm(prefix="ev")
+    if row["status"] == values.ACTION_CLOSED:
+        flash("完了した改善措置には添付できません。", "error")
+    elif not form.validate_on_submit():
+        flash("ファイルを選んでください。", "error")
+    else:
+        try:
+            evidence.attach(get_db(), form.file.data, owner_type="action", owner_id=action_id,
+                            department_id=audit["department_id"], user=current_user, note=form.note.data,
+                            department_code=audit["department_code"])
+        except EvidenceRejected as error:
+            flash(str(error), "error")
+        else:
+            flash("証跡を添付しました。", "success")
+    return redirect(url_for("audit.action", action_id=action_id))
+
+
+@bp.route("/actions")
+@roles_required(roles.CHIEF, roles.AUDITOR)
+def actions():
+    """Every corrective action (open first, overdue on top); ?overdue=1 for overdue only."""
+    overdue_only = request.args.get("overdue") == "1"
+    rows = findings.action_list(get_db(), overdue_only=overdue_only, open_only=request.args.get("open") == "1")
+    return render_template("audit/actions.html", rows=rows, overdue_only=overdue_only)
+
+
+@bp.route("/department")
+@roles_required(roles.MANAGER, roles.STAFF)
+def department_findings():
+    """監査・指摘事項 of the user's own 課: audits sent for 事実確認 or issued, findings and their actions."""
+    db = get_db()
+    ids = sorted(current_user.department_ids) or [-1]
+    marks = ",".join("?" * len(ids))
+    audits = list(db.query(
+        f"""SELECT a.*, d.name AS department_name FROM audits a JOIN departments d ON d.id = a.department_id
+            WHERE a.department_id IN ({marks}) AND a.fact_check_sent_at IS NOT NULL
+            ORDER BY a.fiscal_year DESC, a.id DESC""", ids))
+    rows = findings.action_list(db, department_ids=current_user.department_ids, visible_to_department=True)
+    shared = list(db.query(
+        """SELECT a.id, a.fiscal_year, a.issued_at, d.name AS department_name FROM audits a
+           JOIN departments d ON d.id = a.department_id WHERE a.issued_at IS NOT NULL
+           ORDER BY a.fiscal_year DESC, a.issued_at DESC"""))
+    return render_template("audit/department.html", audits=audits, rows=rows, shared=shared,
+                           status_labels=values.AUDIT_STATUS_LABELS, workflow=workflow)

@@ -1,0 +1,166 @@
+"""Screens for the 監査報告書: the prose with proposed sentences, 事実確認, issue, revise and the PDF."""
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import roles
+from ..access import deny, roles_required
+from ..activity import service as activity
+from ..db import get_db
+from ..forms import EmptyForm
+from . import drafting, forms, values, visits, workflow
+from .blueprint import bp, municipality
+from .permissions import get_audit, is_department_member, load_audit, may_read_audit, may_read_issued_report
+from .plans import AuditError
+
+
+def _prose_page(audit, form, status=200):
+    db = get_db()
+    topic_rows = visits.topics(db, audit["id"])
+    texts = {t["id"]: request.form.get(f"topic-{t['id']}", t["result_text"] or "") for t in topic_rows}
+    return render_template("audit/report.html", audit=audit, form=form, topics=topic_rows, texts=texts,
+                           proposals=drafting.proposals(db, audit), content=drafting.report_content(
+                               db, audit, municipality()), comments=workflow.comments(db, audit["id"], audit["version"]),
+                           reports=workflow.issued_reports(db, audit["id"]), button=EmptyForm(),
+                           respond_form=forms.RespondForm()), status
+
+
+@bp.route("/<int:audit_id>/report", methods=["GET", "POST"])
+@roles_required(roles.CHIEF, roles.AUDITOR)
+def report(audit_id: int):
+    audit = get_audit(audit_id, edit=request.method == "POST")
+    form = forms.ProseForm(data=None if request.method == "POST" else audit)
+    if request.method == "POST" and form.validate_on_submit():
+        db = get_db()
+        topic_texts = {t["id"]: request.form.get(f"topic-{t['id']}", "") for t in visits.topics(db, audit_id)}
+        drafting.save_prose(db, audit, theme=form.theme.data, selection_reason=form.selection_reason.data,
+                            conclusion=form.conclusion.data, closing=form.closing.data, topic_texts=topic_texts,
+                            user=current_user)
+        flash("文案を保存しました。", "success")
+        return redirect(url_for("audit.report", audit_id=audit_id))
+    return _prose_page(audit, form, 400 if form.errors else 200)
+
+
+@bp.route("/<int:audit_id>/report/propose", methods=["POST"])
+@roles_required(roles.AUDITOR)
+def report_propose(audit_id: int):
+    audit = get_audit(audit_id, edit=True)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    filled = drafting.apply_proposals(get_db(), audit, current_user, overwrite=request.form.get("overwrite") == "1")
+    flash(f"提案した文案を{filled}か所に反映しました。内容を確認して編集してください。", "success")
+    return redirect(url_for("audit.report", audit_id=audit_id))
+
+
+def _step(audit_id: int, action, message: str):
+    audit = get_audit(audit_id, edit=True)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        action(get_db(), audit)
+    except AuditError as error:
+        flash(str(error), "error")
+    else:
+        flash(message, "success")
+    return redirect(url_for("audit.report", audit_id=audit_id))
+
+
+@bp.route("/<int:audit_id>/send", methods=["POST"])
+@roles_required(roles.AUDITOR)
+def send(audit_id: int):
+    return _step(audit_id, lambda db, a: workflow.send_for_fact_check(db, a, current_user),
+                 "監査報告書の案を監査対象課に送り、事実確認を依頼しました。")
+
+
+@bp.route("/<int:audit_id>/issue", methods=["POST"])
+@roles_required(roles.AUDITOR)
+def issue(audit_id: int):
+    return _step(audit_id, lambda db, a: workflow.issue(db, a, current_user, municipality()),
+                 "監査報告書を発行しました。発行した版は変更できません。")
+
+
+@bp.route("/<int:audit_id>/revise", methods=["POST"])
+@roles_required(roles.AUDITOR)
+def revise(audit_id: int):
+    db = get_db()
+    audit = get_audit(audit_id)
+    if current_user.id not in {m["id"] for m in visits.team(db, audit_id)} or not EmptyForm().validate_on_submit():
+        deny(f"audit {audit_id} not editable", audit["department_code"])
+    try:
+        workflow.revise(db, audit, current_user)
+    except AuditError as error:
+        flash(str(error), "error")
+    else:
+        flash("改訂版の作成を始めました。発行済みの版はそのまま残ります。", "success")
+    return redirect(url_for("audit.report", audit_id=audit_id))
+
+
+@bp.route("/<int:audit_id>/factcheck", methods=["GET", "POST"])
+@roles_required(roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
+def factcheck(audit_id: int):
+    """The audited 課 reads the draft and comments (manager/staff of the 課 only may comment)."""
+    audit = get_audit(audit_id)
+    db = get_db()
+    form = forms.CommentForm()
+    if request.method == "POST":
+        if not is_department_member(current_user, audit):
+            deny(f"audit {audit_id}: only the audited 課 comments", audit["department_code"])
+        if form.validate_on_submit():
+            try:
+                workflow.add_comment(db, audit, form.body.data, current_user)
+            except AuditError as error:
+                form.body.errors.append(str(error))
+            else:
+                flash("意見を送りました。監査責任者が回答します。", "success")
+                return redirect(url_for("audit.factcheck", audit_id=audit_id))
+    return render_template("audit/factcheck.html", audit=audit, form=form,
+                           content=drafting.report_content(db, audit, municipality()),
+                           comments=workflow.comments(db, audit_id),
+                           may_comment=is_department_member(current_user, audit)
+                           and audit["status"] == values.FACT_CHECK), 400 if form.errors else 200
+
+
+@bp.route("/<int:audit_id>/comments/<int:comment_id>/respond", methods=["POST"])
+@roles_required(roles.AUDITOR)
+def respond(audit_id: int, comment_id: int):
+    audit = get_audit(audit_id, edit=True)
+    form = forms.RespondForm()
+    if form.validate_on_submit():
+        try:
+            workflow.respond(get_db(), audit, comment_id, form.response.data, current_user)
+        except AuditError as error:
+            flash(str(error), "error")
+        else:
+            flash("意見に回答しました。", "success")
+    else:
+        flash("回答を入力してください。", "error")
+    return redirect(url_for("audit.report", audit_id=audit_id) + "#comments")
+
+
+@bp.route("/<int:audit_id>/report.pdf")
+@roles_required(roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
+def report_pdf(audit_id: int):
+    """The issued report (latest or ?version=N) for every 課; the draft (?draft=1) only for who reads the audit."""
+    db = get_db()
+    audit = load_audit(db, audit_id)
+    if audit is None:
+        abort(404)
+    version = request.args.get("version", type=int)
+    wants_draft = request.args.get("draft") == "1" or not audit["issued_at"]
+    if wants_draft and not may_read_audit(current_user, audit):
+        deny(f"audit {audit_id} draft not readable", audit["department_code"])
+    if not wants_draft and not may_read_issued_report(current_user):
+        deny(f"audit {audit_id} report not readable", audit["department_code"])
+    try:
+        pdf, name = workflow.report_pdf_bytes(db, audit, municipality(), version=version, draft=wants_draft)
+    except AuditError:
+        abort(404)
+    activity.record(db, "audit.report_export", department_code=audit["department_code"], object_type="audit",
+                    object_id=audit_id, detail={"draft": wants_draft, "version": version})
+    from urllib.parse import quote
+
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f"attachment; filename=audit-{audit_id}.pdf; filename*=UTF-8''{quote(name)}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,254 @@
+"""Screens for the visit: the audit overview, the record (日時・場所・手法), 監査項目, per-item checks, notes,
+evidence taken on site."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import roles
+from ..access import roles_required
+from ..db import get_db
+from ..evidence import service as evidence
+from ..evidence.storage import EvidenceRejected
+from ..forms import EmptyForm, choice_list
+from ..timeutil import JST, parse_iso
+from . import findings, forms, plans, values, visits, workflow
+from .blueprint import bp
+from .permissions import get_audit, is_department_member
+from .plans import AuditError
+
+
+def _local(value: str | None):
+    return parse_iso(value).astimezone(JST).replace(tzinfo=None) if value else None
+
+
+def _iso(value: datetime | None) -> str:
+    return value.replace(tzinfo=JST).isoformat(timespec="seconds") if value else ""
+
+
+@bp.route("/<int:audit_id>")
+@roles_required(roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
+def detail(audit_id: int):
+    audit = visits.decoded(get_audit(audit_id))
+    db = get_db()
+    return render_template(
+        "audit/detail.html", audit=audit, team=visits.team(db, audit_id), topics=visits.topics(db, audit_id),
+        counts=visits.result_counts(db, audit_id), findings=findings.findings(db, audit_id),
+        reports=workflow.issued_reports(db, audit_id), comments=workflow.comments(db, audit_id),
+        evidence=evidence.for_owners(db, "audit", [audit_id], include_removed=False)[audit_id],
+        department_view=is_department_member(current_user, audit) and not current_user.reads_every_department,
+        topic_form=forms.TopicForm(prefix="topic"), notes_form=forms.NotesForm(data=audit),
+        evidence_form=forms.EvidenceForm(prefix="ev"), button=EmptyForm(),
+        methods_text=values.methods_text(audit["methods_list"]))
+
+
+@bp.route("/<int:audit_id>/record", methods=["GET", "POST"])
+@roles_required(roles.AUDITOR)
+def record(audit_id: int):
+    audit = visits.decoded(get_audit(audit_id, edit=True))
+    db = get_db()
+    form = forms.RecordForm(data=None if request.method == "POST" else {
+        "started_at": _local(audit["started_at"]), "ended_at": _local(audit["ended_at"]),
+        "places": "\n".join(audit["places_list"]), "methods": audit["methods_list"], "attendees": audit["attendees"]})
+    team_form = forms.TeamForm(prefix="team", data=None if request.method == "POST" else {
+        "auditors": [m["id"] for m in visits.team(db, audit_id)],
+        "lead_id": next((m["id"] for m in visits.team(db, audit_id) if m["lead"]), None)})
+    people = plans.auditors(db)
+    team_form.auditors.choices = choice_list((p["id"], f"{p['display_name']}（{p['departments'] or '所属なし'}）")
+                                             for p in people)
+    team_form.lead_id.choices = choice_list((p["id"], p["display_name"]) for p in people)
+    if request.form.get("part") == "team":
+        if team_form.validate_on_submit():
+            lead = team_form.lead_id.data if team_form.lead_id.data in team_form.auditors.data \
+                else team_form.auditors.data[0]
+            try:
+                visits.set_team(db, audit, team_form.auditors.data, lead)
+            except AuditError as error:
+                team_form.auditors.errors.append(str(error))
+            else:
+                flash("監査員を変更しました。", "success")
+                return redirect(url_for("audit.record", audit_id=audit_id))
+    elif form.validate_on_submit():
+        try:
+            visits.update_record(db, audit, fields={"started_at": _iso(form.started_at.data),
+                                                    "ended_at": _iso(form.ended_at.data),
+                                                    "attendees": form.attendees.data},
+                                 places=(form.places.data or "").splitlines(), methods=form.methods.data or [],
+                                 user=current_user)
+        except AuditError as error:
+            form.ended_at.errors.append(str(error))
+        else:
+            flash("監査の記録を保存しました。", "success")
+            return redirect(url_for("audit.detail", audit_id=audit_id))
+    status = 400 if (form.errors or team_form.errors) and request.method == "POST" else 200
+    return render_template("audit/record.html", audit=audit, form=form, team_form=team_form), status
+
+
+@bp.route("/<int:audit_id>/topics", methods=["POST"])
+@roles_required(roles.AUDITOR)
+def topic_add(audit_id: int):
+    audit = get_audit(audit_id, edit=True)
+    form = forms.TopicForm(prefix="topic")
+    if form.validate_on_submit():
+        visits.add_topic(get_db(), audit, form.title.data)
+        flash("監査項目を追加しました。", "success")
+    else:
+        flash("監査項目を入力してください。", "error")
+    return redirect(url_for("audit.detail", audit_id=audit_id) + "#topics")
+
+
+@bp.route("/<int:audit_id>/topics/<int:topic_id>", methods=["POST"])
+@roles_required(roles.AUDITOR)
+def topic_update(audit_id: int, topic_id: int):
+    audit = get_audit(audit_id, edit=True)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    db = get_db()
+    if request.form.get("delete"):
+        visits.delete_topic(db, audit, topic_id)
+        flash("監査項目を削除しました。", "success")
+    else:
+        try:
+            visits.update_topic(db, audit, topic_id, request.form.get("title", ""))
+        except AuditError as error:
+            flash(str(error), "error")
+        else:
+            flash("監査項目を保存しました。", "success")
+    return redirect(url_for("audit.detail", audit_id=audit_id) + "#topics")
+
+
+@bp.route("/<int:audit_id>/notes", methods=["POST"])
+@roles_required(roles.AUDITOR)
+def notes(audit_id: int):
+    audit = get_audit(audit_id, edit=True)
+    form = forms.NotesForm()
+    if form.validate_on_submit():
+        visits.save_notes(get_db(), audit, form.interview_notes.data, current_user)
+        flash("聴き取り調査の記録を保存しました。", "success")
+    else:
+        flash("記録が長すぎます。", "error")
+    return redirect(url_for("audit.detail", audit_id=audit_id) + "#notes")
+
+
+@bp.route("/<int:audit_id>/items", methods=["GET", "POST"])
+@roles_required(roles.AUDITOR)
+def items(audit_id: int):
+    audit = get_audit(audit_id, edit=True)
+    db = get_db()
+    topic_rows = visits.topics(db, audit_id)
+    if request.method == "POST":
+        if not EmptyForm().validate_on_submit():
+            abort(400)
+        picked = [int(v) for v in request.form.getlist("item_pk") if v.isdigit()]
+        topic = request.form.get("topic_id", "")
+        topic_id = int(topic) if topic.isdigit() and int(topic) in {t["id"] for t in topic_rows} else None
+        added = visits.add_checks(db, audit, picked, topic_id, current_user)
+        flash(f"{added}項目を確認の対象に加えました。", "success")
+        return redirect(url_for("audit.checks", audit_id=audit_id))
+    return render_template("audit/items.html", audit=audit, items=visits.candidate_items(db, audit),
+                           topics=topic_rows, form=EmptyForm())
+
+
+def _check_form(check: dict, topic_rows: list[dict], formdata=None) -> forms.CheckForm:
+    form = forms.CheckForm(formdata=formdata, prefix=f"c{check['id']}",
+                           data={"result": check["result"], "note": check["note"],
+                                 "topic_id": str(check["topic_id"] or ""), "revision": str(check["revision"])})
+    form.topic_id.choices = choice_list([("", "（未分類）")] + [(t["id"], f"{t['position']}. {t['title']}")
+                                                            for t in topic_rows])
+    return form
+
+
+@bp.route("/<int:audit_id>/checks", methods=["GET"])
+@roles_required(roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
+def checks(audit_id: int, failed: tuple[int, forms.CheckForm] | None = None):
+    audit = get_audit(audit_id)
+    db = get_db()
+    rows = visits.checks(db, audit)
+    topic_rows = visits.topics(db, audit_id)
+    check_forms = {r["id"]: _check_form(r, topic_rows) for r in rows}
+    if failed:
+        check_forms[failed[0]] = failed[1]
+    answer_ids = [r["answer_id"] for r in rows if r["answer_id"]]
+    return render_template(
+        "audit/checks.html", audit=audit, checks=rows, check_forms=check_forms,
+        answer_evidence=evidence.for_owners(db, "answer", answer_ids, include_removed=False),
+        check_evidence=evidence.for_owners(db, "audit_item", [r["id"] for r in rows], include_removed=False),
+        evidence_form=forms.EvidenceForm(prefix="ev"), button=EmptyForm(),
+        finding_counts={r["check_id"]: 1 for r in findings.findings(db, audit_id) if r["check_id"]},
+    ), 400 if failed else 200
+
+
+@bp.route("/<int:audit_id>/checks/<int:check_id>", methods=["POST"])
+@roles_required(roles.AUDITOR)
+def check_save(audit_id: int, check_id: int):
+    audit = get_audit(audit_id, edit=True)
+    db = get_db()
+    row = next((r for r in visits.checks(db, audit) if r["id"] == check_id), None)
+    if row is None:
+        abort(404)
+    topic_rows = visits.topics(db, audit_id)
+    form = _check_form(row, topic_rows, formdata=request.form)
+    if request.form.get("remove"):
+        try:
+            visits.remove_check(db, audit, check_id)
+        except AuditError as error:
+            flash(str(error), "error")
+        return redirect(url_for("audit.checks", audit_id=audit_id))
+    if form.validate_on_submit():
+        topic = form.topic_id.data
+        try:
+            visits.save_check(db, audit, check_id, result=form.result.data, note=form.note.data,
+                              topic_id=int(topic) if topic and topic.isdigit() else None,
+                              revision=int(form.revision.data) if (form.revision.data or "").isdigit() else None,
+                              user=current_user)
+        except AuditError as error:
+            form.note.errors.append(str(error))
+        else:
+            flash(f"{row['item_id']} の確認結果を保存しました。", "success")
+            return redirect(url_for("audit.checks", audit_id=audit_id) + f"#check-{check_id}")
+    return checks(audit_id, failed=(check_id, form))
+
+
+@bp.route("/<int:audit_id>/evidence", methods=["POST"])
+@roles_required(roles.AUDITOR)
+def evidence_upload(audit_id: int):
+    """A photo or file taken on site: for the whole audit, or for one check (?check=ID)."""
+    audit = get_audit(audit_id, edit=True)
+    db = get_db()
+    check_id = request.args.get("check", type=int)
+    if check_id and not db.execute("SELECT 1 FROM audit_checks WHERE id = ? AND audit_id = ?",
+                                   [check_id, audit_id]).fetchone():
+        abort(404)
+    form = forms.EvidenceForm(prefix="ev")
+    back = url_for("audit.checks", audit_id=audit_id) + f"#check-{check_id}" if check_id \
+        else url_for("audit.detail", audit_id=audit_id) + "#evidence"
+    if not form.validate_on_submit():
+        flash("ファイルを選んでください。", "error")
+        return redirect(back)
+    try:
+        evidence.attach(db, form.file.data, owner_type="audit_item" if check_id else "audit",
+                        owner_id=check_id or audit_id, department_id=audit["department_id"], user=current_user,
+                        note=form.note.data, department_code=audit["department_code"])
+    except EvidenceRejected as error:
+        flash(str(error), "error")
+    else:
+        flash("証跡を添付しました。", "success")
+    return redirect(back)
+
+
+@bp.route("/<int:audit_id>/evidence/<int:evidence_id>/remove", methods=["POST"])
+@roles_required(roles.AUDITOR)
+def evidence_remove(audit_id: int, evidence_id: int):
+    audit = get_audit(audit_id, edit=True)
+    db = get_db()
+    row = next(db.query("SELECT * FROM evidence WHERE id = ?", [evidence_id]), None)
+    owned = row and (row["owner_type"] == "audit" and row["owner_id"] == audit_id or row["owner_type"] == "audit_item"
+                     and db.execute("SELECT 1 FROM audit_checks WHERE id = ? AND audit_id = ?",
+                                    [row["owner_id"], audit_id]).fetchone())
+    if not owned or not EmptyForm().validate_on_submit():
+        abort(404)
+    evidence.remove(db, evidence_id, current_user, department_code=audit["department_code"])
+    flash("証跡を削除しました（記録は残ります）。", "success")
+    return redirect(request.referrer or url_for("audit.detail", audit_id=audit_id))

@@ -1,0 +1,255 @@
+"""The audit record and the visit: team, 日時・場所・実施手法・出席者, 監査項目, per-item 確認結果, notes."""
+from __future__ import annotations
+
+import json
+
+from sqlite_utils import Database
+
+from ..activity import service as activity
+from ..db import transaction
+from ..sheets.answers import display_value
+from ..timeutil import now_iso
+from . import values
+from .plans import AuditError, independence_problem
+
+
+def _code(db: Database, department_id: int) -> str:
+    return db.execute("SELECT code FROM departments WHERE id = ?", [department_id]).fetchone()[0]
+
+
+def self_check_schedule(db: Database, department_id: int, fiscal_year: int) -> int | None:
+    """The latest schedule up to the audit 年度 in which the 課 has a sheet (its answers are compared)."""
+    row = db.execute(
+        """SELECT sc.id FROM schedules sc JOIN sheets s ON s.schedule_id = sc.id
+           WHERE s.department_id = ? AND s.removed_at IS NULL AND sc.fiscal_year <= ?
+           ORDER BY sc.fiscal_year DESC, sc.id DESC LIMIT 1""", [department_id, fiscal_year]).fetchone()
+    return row[0] if row else None
+
+
+def create_audit(db: Database, *, fiscal_year: int, department_id: int, auditor_ids: list[int], lead_id: int,
+                 theme: str, selection_reason: str, user, plan_id: int | None = None) -> int:
+    """Register an audit; refuses (AuditError with the reason) an auditor who belongs to the 課."""
+    if not auditor_ids:
+        raise AuditError("監査を担当する監査員を1人以上選んでください。")
+    for auditor_id in auditor_ids:
+        if problem := independence_problem(db, auditor_id, department_id):
+            raise AuditError(problem)
+    if not (selection_reason or "").strip():
+        raise AuditError("選定理由を入力してください。")
+    with transaction(db):
+        audit_id = db["audits"].insert({
+            "plan_id": plan_id, "fiscal_year": fiscal_year, "department_id": department_id,
+            "schedule_id": self_check_schedule(db, department_id, fiscal_year),
+            "theme": (theme or "").strip(), "selection_reason": selection_reason.strip(),
+            "status": values.FIELDWORK, "version": 1, "revision": 0, "places": "[]", "methods": "[]",
+            "created_at": now_iso(), "created_by": user.id, "updated_at": now_iso(), "updated_by": user.id,
+        }).last_pk
+        for auditor_id in auditor_ids:
+            db["audit_auditors"].insert({"audit_id": audit_id, "user_id": auditor_id,
+                                         "lead": int(auditor_id == lead_id)})
+        activity.record(db, "audit.create", department_code=_code(db, department_id), object_type="audit",
+                        object_id=audit_id, detail={"fiscal_year": fiscal_year, "auditors": auditor_ids})
+    return audit_id
+
+
+def team(db: Database, audit_id: int) -> list[dict]:
+    return list(db.query(
+        """SELECT u.id, u.username, u.display_name, aa.lead FROM audit_auditors aa JOIN users u ON u.id = aa.user_id
+           WHERE aa.audit_id = ? ORDER BY aa.lead DESC, u.username""", [audit_id]))
+
+
+def set_team(db: Database, audit: dict, auditor_ids: list[int], lead_id: int) -> None:
+    if not auditor_ids:
+        raise AuditError("監査を担当する監査員を1人以上選んでください。")
+    for auditor_id in auditor_ids:
+        if problem := independence_problem(db, auditor_id, audit["department_id"]):
+            raise AuditError(problem)
+    with transaction(db):
+        db.execute("DELETE FROM audit_auditors WHERE audit_id = ?", [audit["id"]])
+        for auditor_id in auditor_ids:
+            db["audit_auditors"].insert({"audit_id": audit["id"], "user_id": auditor_id,
+                                         "lead": int(auditor_id == lead_id)})
+        activity.record(db, "audit.team_update", department_code=audit["department_code"], object_type="audit",
+                        object_id=audit["id"], detail={"auditors": auditor_ids})
+
+
+def decoded(audit: dict) -> dict:
+    audit["places_list"] = json.loads(audit.get("places") or "[]")
+    audit["methods_list"] = json.loads(audit.get("methods") or "[]")
+    return audit
+
+
+RECORD_FIELDS = ("started_at", "ended_at", "attendees")
+
+
+def update_record(db: Database, audit: dict, *, fields: dict, places: list[str], methods: list[str], user) -> None:
+    """日時・場所・実施手法・出席者 (the 観点 and 選定理由 are edited with the report's prose)."""
+    if fields.get("started_at") and fields.get("ended_at") and fields["ended_at"] < fields["started_at"]:
+        raise AuditError("終了日時は開始日時より後にしてください。")
+    row = {k: (fields.get(k) or "").strip() or None for k in RECORD_FIELDS}
+    row["places"] = json.dumps([p.strip() for p in places if p.strip()], ensure_ascii=False)
+    row["methods"] = json.dumps([m for m in values.METHODS if m in set(methods)])
+    _save(db, audit, row, user, "audit.record_update")
+
+
+def save_notes(db: Database, audit: dict, notes: str, user) -> None:
+    _save(db, audit, {"interview_notes": (notes or "").strip()}, user, "audit.notes_save")
+
+
+def _save(db: Database, audit: dict, row: dict, user, action: str) -> None:
+    with transaction(db):
+        db["audits"].update(audit["id"], {**row, "updated_at": now_iso(), "updated_by": user.id,
+                                          "revision": audit["revision"] + 1})
+        activity.record(db, action, department_code=audit["department_code"], object_type="audit",
+                        object_id=audit["id"], detail={"fields": sorted(row)})
+
+
+# ----------------------------------------------------------------------------- 監査項目 (topics)
+
+def topics(db: Database, audit_id: int) -> list[dict]:
+    return list(db.query("SELECT * FROM audit_topics WHERE audit_id = ? ORDER BY position, id", [audit_id]))
+
+
+def add_topic(db: Database, audit: dict, title: str) -> int:
+    title = (title or "").strip()
+    if not title:
+        raise AuditError("監査項目を入力してください。")
+    with transaction(db):
+        position = db.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM audit_topics WHERE audit_id = ?",
+                              [audit["id"]]).fetchone()[0]
+        topic_id = db["audit_topics"].insert({"audit_id": audit["id"], "position": position, "title": title,
+                                              "result_text": ""}).last_pk
+        activity.record(db, "audit.topic_save", department_code=audit["department_code"], object_type="audit",
+                        object_id=audit["id"], detail={"topic": position, "title": title})
+    return topic_id
+
+
+def update_topic(db: Database, audit: dict, topic_id: int, title: str) -> None:
+    title = (title or "").strip()
+    if not title:
+        raise AuditError("監査項目を入力してください。")
+    with transaction(db):
+        db.execute("UPDATE audit_topics SET title = ? WHERE id = ? AND audit_id = ?", [title, topic_id, audit["id"]])
+        activity.record(db, "audit.topic_save", department_code=audit["department_code"], object_type="audit",
+                        object_id=audit["id"], detail={"topic_id": topic_id, "title": title})
+
+
+def delete_topic(db: Database, audit: dict, topic_id: int) -> None:
+    with transaction(db):
+        db.execute("UPDATE audit_checks SET topic_id = NULL WHERE topic_id = ? AND audit_id = ?", [topic_id, audit["id"]])
+        db.execute("UPDATE audit_findings SET topic_id = NULL WHERE topic_id = ? AND audit_id = ?",
+                   [topic_id, audit["id"]])
+        db.execute("DELETE FROM audit_topics WHERE id = ? AND audit_id = ?", [topic_id, audit["id"]])
+        for position, row in enumerate(topics(db, audit["id"]), start=1):
+            db["audit_topics"].update(row["id"], {"position": position})
+        activity.record(db, "audit.topic_save", department_code=audit["department_code"], object_type="audit",
+                        object_id=audit["id"], detail={"deleted_topic_id": topic_id})
+
+
+# ----------------------------------------------------------------------------- checks (per checklist item)
+
+def candidate_items(db: Database, audit: dict) -> list[dict]:
+    """Items the audit may check: those of the 課's sheets in the compared schedule (with the 課's answer
+    category), else the latest version of every checklist."""
+    if audit["schedule_id"]:
+        rows = db.query(
+            """SELECT i.*, a.category, a.value,
+                      EXISTS (SELECT 1 FROM audit_checks c WHERE c.audit_id = :audit AND c.item_pk = i.id) AS chosen
+               FROM sheets s JOIN checklist_items i ON i.version_id = s.version_id
+               LEFT JOIN answers a ON a.sheet_id = s.id AND a.item_pk = i.id
+               WHERE s.schedule_id = :schedule AND s.department_id = :department AND s.removed_at IS NULL
+               ORDER BY s.version_id, i.position""",
+            {"audit": audit["id"], "schedule": audit["schedule_id"], "department": audit["department_id"]})
+    else:
+        rows = db.query(
+            """SELECT i.*, NULL AS category, NULL AS value,
+                      EXISTS (SELECT 1 FROM audit_checks c WHERE c.audit_id = :audit AND c.item_pk = i.id) AS chosen
+               FROM checklist_items i JOIN checklist_versions v ON v.id = i.version_id
+               WHERE v.version = (SELECT MAX(version) FROM checklist_versions x WHERE x.checklist_id = v.checklist_id)
+               ORDER BY v.checklist_id, i.position""", {"audit": audit["id"]})
+    return list(rows)
+
+
+def add_checks(db: Database, audit: dict, item_pks: list[int], topic_id: int | None, user) -> int:
+    """Add items to check (already added ones are left as they are); returns how many were added."""
+    added = 0
+    with transaction(db):
+        position = db.execute("SELECT COALESCE(MAX(position), 0) FROM audit_checks WHERE audit_id = ?",
+                              [audit["id"]]).fetchone()[0]
+        for item_pk in item_pks:
+            item = db.execute("SELECT item_id FROM checklist_items WHERE id = ?", [item_pk]).fetchone()
+            exists = db.execute("SELECT 1 FROM audit_checks WHERE audit_id = ? AND item_pk = ?",
+                                [audit["id"], item_pk]).fetchone()
+            if item is None or exists:
+                continue
+            position += 1
+            db["audit_checks"].insert({"audit_id": audit["id"], "topic_id": topic_id, "item_pk": item_pk,
+                                       "item_id": item[0], "position": position, "result": values.DEFAULT_RESULT,
+                                       "note": "", "revision": 0, "updated_at": now_iso(), "updated_by": user.id})
+            added += 1
+        activity.record(db, "audit.check_add", department_code=audit["department_code"], object_type="audit",
+                        object_id=audit["id"], detail={"added": added})
+    return added
+
+
+class StaleCheck(AuditError):
+    """Someone saved the same check since this form was loaded."""
+
+
+def save_check(db: Database, audit: dict, check_id: int, *, result: str, note: str, topic_id: int | None,
+               revision: int | None, user) -> int:
+    """Record the 確認結果 of one item; returns the new revision. Refuses a save based on an old revision."""
+    if result not in values.RESULTS:
+        raise AuditError("確認結果を選んでください。")
+    with transaction(db):
+        current = db.execute("SELECT revision, item_id FROM audit_checks WHERE id = ? AND audit_id = ?",
+                             [check_id, audit["id"]]).fetchone()
+        if current is None:
+            raise AuditError("確認項目が見つかりません。")
+        if revision is not None and current[0] != revision:
+            raise StaleCheck("この項目は他の画面で更新されています。最新の内容を確認してから、もう一度保存してください"
+                             "（入力した内容はこの画面に残っています）。")
+        db["audit_checks"].update(check_id, {"result": result, "note": (note or "").strip(), "topic_id": topic_id,
+                                             "updated_at": now_iso(), "updated_by": user.id,
+                                             "revision": current[0] + 1})
+        activity.record(db, "audit.check_save", department_code=audit["department_code"], object_type="audit_check",
+                        object_id=check_id, detail={"audit": audit["id"], "item": current[1], "result": result})
+    return current[0] + 1
+
+
+def remove_check(db: Database, audit: dict, check_id: int) -> None:
+    with transaction(db):
+        if db.execute("SELECT 1 FROM audit_findings WHERE check_id = ?", [check_id]).fetchone():
+            raise AuditError("指摘事項がある項目は外せません。先に指摘事項を取り下げてください。")
+        db.execute("DELETE FROM audit_checks WHERE id = ? AND audit_id = ?", [check_id, audit["id"]])
+        activity.record(db, "audit.check_add", department_code=audit["department_code"], object_type="audit",
+                        object_id=audit["id"], detail={"removed_check": check_id})
+
+
+def checks(db: Database, audit: dict) -> list[dict]:
+    """Each check with its item and the 課's self-check answer (value label, category, detail, answer id)."""
+    rows = list(db.query(
+        """SELECT c.*, i.question, i.section_id, i.section_title, i.severity, i.scale, i.unit, i.sources,
+                  i.guidance, t.position AS topic_position, t.title AS topic_title,
+                  a.id AS answer_id, a.value AS answer_value, a.category AS answer_category, a.detail AS answer_detail,
+                  a.na_reason AS answer_na_reason, a.plan_action AS answer_plan
+           FROM audit_checks c JOIN checklist_items i ON i.id = c.item_pk
+           LEFT JOIN audit_topics t ON t.id = c.topic_id
+           LEFT JOIN answers a ON a.item_pk = c.item_pk AND a.sheet_id IN (
+               SELECT s.id FROM sheets s WHERE s.schedule_id = :schedule AND s.department_id = :department
+               AND s.removed_at IS NULL)
+           WHERE c.audit_id = :audit
+           ORDER BY COALESCE(t.position, 999), c.position, c.id""",
+        {"audit": audit["id"], "schedule": audit["schedule_id"], "department": audit["department_id"]}))
+    for row in rows:
+        row["answer_text"] = display_value(row, row["answer_value"])
+        row["sources"] = json.loads(row["sources"] or "[]")
+    return rows
+
+
+def result_counts(db: Database, audit_id: int) -> dict[str, int]:
+    counts = {r: 0 for r in values.RESULTS}
+    for result, n in db.execute("SELECT result, COUNT(*) FROM audit_checks WHERE audit_id = ? GROUP BY result",
+                                [audit_id]):
+        counts[result] = n
+    return counts

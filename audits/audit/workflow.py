@@ -1,0 +1,140 @@
+"""The report's path: draft → 事実確認 by the audited 課 (comments and answers) → issued (frozen) → revised.
+
+Issuing stores the content and the PDF as they were (audit_reports); a later change starts the next
+version, and every issued version is kept.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from sqlite_utils import Database
+
+from ..activity import service as activity
+from ..db import transaction
+from ..timeutil import now_iso
+from . import drafting, report_pdf, values
+from .plans import AuditError
+
+
+def send_for_fact_check(db: Database, audit: dict, user) -> None:
+    if audit["status"] != values.FIELDWORK:
+        raise AuditError("実施中の監査だけを事実確認に送れます。")
+    missing = []
+    if not audit["started_at"]:
+        missing.append("実施日時")
+    if not db.execute("SELECT 1 FROM audit_topics WHERE audit_id = ?", [audit["id"]]).fetchone():
+        missing.append("監査項目")
+    if not (audit["theme"] or "").strip():
+        missing.append("監査の観点")
+    if not (audit["conclusion"] or "").strip():
+        missing.append("監査の結果（総括）")
+    if missing:
+        raise AuditError("事実確認に送る前に、次を記入してください: " + "、".join(missing))
+    with transaction(db):
+        db["audits"].update(audit["id"], {"status": values.FACT_CHECK, "fact_check_sent_at": now_iso(),
+                                          "updated_at": now_iso(), "updated_by": user.id})
+        activity.record(db, "audit.fact_check_send", department_code=audit["department_code"], object_type="audit",
+                        object_id=audit["id"], detail={"version": audit["version"]})
+
+
+def comments(db: Database, audit_id: int, version: int | None = None) -> list[dict]:
+    if version is None:
+        return list(db.query("SELECT * FROM audit_comments WHERE audit_id = ? ORDER BY id", [audit_id]))
+    return list(db.query("SELECT * FROM audit_comments WHERE audit_id = ? AND version = ? ORDER BY id",
+                         [audit_id, version]))
+
+
+def add_comment(db: Database, audit: dict, body: str, user) -> int:
+    if audit["status"] != values.FACT_CHECK:
+        raise AuditError("事実確認の期間ではないため、意見を登録できません。")
+    body = (body or "").strip()
+    if not body:
+        raise AuditError("意見を入力してください。")
+    with transaction(db):
+        comment_id = db["audit_comments"].insert({
+            "audit_id": audit["id"], "version": audit["version"], "body": body, "author_id": user.id,
+            "author_name": user.display_name, "created_at": now_iso()}).last_pk
+        activity.record(db, "audit.comment_add", department_code=audit["department_code"], object_type="audit",
+                        object_id=audit["id"], detail={"comment": comment_id})
+    return comment_id
+
+
+def respond(db: Database, audit: dict, comment_id: int, response: str, user) -> None:
+    response = (response or "").strip()
+    if not response:
+        raise AuditError("回答を入力してください。")
+    with transaction(db):
+        found = db.execute("SELECT 1 FROM audit_comments WHERE id = ? AND audit_id = ?",
+                           [comment_id, audit["id"]]).fetchone()
+        if not found:
+            raise AuditError("意見が見つかりません。")
+        db["audit_comments"].update(comment_id, {"response": response, "responded_by": user.id,
+                                                 "responded_by_name": user.display_name, "responded_at": now_iso()})
+        activity.record(db, "audit.comment_respond", department_code=audit["department_code"], object_type="audit",
+                        object_id=audit["id"], detail={"comment": comment_id})
+
+
+def issue(db: Database, audit: dict, user, municipality: str, *, issued_at: str | None = None) -> int:
+    """Freeze the content and the PDF as version N; returns the audit_reports id (issued_at: demo only)."""
+    if audit["status"] != values.FACT_CHECK:
+        raise AuditError("事実確認を経た監査報告書だけを発行できます。先に事実確認に送ってください。")
+    unanswered = db.execute("""SELECT COUNT(*) FROM audit_comments WHERE audit_id = ? AND version = ?
+                               AND (response IS NULL OR response = '')""", [audit["id"], audit["version"]]).fetchone()[0]
+    if unanswered:
+        raise AuditError(f"回答していない事実確認の意見が{unanswered}件あります。回答してから発行してください。")
+    issued_at = issued_at or now_iso()
+    with transaction(db):
+        db["audits"].update(audit["id"], {"status": values.ISSUED, "issued_at": issued_at,
+                                          "updated_at": issued_at, "updated_by": user.id})
+        content = drafting.report_content(db, {**audit, "issued_at": issued_at}, municipality)
+        pdf = report_pdf.render(content)
+        report_id = db["audit_reports"].insert({
+            "audit_id": audit["id"], "version": audit["version"],
+            "content": json.dumps(content, ensure_ascii=False), "pdf": pdf,
+            "pdf_sha256": hashlib.sha256(pdf).hexdigest(), "issued_at": issued_at, "issued_by": user.id,
+            "issued_by_name": user.display_name}).last_pk
+        activity.record(db, "audit.issue", department_code=audit["department_code"], object_type="audit",
+                        object_id=audit["id"], detail={"version": audit["version"],
+                                                       "sha256": hashlib.sha256(pdf).hexdigest()})
+    return report_id
+
+
+def revise(db: Database, audit: dict, user) -> None:
+    """Start the next version of an issued report; the issued versions stay as they are."""
+    if audit["status"] != values.ISSUED:
+        raise AuditError("発行済みの監査報告書だけを改訂できます。")
+    with transaction(db):
+        db["audits"].update(audit["id"], {"status": values.FIELDWORK, "version": audit["version"] + 1,
+                                          "updated_at": now_iso(), "updated_by": user.id})
+        activity.record(db, "audit.revise", department_code=audit["department_code"], object_type="audit",
+                        object_id=audit["id"], detail={"version": audit["version"] + 1})
+
+
+def issued_reports(db: Database, audit_id: int) -> list[dict]:
+    return list(db.query("""SELECT id, audit_id, version, pdf_sha256, issued_at, issued_by_name FROM audit_reports
+                            WHERE audit_id = ? ORDER BY version DESC""", [audit_id]))
+
+
+def issued_pdf(db: Database, audit_id: int, version: int | None = None) -> tuple[int, bytes] | None:
+    """(version, pdf bytes) of the given or latest issued version."""
+    if version is None:
+        row = db.execute("SELECT version, pdf FROM audit_reports WHERE audit_id = ? ORDER BY version DESC LIMIT 1",
+                         [audit_id]).fetchone()
+    else:
+        row = db.execute("SELECT version, pdf FROM audit_reports WHERE audit_id = ? AND version = ?",
+                         [audit_id, version]).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def report_pdf_bytes(db: Database, audit: dict, municipality: str, *, version: int | None = None,
+                     draft: bool = False) -> tuple[bytes, str]:
+    """The PDF to hand out: the issued one (latest or `version`), else the current draft marked 案."""
+    if not draft:
+        found = issued_pdf(db, audit["id"], version)
+        if found:
+            return found[1], f"監査報告書_{audit['department_code']}_{audit['fiscal_year']}_第{found[0]}版.pdf"
+        if version is not None:
+            raise AuditError(f"第{version}版は発行されていません。")
+    content = drafting.report_content(db, audit, municipality)
+    return report_pdf.render(content, draft=True), f"監査報告書_{audit['department_code']}_{audit['fiscal_year']}_案.pdf"

@@ -1,0 +1,44 @@
+"""`flask --app app report summary --year 2025 -o FILE.pdf` (or `--format xlsx`)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..db import connect
+
+
+@click.command("summary")
+@with_appcontext
+@click.option("--year", type=int, required=True, help="年度（西暦の開始年。例: 2025 = 令和７年度）")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="出力するファイル")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx"]), default=None,
+              help="pdf 又は xlsx（省略時は出力ファイルの拡張子から判断、既定は pdf）")
+@click.option("--bureau", "bureau_code", default="", metavar="CODE", help="部コードで絞り込む")
+@click.option("--tag", default="", help="課のタグで絞り込む（例: mynumber）")
+def summary_command(year, output, fmt, bureau_code, tag):
+    """全庁の集計報告（総括保護管理者あて）を PDF 又は Excel で出力します。"""
+    from ..departments.service import profile_tags
+    from .queries import Scope
+    from .routes import export
+
+    fmt = fmt or ("xlsx" if output.suffix.lower() == ".xlsx" else "pdf")
+    db = connect(current_app.config["DATABASE"])
+    try:
+        bureau_id = None
+        if bureau_code:
+            row = db.execute("SELECT id FROM bureaus WHERE code = ?", [bureau_code]).fetchone()
+            if row is None:
+                raise click.ClickException(f"部コード {bureau_code} は登録されていません。")
+            bureau_id = row[0]
+        if tag and tag not in profile_tags():
+            raise click.ClickException(f"タグ {tag} はありません。使えるタグ: {', '.join(profile_tags())}")
+        data = export(db, Scope(year, bureau_id, tag), fmt, municipality=current_app.config["MUNICIPALITY_NAME"],
+                      author="")
+    finally:
+        db.conn.close()
+    output.write_bytes(data)
+    click.echo(f"全庁の集計報告を出力しました: {output}（{len(data):,} バイト）")

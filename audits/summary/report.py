@@ -1,0 +1,110 @@
+"""Everything the dashboard, the PDF and the Excel show, gathered once per request by `build()`."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlite_utils import Database
+
+from ..timeutil import now_iso
+from ..wareki import nendo
+from . import queries
+from .queries import Scope
+
+# Reference codes of checklists/FORMAT.md, as a reader of the report knows them.
+_SOURCE_PREFIXES = (
+    ("GUIDE ", "事務対応ガイド "),
+    ("MYNUM ", "番号法ガイドライン "),
+    ("PPC-REPORT ", "委員会定期報告 "),
+    ("PIA ", "評価書 "),
+)
+_CASES = (("tokorozawa", "所沢市事案"), ("setagaya", "世田谷区事案"), ("juki", "住基ネット委託調査"))
+
+
+def source_label(code: str) -> str:
+    """'GUIDE 4-8-6(3)' -> '事務対応ガイド 4-8-6(3)'; 'CASE tokorozawa-juki' -> '所沢市事案（juki）'."""
+    for prefix, label in _SOURCE_PREFIXES:
+        if code.startswith(prefix):
+            return label + code[len(prefix):]
+    match = re.fullmatch(r"CASE ([a-z0-9]+)(?:-(.+))?", code)
+    if match:
+        for key, label in _CASES:
+            if match.group(1) == key:
+                return f"{label}（{match.group(2)}）" if match.group(2) else label
+        return f"事例 {code[5:]}"
+    return code
+
+
+def sources_text(codes: list[str]) -> str:
+    return "、".join(source_label(c) for c in codes)
+
+
+@dataclass
+class SummaryReport:
+    scope: Scope
+    municipality: str
+    completion: queries.Completion
+    overall: "queries.Counts"
+    sections: list[queries.SectionRow]
+    checklists: list[queries.ChecklistInfo]
+    departments: list[queries.DepartmentRow]
+    heat: queries.Heatmap
+    weakest: list[queries.ItemRow]
+    yoy: queries.YearOverYear
+    previous_sections: dict
+    audits: list[queries.AuditRow]
+    actions: queries.ActionSummary
+    bureau_name: str | None = None
+    tag_label: str | None = None
+    department: dict | None = None          # set for one 課's part
+    generated_at: str = field(default_factory=now_iso)
+
+    @property
+    def year_label(self) -> str:
+        return nendo(self.scope.year)
+
+    @property
+    def previous_label(self) -> str:
+        return nendo(self.scope.year - 1)
+
+    @property
+    def scope_label(self) -> str:
+        """全庁 / 市民生活部 / タグ「窓口」 / 市民課 — what the numbers cover."""
+        if self.department:
+            return self.department["name"]
+        parts = []
+        if self.bureau_name:
+            parts.append(self.bureau_name)
+        if self.tag_label:
+            parts.append(f"タグ「{self.tag_label}」の課")
+        return "・".join(parts) if parts else "全庁"
+
+    def sections_of(self, checklist_id: str) -> list[queries.SectionRow]:
+        return [s for s in self.sections if s.checklist_id == checklist_id]
+
+
+def build(db: Database, scope: Scope, *, municipality: str, sort: str = "score",
+          department: dict | None = None, item_limit: int = 20) -> SummaryReport:
+    """Run every aggregate of the report for `scope` (one 課's part when `department` is given)."""
+    from ..departments.service import tag_label
+
+    department_view = department is not None
+    sections = queries.section_distribution(db, scope)
+    departments = queries.department_rows(db, scope, sort)
+    return SummaryReport(
+        scope=scope, municipality=municipality,
+        completion=queries.completion(db, scope),
+        overall=queries.overall(db, scope),
+        sections=sections,
+        checklists=queries.checklists_of(sections),
+        departments=departments,
+        heat=queries.heatmap(db, scope, sections, departments),
+        weakest=queries.weakest_items(db, scope, item_limit),
+        yoy=queries.year_over_year(db, scope, item_limit),
+        previous_sections=queries.section_rates_previous(db, scope),
+        audits=queries.audits_of_year(db, scope, department_view=department_view),
+        actions=queries.corrective_actions(db, scope, department_view=department_view),
+        bureau_name=queries.bureau_name(db, scope.bureau_id),
+        tag_label=tag_label(scope.tag) if scope.tag else None,
+        department=department,
+    )

@@ -1,0 +1,369 @@
+"""The aggregated report to the 総括保護管理者 as an A4 PDF (REPORTS.md section 3).
+
+Built from the shared PDF pieces (audits/pdf: embedded IPAexGothic, A4 page with page numbers,
+numbered headings); charts are matplotlib PNGs from charts.py. Long tables (one row per 課) use
+plain-string cells, which lay out fast even for 500 課.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from reportlab import rl_config
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Table, TableStyle
+
+from ..pdf import blocks, document, fonts
+from ..pdf.styles import styles
+from ..wareki import nendo, wareki_date, zenkaku
+from . import charts, scoring
+from .report import SummaryReport, sources_text
+
+FRAME_MM = document.FRAME_WIDTH / mm
+MAX_IMAGE_HEIGHT_MM = 225
+
+SECTION_TITLES = ("概要", "区分別の回答状況", "課別の状況", "課題の多い項目", "前年度との比較", "監査の実施状況",
+                  "指摘事項と改善措置")
+
+
+class _Chart(Flowable):
+    """A matplotlib figure drawn as an image at its own size (fonts keep their point sizes), shrunk only to
+    fit the frame."""
+
+    def __init__(self, fig, dpi: int = charts.PDF_DPI):
+        super().__init__()
+        self.image = charts.pil_image(fig, dpi)
+        w, h = self.image.size
+        self.width = min(FRAME_MM * mm, w / dpi * 72)
+        self.height = self.width * h / w
+        if self.height > MAX_IMAGE_HEIGHT_MM * mm:
+            self.height = MAX_IMAGE_HEIGHT_MM * mm
+            self.width = self.height * w / h
+        self.hAlign = "LEFT"
+
+    def wrap(self, available_width, available_height):
+        return self.width, self.height
+
+    def draw(self):
+        self.canv.drawImage(ImageReader(self.image), 0, 0, self.width, self.height)
+
+
+def _chart(fig) -> _Chart:
+    return _Chart(fig)
+
+
+@contextmanager
+def _binary_streams():
+    """Write streams binary (Flate only) instead of ASCII85 + Flate: the pure-Python ASCII85 encoder is the
+    slowest step for image-heavy reports. Each stream records its own filters, so the PDF is valid either way."""
+    previous = rl_config.useA85
+    rl_config.useA85 = 0
+    try:
+        yield
+    finally:
+        rl_config.useA85 = previous
+
+
+def _plain_table(header: list[str], rows: list[list], widths_mm: list[float], numeric_from: int) -> Table:
+    """A ruled table of short values (no wrapping): fast for hundreds of rows; numbers right-aligned."""
+    font = fonts.register()
+    data = [header] + [["" if c is None else str(c) for c in row] for row in rows]
+    table = Table(data, colWidths=[w * mm for w in widths_mm], repeatRows=1)
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), font, 8),
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.88, 0.88, 0.88)),
+        ("ALIGN", (0, 0), (-1, 0), "CENTER"),
+        ("ALIGN", (numeric_from, 1), (-1, -1), "RIGHT"),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]))
+    return table
+
+
+def _fit(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _note(text: str) -> Paragraph:
+    return Paragraph(blocks.esc(text), styles().small)
+
+
+# --------------------------------------------------------------------------- sections
+
+def _cover(report: SummaryReport, author: str) -> list:
+    st = styles()
+    story = [blocks.spacer(6), Paragraph(blocks.esc(wareki_date(report.generated_at)), st.right), blocks.spacer(4),
+             Paragraph(blocks.esc("総括保護管理者　様"), st.body[0]), blocks.spacer(20),
+             blocks.title(f"{report.year_label} 個人情報の安全管理に関する自己点検及び監査の結果について"),
+             Paragraph(blocks.esc("（総括報告）"), st.subtitle), blocks.spacer(14)]
+    c = report.completion
+    rows = [
+        ["団体名", report.municipality],
+        ["年度", f"{report.year_label}（比較: {report.previous_label}）"],
+        ["対象", f"{report.scope_label}（{c.departments}課・点検票{c.sheets}件）"],
+        ["作成日", wareki_date(report.generated_at)],
+        ["報告先", "総括保護管理者"],
+    ]
+    if author:
+        rows.append(["出力者", author])
+    story.append(blocks.table(["項目", "内容"], rows, [35, FRAME_MM - 35], repeat_header=False))
+    story += [blocks.spacer(10), Paragraph(blocks.esc("目次"), st.heading[0])]
+    for n, title in enumerate(SECTION_TITLES, 1):
+        story.append(Paragraph(blocks.esc(f"{zenkaku(n)}\u3000{title}"), st.body[1]))
+    story.append(Paragraph(blocks.esc("別紙\u3000集計方法"), st.body[1]))
+    story.append(PageBreak())
+    return story
+
+
+def _summary(report: SummaryReport) -> list:
+    c, o, yoy = report.completion, report.overall, report.yoy
+    text = (f"{report.year_label}は、{report.scope_label}の{c.departments}課（点検票{c.sheets}件）を対象に自己点検を実施し、"
+            f"{c.submitted}件が提出済（うち承認済{c.approved}件）、未提出は{c.not_submitted}件"
+            f"（うち提出期限を過ぎたもの{c.overdue}件）である。")
+    if o.applicable:
+        text += (f"提出済の点検票における実施率は{scoring.percent(o.rate)}、評点は{_score(o.score)}であった。")
+    if yoy.has_previous:
+        text += f"前年度（{report.previous_label}）の実施率は{scoring.percent(yoy.previous_overall.rate)}であった。"
+        if yoy.common.pairs:
+            text += (f"両年度とも回答のある課・項目（{yoy.common.pairs}件）で比べると、実施率は"
+                     f"{scoring.percent(yoy.common.rate_before)}から{scoring.percent(yoy.common.rate_now)}へ"
+                     f"{scoring.points(yoy.common.change)}ポイント変化した。")
+    rows = [
+        ["対象課数", f"{c.departments}", "点検票数", f"{c.sheets}"],
+        ["提出済（承認済を含む）", f"{c.submitted}", "承認済", f"{c.approved}"],
+        ["未提出", f"{c.not_submitted}", "期限超過", f"{c.overdue}"],
+        ["実施率", scoring.percent(o.rate), "評点", _score(o.score)],
+        [f"前年度の実施率（{report.previous_label}）", scoring.percent(yoy.previous_overall.rate) if yoy.has_previous else "—",
+         "前年度比（同じ課・項目）", _points(yoy.common.change)],
+    ]
+    story = [blocks.heading(1, 1, SECTION_TITLES[0]), *blocks.body(text, 1),
+             _plain_table(["項目", "値", "項目", "値"], rows, [52, 31, 52, 31], 1)]
+    if c.sheets:
+        story += [blocks.spacer(3), _note("点検票の状態（件数）"), _chart(charts.completion_bar(c))]
+    return story
+
+
+def _score(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def _points(value: float | None) -> str:
+    return "—" if value is None else f"{scoring.points(value)}ポイント"
+
+
+def _section_table(rows) -> Table:
+    header = ["区分", "実施", "課題あり", "実施していない", "未回答", "該当しない", "実施率"]
+    data = [[_fit(f"{s.section_id} {s.section_title}", 26), s.counts.done, s.counts.partial, s.counts.not_done,
+             s.counts.unanswered, s.counts.na, scoring.percent(s.counts.rate)] for s in rows]
+    return _plain_table(header, data, [62, 15, 17, 22, 15, 18, 17], 1)
+
+
+def _sections(report: SummaryReport) -> list:
+    story: list = [CondPageBreak(60 * mm), blocks.heading(1, 2, SECTION_TITLES[1]),
+                   *blocks.body("チェックリストの区分ごとに、提出済の点検票の回答を区分別の割合で示す"
+                                "（右端の数値は該当しないを除いた実施率）。", 1)]
+    if not report.sections:
+        return story + blocks.body("集計の対象となる提出済の点検票はありません。", 1)
+    for n, checklist in enumerate(report.checklists, 1):
+        rows = report.sections_of(checklist.checklist_id)
+        story.append(CondPageBreak(70 * mm))
+        story.append(blocks.heading(2, n, checklist.title))
+        story.append(_chart(charts.section_bars(rows)))
+        story += [blocks.spacer(2), _section_table(rows)]
+    return story
+
+
+def _departments(report: SummaryReport) -> list:
+    story: list = [PageBreak(), blocks.heading(1, 3, SECTION_TITLES[2]),
+                   blocks.heading(2, 1, "課別の提出状況と結果（評点の低い順）")]
+    header = ["部", "課", "点検票", "提出", "承認", "期限超過", "課題あり", "未実施", "実施率", "評点"]
+    data = [[_fit(d.bureau_name, 10), _fit(d.name, 13), d.sheets, d.submitted, d.approved, d.overdue or "",
+             d.counts.partial, d.counts.not_done, scoring.percent(d.rate), _score(d.score)]
+            for d in report.departments]
+    if data:
+        story.append(_plain_table(header, data, [26, 34, 12, 12, 12, 15, 15, 14, 15, 11], 2))
+    else:
+        story += blocks.body("対象の課はありません。", 1)
+    story += [CondPageBreak(80 * mm), blocks.heading(2, 2, "課×区分の実施率")]
+    story += blocks.body(f"チェックリストごとに、区分別の実施率（％）を課ごとに示す。濃いほど実施率が低い。"
+                         f"実施率の低い課から最大{charts.HEATMAP_MAX_ROWS}課を掲げ、全ての課の値は Excel の"
+                         "「課×区分」シートにある。「—」は該当する項目がない区分である。", 2)
+    for checklist in report.checklists:
+        story += [CondPageBreak(50 * mm), _note(checklist.title), _heatmap_table(report, checklist.checklist_id),
+                  blocks.spacer(3)]
+    return story
+
+
+def _heatmap_table(report: SummaryReport, checklist_id: str) -> Table:
+    """課 (rows, weakest first) × section (columns): the value printed, the cell shaded by it (black and white)."""
+    sections, departments = report.heat.for_checklist(checklist_id, limit=charts.HEATMAP_MAX_ROWS)
+    font = fonts.register()
+    name_mm = 38
+    cell_mm = min(16, (FRAME_MM - name_mm) / max(len(sections), 1))
+    data = [["課"] + [s.section_id for s in sections]]
+    commands = [
+        ("FONT", (0, 0), (-1, -1), font, 7.5),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.88, 0.88, 0.88)),
+        ("ALIGN", (1, 0), (-1, -1), "CENTER"),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+    ]
+    for r, department in enumerate(departments, 1):
+        row = [_fit(department.name, 12)]
+        for c, section in enumerate(sections, 1):
+            value = report.heat.rate(department.id, checklist_id, section.section_id)
+            grey = charts.heatmap_grey(value)
+            row.append("—" if value is None else f"{value:.0f}")
+            if grey is not None:
+                commands.append(("BACKGROUND", (c, r), (c, r), colors.Color(grey, grey, grey)))
+                if grey < 0.6:
+                    commands.append(("TEXTCOLOR", (c, r), (c, r), colors.white))
+        data.append(row)
+    table = Table(data, colWidths=[name_mm * mm] + [cell_mm * mm] * len(sections), repeatRows=1, hAlign="LEFT")
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def _weakest(report: SummaryReport) -> list:
+    st = styles()
+    story: list = [CondPageBreak(60 * mm), blocks.heading(1, 4, SECTION_TITLES[3]),
+                   *blocks.body("課題あり又は実施していないと回答した課の多い項目（上位"
+                                f"{len(report.weakest)}項目）と、その根拠となる規定等。", 1)]
+    if not report.weakest:
+        return story + blocks.body("課題あり・実施していないの回答はありません。", 1)
+    header = ["順位", "項目", "課題あり", "実施していない", "割合", "根拠"]
+    data = [[Paragraph(blocks.esc(h), st.cell_head) for h in header]]
+    for n, item in enumerate(report.weakest, 1):
+        data.append([
+            Paragraph(str(n), st.cell),
+            Paragraph(blocks.esc(f"{item.item_id}（重要度{item.severity}）\n{item.question}"), st.cell),
+            Paragraph(str(item.counts.partial), st.cell), Paragraph(str(item.counts.not_done), st.cell),
+            Paragraph(blocks.esc(f"{scoring.percent(item.gap_rate)}（{item.counts.gaps}/{item.counts.applicable}課）"),
+                      st.cell),
+            Paragraph(blocks.esc(sources_text(item.sources)), st.cell),
+        ])
+    table = Table(data, colWidths=[w * mm for w in (10, 74, 14, 17, 21, 30)], repeatRows=1)
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.88, 0.88, 0.88)),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]))
+    return story + [table]
+
+
+def _year_over_year(report: SummaryReport) -> list:
+    yoy = report.yoy
+    story: list = [CondPageBreak(60 * mm), blocks.heading(1, 5, SECTION_TITLES[4])]
+    if not yoy.has_previous:
+        return story + blocks.body(f"{report.previous_label}の提出済の点検票がないため、比較できません。", 1)
+    story += blocks.body(
+        f"{report.previous_label}の実施率は{scoring.percent(yoy.previous_overall.rate)}、"
+        f"{report.year_label}は{scoring.percent(report.overall.rate)}である。"
+        f"同じ課の同じ項目で両年度とも回答があるもの（{yoy.common.pairs}件）に限って比べると、"
+        f"{scoring.percent(yoy.common.rate_before)}から{scoring.percent(yoy.common.rate_now)}へ"
+        f"{_points(yoy.common.change)}の変化である。", 1)
+    if any(report.previous_sections.get((s.checklist_id, s.section_id)) for s in report.sections):
+        story.append(_chart(charts.year_comparison(report.sections, report.previous_sections,
+                                                   year_label=report.year_label,
+                                                   previous_label=report.previous_label,
+                                                   title="区分別の実施率（両年度）")))
+    story += [CondPageBreak(40 * mm), blocks.heading(2, 1, "課別の変化（低下の大きい順）")]
+    if yoy.departments:
+        data = [[_fit(d.bureau_name, 10), _fit(d.name, 14), d.pairs, scoring.percent(d.rate_before),
+                 scoring.percent(d.rate_now), scoring.points(d.change)] for d in yoy.departments]
+        story.append(_plain_table(["部", "課", "比較項目数", f"{report.previous_label}", f"{report.year_label}",
+                                   "差（ポイント）"], data, [30, 40, 22, 25, 25, 24], 2))
+    else:
+        story += blocks.body("両年度とも回答のある課はありません。", 2)
+    story += [CondPageBreak(40 * mm), blocks.heading(2, 2, "実施率が変化した項目（低下の大きい順）")]
+    if yoy.items:
+        st = styles()
+        header = ["項目", "課数", report.previous_label, report.year_label, "差", "改善/悪化"]
+        data = [[Paragraph(blocks.esc(h), st.cell_head) for h in header]]
+        for item in yoy.items:
+            data.append([Paragraph(blocks.esc(f"{item.item_id} {item.question}"), st.cell),
+                         Paragraph(str(item.pairs), st.cell), Paragraph(scoring.percent(item.rate_before), st.cell),
+                         Paragraph(scoring.percent(item.rate_now), st.cell),
+                         Paragraph(blocks.esc(scoring.points(item.change)), st.cell),
+                         Paragraph(f"{item.improved}/{item.worsened}", st.cell)])
+        table = Table(data, colWidths=[w * mm for w in (82, 13, 20, 20, 15, 16)], repeatRows=1)
+        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                                   ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.88, 0.88, 0.88)),
+                                   ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        story.append(table)
+    else:
+        story += blocks.body("実施率が変化した項目はありません。", 2)
+    return story
+
+
+def _audits(report: SummaryReport) -> list:
+    from ..audit.values import AUDIT_STATUS_LABELS
+
+    story: list = [CondPageBreak(50 * mm), blocks.heading(1, 6, SECTION_TITLES[5])]
+    if not report.audits:
+        return story + blocks.body(f"{report.year_label}に実施した監査はありません。", 1)
+    story += blocks.body(f"{report.year_label}は{len(report.audits)}課の監査を実施した。", 1)
+    rows = []
+    for a in report.audits:
+        checks = "、".join(f"{k}{v}" for k, v in a.results.items() if v) or "—"
+        rows.append([f"{a.department_name}（{a.bureau_name}）",
+                     wareki_date(a.started_at, weekday=False) if a.started_at else "未定",
+                     AUDIT_STATUS_LABELS.get(a.status, a.status), a.conclusion_head or "（未記載）", checks,
+                     f"{a.findings}（未完了{a.open_findings}）"])
+    story.append(blocks.table(["監査対象課", "実施日", "状態", "結論", "確認結果", "指摘事項"], rows,
+                              [30, 24, 18, 50, 26, 18]))
+    return story
+
+
+def _actions(report: SummaryReport) -> list:
+    from ..audit.values import ACTION_STATUS_LABELS
+
+    a = report.actions
+    story: list = [CondPageBreak(50 * mm), blocks.heading(1, 7, SECTION_TITLES[6])]
+    story += blocks.body(f"{report.year_label}の監査による指摘事項は{a.findings_this_year}件である。改善措置は、"
+                         f"対応中{a.open}件（うち期限超過{a.overdue}件）、{report.year_label}中に完了{a.closed_this_year}件である。"
+                         "対応中の改善措置は、前年度以前の指摘によるものを含む。", 1)
+    story.append(_plain_table(["指摘事項（当年度）", "対応中", "うち期限超過", "当年度中に完了"],
+                              [[a.findings_this_year, a.open, a.overdue, a.closed_this_year]],
+                              [FRAME_MM / 4] * 4, 0))
+    if a.rows:
+        rows = [[f"{r.department_name}", nendo(r.audit_year), r.finding_title,
+                 r.severity, r.due_date or "", ("期限超過・" if r.overdue else "") + ACTION_STATUS_LABELS.get(r.status, r.status),
+                 (r.closed_at or "")[:10]] for r in a.rows]
+        story += [blocks.spacer(3),
+                  blocks.table(["課", "監査年度", "指摘事項", "重要度", "期限", "状態", "完了日"], rows,
+                               [26, 18, 56, 12, 20, 22, 12])]
+    return story
+
+
+def _annex() -> list:
+    story: list = [PageBreak(), Paragraph(blocks.esc("別紙\u3000集計方法"), styles().heading[0])]
+    for n, (heading, text) in enumerate(scoring.method_text(), 1):
+        story.append(KeepTogether([blocks.heading(2, n, heading), *blocks.body(text, 2)]))
+    return story
+
+
+def render(report: SummaryReport, *, author: str = "") -> bytes:
+    story = _cover(report, author)
+    story += _summary(report)
+    story += _sections(report)
+    story += _departments(report)
+    story += _weakest(report)
+    story += _year_over_year(report)
+    story += _audits(report)
+    story += _actions(report)
+    story += _annex()
+    title = f"{report.year_label} 自己点検及び監査の結果（総括報告）"
+    with _binary_streams():
+        return document.render(story, title=title, author=report.municipality,
+                               subject=f"{report.municipality} {report.scope_label}",
+                               options=document.PageOptions(page_numbers="dash"))

@@ -1,0 +1,215 @@
+"""全庁の集計: the dashboard of the 総括保護管理者 and the 監査責任者, one 課's part for its members,
+the charts as PNG images, and the PDF / Excel downloads."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from .. import roles
+from ..access import can_read_department_records, deny, roles_required
+from ..activity.service import ACTION_LABELS
+from ..activity import service as activity
+from ..db import get_db
+from ..departments import service as departments
+from ..forms import choice_list
+from ..wareki import nendo
+from . import charts, queries, report_pdf, report_xlsx, scoring
+from .forms import DepartmentYearForm, SummaryFilterForm, sort_choices, year_choices
+from .queries import Scope
+from .report import build, sources_text
+
+ACTION_LABELS.update({"summary.export": "全庁集計の出力"})
+
+bp = Blueprint("summary", __name__, url_prefix="/summary")
+ORGANISATION_ROLES = (roles.CHIEF, roles.AUDITOR)
+CHART_KINDS = ("completion", "sections", "heatmap", "years")
+DEPARTMENT_ITEM_LIMIT = 50
+
+
+def _render(template: str, **context):
+    """Render a summary page with the helpers its templates use (not made global for every page)."""
+    from ..audit.values import ACTION_STATUS_LABELS, AUDIT_STATUS_LABELS
+
+    return render_template(
+        template, percent=scoring.percent, points=scoring.points, sources_text=sources_text, nendo=nendo,
+        CATEGORY_LABELS=scoring.CATEGORY_LABELS, METHOD_TEXT=scoring.method_text(), SORT_KEYS=queries.SORT_KEYS,
+        HEATMAP_MAX_ROWS=charts.HEATMAP_MAX_ROWS, AUDIT_STATUS_LABELS=AUDIT_STATUS_LABELS,
+        ACTION_STATUS_LABELS=ACTION_STATUS_LABELS, **context)
+
+
+# --------------------------------------------------------------------------- filters
+
+def _filters(db) -> tuple[SummaryFilterForm, Scope, str]:
+    """Read the GET filter; an unknown value is ignored (the filter falls back to 'all')."""
+    form = SummaryFilterForm(request.args)
+    years = queries.available_years(db)
+    default = queries.default_year(db)
+    form.year.choices = year_choices(years, default)
+    form.bureau.choices = choice_list([("", "すべて")] + [(b["id"], b["name"]) for b in departments.list_bureaus(db)])
+    form.tag.choices = choice_list([("", "すべて")] + [(t.id, t.label) for t in departments.profile_tags().values()])
+    form.sort.choices = sort_choices()
+    year = _int(form.year.data) or default
+    if not 1900 < year < 3000:
+        year = default
+    bureau_id = _int(form.bureau.data)
+    if bureau_id and bureau_id not in {b["id"] for b in departments.list_bureaus(db)}:
+        bureau_id = None
+    tag = form.tag.data if form.tag.data in departments.profile_tags() else ""
+    sort = form.sort.data if form.sort.data in queries.SORT_KEYS else "score"
+    form.year.data, form.bureau.data, form.tag.data, form.sort.data = str(year), str(bureau_id or ""), tag, sort
+    return form, Scope(year, bureau_id, tag), sort
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _filter_args(scope: Scope, sort: str | None = None) -> dict:
+    args = {"year": scope.year}
+    if scope.bureau_id:
+        args["bureau"] = scope.bureau_id
+    if scope.tag:
+        args["tag"] = scope.tag
+    if sort and sort != "score":
+        args["sort"] = sort
+    return args
+
+
+def _municipality() -> str:
+    return current_app.config["MUNICIPALITY_NAME"]
+
+
+# --------------------------------------------------------------------------- organisation-wide
+
+@bp.route("/")
+@roles_required(*ORGANISATION_ROLES)
+def organisation():
+    db = get_db()
+    form, scope, sort = _filters(db)
+    report = build(db, scope, municipality=_municipality(), sort=sort)
+    return _render("summary/index.html", report=report, form=form, args=_filter_args(scope, sort),
+                           chart_args=_filter_args(scope), department_view=False)
+
+
+@bp.route("/charts/<kind>.png")
+@roles_required(*ORGANISATION_ROLES)
+def organisation_chart(kind: str):
+    db = get_db()
+    _form, scope, _sort = _filters(db)
+    return _chart_response(db, scope, kind, request.args.get("checklist", ""))
+
+
+@bp.route("/report.<fmt>")
+@roles_required(*ORGANISATION_ROLES)
+def organisation_export(fmt: str):
+    if fmt not in ("pdf", "xlsx"):
+        abort(404)
+    db = get_db()
+    _form, scope, sort = _filters(db)
+    data = export(db, scope, fmt, municipality=_municipality(), author=current_user.display_name, sort=sort)
+    filename = f"summary-{scope.year}.{fmt}"
+    mimetype = "application/pdf" if fmt == "pdf" else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"})
+
+
+def export(db, scope: Scope, fmt: str, *, municipality: str, author: str = "", sort: str = "score") -> bytes:
+    """The organisation-wide report as PDF or Excel bytes; the export is logged (web and CLI)."""
+    report = build(db, scope, municipality=municipality, sort=sort)
+    if fmt == "pdf":
+        data = report_pdf.render(report, author=author)
+    else:
+        data = report_xlsx.render(report, queries.raw_answers(db, scope))
+    activity.record(db, "summary.export", object_type="summary", object_id=scope.year,
+                    detail={"format": fmt, "year": scope.year, "bureau_id": scope.bureau_id, "tag": scope.tag,
+                            "departments": report.completion.departments})
+    return data
+
+
+# --------------------------------------------------------------------------- one 課's part
+
+def _department_for_summary(department_id: int) -> dict:
+    """A 課 whose part the current user may read: organisation readers any, members their own (403 logged)."""
+    db = get_db()
+    department = next(db.query(
+        """SELECT d.*, b.name AS bureau_name FROM departments d JOIN bureaus b ON b.id = d.bureau_id
+           WHERE d.id = ?""", [department_id]), None)
+    if department is None:
+        abort(404)
+    if not can_read_department_records(current_user, department_id):
+        deny("summary of another department", department["code"])
+    return department
+
+
+def _department_scope(db, department: dict) -> tuple[DepartmentYearForm, Scope]:
+    form = DepartmentYearForm(request.args)
+    default = queries.default_year(db)
+    form.year.choices = year_choices(queries.available_years(db), default)
+    year = _int(form.year.data) or default
+    if not 1900 < year < 3000:
+        year = default
+    form.year.data = str(year)
+    mine = departments.list_departments(db, department_ids=current_user.department_ids) \
+        if current_user.department_ids else []
+    form.department.choices = choice_list([(d["id"], d["name"]) for d in mine])
+    form.department.data = str(department["id"])
+    return form, Scope(year, department_ids=frozenset({department["id"]}))
+
+
+@bp.route("/departments/<int:department_id>")
+@login_required
+def department_part(department_id: int):
+    department = _department_for_summary(department_id)
+    db = get_db()
+    form, scope = _department_scope(db, department)
+    report = build(db, scope, municipality=_municipality(), department=department, item_limit=DEPARTMENT_ITEM_LIMIT)
+    return _render("summary/department.html", report=report, form=form, department=department,
+                           chart_args={"year": scope.year}, department_view=True)
+
+
+@bp.route("/departments/<int:department_id>/charts/<kind>.png")
+@login_required
+def department_chart(department_id: int, kind: str):
+    department = _department_for_summary(department_id)
+    db = get_db()
+    _form, scope = _department_scope(db, department)
+    if kind == "heatmap":
+        abort(404)
+    return _chart_response(db, scope, kind, request.args.get("checklist", ""))
+
+
+@bp.route("/mine")
+@login_required
+def mine():
+    """The nav link of a 保護管理者 / 保護担当者: their (first) 課's part."""
+    if not current_user.department_ids or not current_user.has_role(roles.MANAGER, roles.STAFF):
+        deny("no department of one's own")
+    first = departments.list_departments(get_db(), department_ids=current_user.department_ids)[0]
+    return redirect(url_for("summary.department_part", department_id=first["id"], **request.args))
+
+
+# --------------------------------------------------------------------------- charts
+
+def _chart_response(db, scope: Scope, kind: str, checklist_id: str) -> Response:
+    if kind not in CHART_KINDS:
+        abort(404)
+    if kind == "completion":
+        fig = charts.completion_bar(queries.completion(db, scope))
+    else:
+        sections = queries.section_distribution(db, scope)
+        if checklist_id not in {s.checklist_id for s in sections}:
+            abort(404)
+        if kind == "sections":
+            fig = charts.section_bars([s for s in sections if s.checklist_id == checklist_id])
+        elif kind == "heatmap":
+            heat = queries.heatmap(db, scope, sections)
+            fig = charts.heatmap(heat, checklist_id)
+        else:
+            previous = queries.section_rates_previous(db, scope)
+            fig = charts.year_comparison([s for s in sections if s.checklist_id == checklist_id], previous,
+                                         year_label=nendo(scope.year), previous_label=nendo(scope.year - 1))
+    return Response(charts.png(fig), mimetype="image/png", headers={"Cache-Control": "private, max-age=300"})

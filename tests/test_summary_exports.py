@@ -1,0 +1,152 @@
+"""The aggregated report as PDF (text via pypdf, charts as images) and Excel (cells via openpyxl), from the
+dashboard's buttons and from `flask --app app report summary`."""
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+import builders_summary as build
+
+YEAR = build.YEAR
+
+
+@pytest.fixture
+def fixture_ids(db):
+    ids = build.load_standard(db)
+    ids.update(build.load_audits(db, ids))
+    return ids
+
+
+def pdf_text(data: bytes) -> tuple[str, PdfReader]:
+    reader = PdfReader(io.BytesIO(data))
+    return "\n".join(page.extract_text() for page in reader.pages), reader
+
+
+def test_pdf_download_has_numbers_headings_and_charts(client, auth, db, fixture_ids):
+    auth.login("chief")
+    response = client.get(f"/summary/report.pdf?year={YEAR}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text, reader = pdf_text(response.data)
+    compact = text.replace(" ", "").replace("\n", "")
+    # cover
+    assert "令和３年度" in compact and "みどり市" in compact and "総括保護管理者" in compact
+    assert "（総括報告）" in compact
+    # the section headings of REPORTS.md section 3 and the annex
+    for heading in ("概要", "区分別の回答状況", "課別の状況", "課×区分の実施率", "課題の多い項目", "前年度との比較",
+                    "監査の実施状況", "指摘事項と改善措置", "別紙集計方法"):
+        assert heading in compact, heading
+    # the hand-computed numbers
+    assert "5課（点検票5件）" in compact
+    assert "3件が提出済（うち承認済2件）" in compact
+    assert "提出期限を過ぎたもの1件" in compact
+    assert "実施率は60.0%、評点は65.9" in compact
+    assert "50.0%から66.7%へ+16.7ポイント" in compact
+    assert "T-01-01" in compact and "事務対応ガイド4-8-2" in compact
+    assert "85.7" in compact and "33.3%" in compact
+    assert "概ね適正であると判断する。" in compact
+    assert "対応中2件（うち期限超過1件）" in compact
+    assert "該当しないは、実施率・評点の分母から除きます" in compact
+    # charts: completion, sections, heatmap and the two 年度 (one checklist)
+    images = sum(len(page.images) for page in reader.pages)
+    assert images >= 4
+    # the font is embedded (no boxes for kanji on another machine)
+    fonts = {str(font["/BaseFont"]) for page in reader.pages
+             for font in (page["/Resources"].get("/Font") or {}).values()
+             if "/BaseFont" in font.get_object()}
+    assert fonts
+    # the export is logged
+    row = db.execute("SELECT username, detail FROM activity_log WHERE action = 'summary.export' "
+                     "ORDER BY id DESC LIMIT 1").fetchone()
+    assert row[0] == "chief" and json.loads(row[1])["format"] == "pdf"
+
+
+def test_pdf_page_numbers(client, auth, fixture_ids):
+    auth.login("auditor")
+    text, reader = pdf_text(client.get(f"/summary/report.pdf?year={YEAR}").data)
+    assert len(reader.pages) >= 3
+    assert "－ １ －" in reader.pages[0].extract_text()
+
+
+def test_excel_download_holds_the_numbers(client, auth, fixture_ids):
+    auth.login("chief")
+    response = client.get(f"/summary/report.xlsx?year={YEAR}")
+    assert response.status_code == 200
+    wb = load_workbook(io.BytesIO(response.data))
+    assert wb.sheetnames[0] == "概要" and wb.sheetnames[-1] == "回答"
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2", ws.title
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), ws.title
+    overview = {row[0]: row[1] for row in wb["概要"].iter_rows(min_row=2, values_only=True)}
+    assert overview["年度"] == "令和３年度"
+    assert overview["対象課数"] == 5 and overview["提出済（承認済を含む）"] == 3 and overview["承認済"] == 2
+    assert overview["期限超過"] == 1
+    assert overview["実施率（％）"] == 60.0 and overview["評点"] == 65.9
+    assert overview["前年度比（ポイント）"] == 16.7
+    assert overview["改善措置：期限超過"] == 1
+    sections = list(wb["区分別"].iter_rows(min_row=1, values_only=True))
+    assert sections[0][:4] == ("チェックリスト", "区分ID", "区分", "実施")
+    assert sections[1][1:9] == ("T-01", "管理体制", 3, 1, 2, 0, 0, 50.0)
+    departments = list(wb["課別"].iter_rows(min_row=2, values_only=True))
+    assert [r[1] for r in departments] == ["kenko", "hoken", "shimin", "hoiku", "kosodate"]
+    assert departments[0][-2:] == (33.3, 50.0)
+    matrix = {r[1]: r[3:] for r in wb["課×区分"].iter_rows(min_row=2, values_only=True)}
+    assert matrix["shimin"] == (100.0, 0.0) and matrix["hoiku"] == (None, None)
+    weakest = list(wb["課題の多い項目"].iter_rows(min_row=2, values_only=True))
+    assert [r[2] for r in weakest] == ["T-01-01", "T-01-02", "T-02-01"]
+    assert weakest[0][-1] == "事務対応ガイド 4-8-2"
+    raw = wb["回答"]
+    header = [c.value for c in raw[1]]
+    assert header[:3] == ["部", "課コード", "課名"] and "回答の区分" in header
+    assert raw.max_row == 1 + 14            # every answer row of the 年度's sheets
+
+
+def test_excel_never_writes_a_formula(client, auth, fixture_ids):
+    auth.login("chief")
+    wb = load_workbook(io.BytesIO(client.get(f"/summary/report.xlsx?year={YEAR}").data))
+    raw = wb["回答"]
+    column = [c.value for c in raw[1]].index("具体的な実施内容") + 1
+    cell = raw.cell(row=2, column=column)
+    assert cell.value.startswith("=HYPERLINK")
+    assert cell.data_type == "s"
+    assert all(c.data_type != "f" for ws in wb.worksheets for row in ws.iter_rows() for c in row)
+
+
+def test_buttons_on_the_dashboard_carry_the_filter(client, auth, db, fixture_ids):
+    auth.login("chief")
+    bureau = db.execute("SELECT id FROM bureaus WHERE code = 'shimin'").fetchone()[0]
+    html = client.get(f"/summary/?year={YEAR}&bureau={bureau}").get_data(as_text=True)
+    assert f'/summary/report.pdf?year={YEAR}&amp;bureau={bureau}' in html
+    assert f'/summary/report.xlsx?year={YEAR}&amp;bureau={bureau}' in html
+    wb = load_workbook(io.BytesIO(client.get(f"/summary/report.xlsx?year={YEAR}&bureau={bureau}").data))
+    overview = {row[0]: row[1] for row in wb["概要"].iter_rows(min_row=2, values_only=True)}
+    assert overview["対象"] == "市民生活部" and overview["対象課数"] == 2
+
+
+def test_cli_pdf_and_xlsx(runner, fixture_ids, tmp_path, db):
+    out = tmp_path / "summary.pdf"
+    result = runner.invoke(args=["report", "summary", "--year", str(YEAR), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"%PDF")
+    text, _reader = pdf_text(out.read_bytes())
+    assert "60.0%" in text
+    xlsx = tmp_path / "summary.xlsx"
+    result = runner.invoke(args=["report", "summary", "--year", str(YEAR), "--format", "xlsx", "-o", str(xlsx)])
+    assert result.exit_code == 0, result.output
+    assert load_workbook(xlsx)["概要"]["B17"].value == 60.0
+    assert db.execute("SELECT count(*) FROM activity_log WHERE action = 'summary.export'").fetchone()[0] == 2
+
+
+def test_cli_rejects_unknown_bureau(runner, tmp_path):
+    result = runner.invoke(args=["report", "summary", "--year", "2025", "--bureau", "nope", "-o",
+                                 str(tmp_path / "x.pdf")])
+    assert result.exit_code != 0 and "部コード nope" in result.output
+
+
+def test_cli_help(runner):
+    result = runner.invoke(args=["report", "summary", "--help"])
+    assert result.exit_code == 0 and "全庁の集計報告" in result.output
