@@ -186,3 +186,46 @@ def load_audits(db, ids: dict, *, year: int = YEAR) -> dict:
     old = audit(db, year - 1, "hoken", started_at=f"{year - 1}-10-01T10:00:00+09:00", conclusion=CONCLUSION)
     finding(db, old, "hoken", "委託先の確認が未実施", action_due="2099-12-31")
     return {"kenko_audit": kenko, "hoken_audit": hoken, "old_audit": old}
+
+
+def load_large_city(db, *, departments: int = 500, year: int = YEAR, checklists=("general", "operations"),
+                    seed: int = 7) -> None:
+    """A large city for the speed test: `departments` 課 in 20 部, every one with a sheet per checklist in `year`
+    and `year - 1` (submitted or approved), answered at random (fixed seed): about 120 answers per 課 and 年度."""
+    import random
+
+    rng = random.Random(seed)
+    versions = {row[0]: row[1] for row in db.execute(
+        "SELECT checklist_id, max(id) FROM checklist_versions WHERE checklist_id IN (%s) GROUP BY checklist_id"
+        % ",".join("?" * len(checklists)), list(checklists))}
+    items = {cl: db.execute("SELECT id, item_id FROM checklist_items WHERE version_id = ?", [vid]).fetchall()
+             for cl, vid in versions.items()}
+    categories = ["実施"] * 80 + ["課題あり"] * 10 + ["未実施"] * 5 + ["該当しない"] * 5
+    with transaction(db):
+        bureau_ids = [db["bureaus"].insert({"code": f"big{b:02d}", "name": f"第{b + 1}部", "sort_order": 100 + b}).last_pk
+                      for b in range(20)]
+        dept_ids = [db["departments"].insert({"code": f"big{d:03d}", "name": f"第{d + 1}課",
+                                               "bureau_id": bureau_ids[d % 20], "sort_order": d, "active": 1,
+                                               "created_at": STAMP}).last_pk for d in range(departments)]
+        db.conn.executemany("INSERT INTO department_tags (department_id, tag) VALUES (?, 'counter')",
+                       [(d,) for d in dept_ids[::3]])
+        for y in (year - 1, year):
+            schedule_id = db["schedules"].insert({
+                "fiscal_year": y, "title": f"{y}年度 自己点検", "open_date": f"{y}-05-01", "due_date": f"{y}-07-31",
+                "target_mode": "all", "status": "open", "created_at": STAMP}).last_pk
+            for checklist_id, version_id in versions.items():
+                db.execute("INSERT INTO schedule_versions VALUES (?, ?)", [schedule_id, version_id])
+            answer_rows = []
+            for dept in dept_ids:
+                for checklist_id, version_id in versions.items():
+                    status = "approved" if rng.random() < 0.7 else "submitted"
+                    sheet_id = db.execute(
+                        "INSERT INTO sheets (schedule_id, department_id, version_id, status, status_revision, "
+                        "created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)",
+                        [schedule_id, dept, version_id, status, STAMP, STAMP]).lastrowid
+                    for item_pk, item_id in items[checklist_id]:
+                        category = rng.choice(categories)
+                        answer_rows.append((sheet_id, item_pk, item_id, VALUE_OF[category], category, STAMP))
+            db.conn.executemany(
+                "INSERT INTO answers (sheet_id, item_pk, item_id, value, category, auto_na, revision, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, 0, 1, ?)", answer_rows)

@@ -12,6 +12,7 @@ from ..catalogue import service as catalogue
 from ..db import transaction
 from ..departments import service as departments
 from ..timeutil import now, now_iso
+from ..wareki import era_year, fiscal_year_of, nendo
 
 TARGET_MODES = {"all": "全ての課", "tag": "プロファイルで指定", "picked": "課を個別に指定"}
 STATUS_LABELS = {"draft": "準備中", "open": "実施中", "closed": "終了"}
@@ -21,11 +22,6 @@ class ScheduleError(ValueError):
     def __init__(self, errors: list[str] | str):
         self.errors = [errors] if isinstance(errors, str) else list(errors)
         super().__init__("\n".join(self.errors))
-
-
-def fiscal_year_of(day: date) -> int:
-    """年度 of a date: April to March (2026-03-31 is in 2025)."""
-    return day.year if day.month >= 4 else day.year - 1
 
 
 def current_fiscal_year() -> int:
@@ -229,6 +225,18 @@ def _next_year(iso: str) -> str:
         return day.replace(year=day.year + 1, day=28).isoformat()
 
 
+def _next_year_title(title: str, fiscal_year: int) -> str:
+    """「令和6年度 …」→「令和7年度 …」, 「2024年度 …」→「2025年度 …」; else the year is appended."""
+    era, year = era_year(date(fiscal_year, 12, 31))
+    next_era, next_year = era_year(date(fiscal_year + 1, 12, 31))
+    for old, new in ((f"{era}{year}年度", f"{next_era}{next_year}年度"),
+                     (nendo(fiscal_year), nendo(fiscal_year + 1)),
+                     (f"{fiscal_year}年度", f"{fiscal_year + 1}年度")):
+        if old in title:
+            return title.replace(old, new)
+    return f"{title}（{nendo(fiscal_year + 1)}）"
+
+
 def copy_to_next_year(db: Database, schedule_id: int, *, user_id: int | None = None) -> int:
     """Next 年度's schedule: same targets and dates a year later, each checklist at its latest version."""
     schedule = get_schedule(db, schedule_id)
@@ -236,9 +244,7 @@ def copy_to_next_year(db: Database, schedule_id: int, *, user_id: int | None = N
     version_ids = [latest[v["checklist_id"]] for v in schedule["versions"] if v["checklist_id"] in latest]
     picked = [r[0] for r in db.execute("SELECT department_id FROM schedule_departments WHERE schedule_id = ?",
                                        [schedule_id])]
-    title = schedule["title"].replace(str(schedule["fiscal_year"]), str(schedule["fiscal_year"] + 1))
-    if title == schedule["title"]:
-        title = f"{schedule['title']}（{schedule['fiscal_year'] + 1}年度）"
+    title = _next_year_title(schedule["title"], schedule["fiscal_year"])
     return create_schedule(db, ScheduleInput(
         fiscal_year=schedule["fiscal_year"] + 1, title=title, open_date=_next_year(schedule["open_date"]),
         due_date=_next_year(schedule["due_date"]), version_ids=version_ids, target_mode=schedule["target_mode"],

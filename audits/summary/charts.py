@@ -85,10 +85,11 @@ HEATMAP_MAX_ROWS = 40
 
 
 def heatmap_grey(rate: float | None) -> float | None:
-    """Grey level of a heatmap cell: 0 % -> 0.35 (dark), 100 % -> 1.0 (white); None when nothing applies."""
+    """Grey level of a heatmap cell: 0 % -> 0.3 (dark), 50 % -> 0.48, 100 % -> 1.0 (white); None when nothing
+    applies. Squared, so that the weak cells stand out among mostly high rates."""
     if rate is None:
         return None
-    return 0.35 + 0.65 * max(0.0, min(rate, 100.0)) / 100.0
+    return 0.3 + 0.7 * (max(0.0, min(rate, 100.0)) / 100.0) ** 2
 
 
 def heatmap_class(rate: float | None) -> str:
@@ -100,14 +101,16 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width=width, break_long_words=True)[:2]) if text else ""
 
 
-def _legend(fig: Figure, ax, categories: Iterable[str], labels: dict[str, str], styles: dict, ncol: int) -> None:
+def _legend(fig: Figure, categories: Iterable[str], labels: dict[str, str], styles: dict, ncol: int) -> None:
+    """The key above the plot, from the figure's left edge (the y labels' column), never cut off."""
     handles = []
     for key in categories:
         face, hatch = styles[key][0], styles[key][1]
         handles.append(Patch(facecolor=face, hatch=hatch, edgecolor="black", linewidth=0.6, label=labels[key]))
-    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.01), ncol=ncol, frameon=False,
-              prop={"family": fig._tenken_family, "size": 8}, handlelength=2.2, handleheight=1.2,  # type: ignore
-              columnspacing=1.2)
+    height = fig.get_figheight()
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.01, 1 - 0.04 / height), ncol=ncol,
+               frameon=False, prop={"family": fig._tenken_family, "size": 8},  # type: ignore[attr-defined]
+               handlelength=2.2, handleheight=1.2, columnspacing=1.2, borderaxespad=0)
 
 
 def _segment_label(ax, x: float, y: float, value: float, count: int, text_colour: str, fig: Figure) -> None:
@@ -119,10 +122,10 @@ def _segment_label(ax, x: float, y: float, value: float, count: int, text_colour
 
 # --------------------------------------------------------------------------- stacked bars per section
 
-def section_bars(sections: list[SectionRow], *, title: str = "") -> Figure:
+def section_bars(sections: list[SectionRow]) -> Figure:
     """One 100% stacked bar per section: the categories of every answer of the 課 in scope."""
     rows = [s for s in sections if s.counts.total]
-    height = 0.9 + 0.42 * max(len(rows), 1)
+    height = 0.95 + 0.42 * max(len(rows), 1)
     fig = _figure(height)
     ax = fig.add_subplot(111)
     categories = [c for c in scoring.BAR_CATEGORIES
@@ -153,10 +156,8 @@ def section_bars(sections: list[SectionRow], *, title: str = "") -> Figure:
     ax.tick_params(axis="both", labelsize=7.5, length=2)
     ax.spines[["top", "right"]].set_visible(False)
     _style_axes(fig, ax)
-    _legend(fig, ax, categories, scoring.CATEGORY_LABELS, {k: v[:2] for k, v in CATEGORY_STYLE.items()}, 5)
-    if title:
-        fig.suptitle(title, x=0.01, ha="left", **_text_kw(fig, 9.5))
-    fig.subplots_adjust(left=0.34, right=0.90, top=max(0.5, 1 - 0.75 / height), bottom=0.35 / height)
+    _legend(fig, categories, scoring.CATEGORY_LABELS, {k: v[:2] for k, v in CATEGORY_STYLE.items()}, 5)
+    fig.subplots_adjust(left=0.34, right=0.90, top=1 - 0.42 / height, bottom=0.32 / height)
     return fig
 
 
@@ -188,27 +189,27 @@ def completion_bar(completion: Completion) -> Figure:
     ax.spines[["top", "right", "left"]].set_visible(False)
     _style_axes(fig, ax)
     labels = {s: f"{scoring.STATUS_LABELS[s]}（{completion.by_status.get(s, 0)}）" for s in STATUS_ORDER}
-    _legend(fig, ax, shown or ["not_started"], labels, STATUS_STYLE, 5)
-    fig.subplots_adjust(left=0.03, right=0.97, top=0.55, bottom=0.25)
+    _legend(fig, shown or ["not_started"], labels, STATUS_STYLE, 5)
+    fig.subplots_adjust(left=0.03, right=0.97, top=0.58, bottom=0.25)
     return fig
 
 
 # --------------------------------------------------------------------------- the two 年度 side by side
 
 def year_comparison(sections: list[SectionRow], previous: dict[tuple[str, str], scoring.Counts], *,
-                    year_label: str, previous_label: str, title: str = "") -> Figure:
+                    year_label: str, previous_label: str) -> Figure:
     """実施率 per section, this 年度 (dark) and the previous one (white, hatched), for sections in both."""
     rows = [s for s in sections if s.counts.rate is not None
             and previous.get((s.checklist_id, s.section_id)) is not None
             and previous[(s.checklist_id, s.section_id)].rate is not None]
-    height = 0.9 + 0.5 * max(len(rows), 1)
+    height = 0.8 + 0.4 * max(len(rows), 1)
     fig = _figure(height)
     ax = fig.add_subplot(111)
     for i, s in enumerate(rows):
         before = previous[(s.checklist_id, s.section_id)].rate or 0.0
         now_rate = s.counts.rate or 0.0
-        ax.barh(i - 0.19, before, height=0.36, color="white", hatch="///", edgecolor="black", linewidth=0.6)
-        ax.barh(i + 0.19, now_rate, height=0.36, color="#1f3b73", edgecolor="black", linewidth=0.6)
+        ax.barh(i - 0.19, before, height=0.37, color="white", hatch="///", edgecolor="black", linewidth=0.6)
+        ax.barh(i + 0.19, now_rate, height=0.37, color="#1f3b73", edgecolor="black", linewidth=0.6)
         ax.text(before + 1, i - 0.19, f"{before:.0f}%", va="center", **_text_kw(fig, 6.5))
         ax.text(now_rate + 1, i + 0.19, f"{now_rate:.0f}%（{scoring.points(now_rate - before, 1)}）",
                 va="center", **_text_kw(fig, 6.5))
@@ -219,11 +220,7 @@ def year_comparison(sections: list[SectionRow], previous: dict[tuple[str, str], 
     ax.tick_params(labelsize=7.5, length=2)
     ax.spines[["top", "right"]].set_visible(False)
     _style_axes(fig, ax)
-    handles = [Patch(facecolor="white", hatch="///", edgecolor="black", linewidth=0.6, label=previous_label),
-               Patch(facecolor="#1f3b73", edgecolor="black", linewidth=0.6, label=year_label)]
-    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.01), ncol=2, frameon=False,
-              prop={"family": fig._tenken_family, "size": 8})  # type: ignore[attr-defined]
-    if title:
-        fig.suptitle(title, x=0.01, ha="left", **_text_kw(fig, 9.5))
-    fig.subplots_adjust(left=0.34, right=0.97, top=max(0.5, 1 - 0.75 / height), bottom=0.35 / height)
+    styles = {"before": ("white", "///"), "now": ("#1f3b73", "")}
+    _legend(fig, ["before", "now"], {"before": previous_label, "now": year_label}, styles, 2)
+    fig.subplots_adjust(left=0.34, right=0.97, top=1 - 0.42 / height, bottom=0.32 / height)
     return fig

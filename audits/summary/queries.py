@@ -281,7 +281,8 @@ class Heatmap:
                 t = totals.setdefault(dept, [0, 0])
                 t[0] += counts.done
                 t[1] += counts.applicable
-        departments = [d for d in self.departments if d.id in totals]
+        # A 課 to which no item of the checklist applies (all 該当しない) has nothing to show.
+        departments = [d for d in self.departments if d.id in totals and totals[d.id][1]]
         departments.sort(key=lambda d: (scoring.rate(*totals[d.id]) is None,
                                         scoring.rate(*totals[d.id]) or 0.0, d.code))
         return sections, (departments[:limit] if limit else departments)
@@ -395,7 +396,7 @@ def _pairs_cte() -> str:
             SELECT d.code, c.checklist_id, c.item_id, max(c.category = '{scoring.DONE}') AS done
             FROM prev_cells c JOIN departments d ON d.id = c.department_id
             WHERE c.category {_ANSWERED} GROUP BY d.code, c.checklist_id, c.item_id),
-        pairs AS (
+        pairs AS MATERIALIZED (
             SELECT n.department_id, n.checklist_id, n.item_id, n.item_pk, n.done AS done_now, b.done AS done_before
             FROM now_cells n JOIN departments d ON d.id = n.department_id
             JOIN before_cells b ON b.code = d.code AND b.checklist_id = n.checklist_id AND b.item_id = n.item_id)
@@ -403,28 +404,50 @@ def _pairs_cte() -> str:
 
 
 def year_over_year(db: Database, scope: Scope, item_limit: int = 20) -> YearOverYear:
+    """Like-for-like change; the pairs are computed once (MATERIALIZED) and grouped three ways in one statement."""
     head, params = _with(scope, previous=True)
     head += _pairs_cte()
-    select = "count(*) AS pairs, SUM(done_now) AS done_now, SUM(done_before) AS done_before"
-    total = db.execute(head + f"SELECT {select} FROM pairs", params).fetchone()
-    common = PairCounts(int(total[0] or 0), int(total[1] or 0), int(total[2] or 0))
-    departments = [DepartmentChange(int(r["pairs"]), int(r["done_now"]), int(r["done_before"]), r["id"], r["code"],
-                                    r["name"], r["bureau_name"]) for r in db.query(head + f"""
-        SELECT d.id, d.code, d.name, b.name AS bureau_name, {select}
-        FROM pairs p JOIN departments d ON d.id = p.department_id JOIN bureaus b ON b.id = d.bureau_id
-        GROUP BY d.id""", params)]
+    select = "count(*), SUM(done_now), SUM(done_before)"
+    rows = db.execute(head + f"""
+        SELECT 't', NULL, NULL, NULL, {select}, 0, 0 FROM pairs
+        UNION ALL
+        SELECT 'd', department_id, NULL, NULL, {select}, 0, 0 FROM pairs GROUP BY department_id
+        UNION ALL
+        SELECT 'i', max(item_pk), checklist_id, item_id, {select},
+               SUM(done_now > done_before), SUM(done_now < done_before)
+        FROM pairs GROUP BY checklist_id, item_id HAVING SUM(done_now) <> SUM(done_before)""", params).fetchall()
+    common = PairCounts()
+    by_department: dict[int, tuple[int, int, int]] = {}
+    changed: list[ItemChange] = []
+    item_pks: dict[tuple[str, str], int] = {}
+    for kind, key, checklist_id, item_id, pairs, done_now, done_before, improved, worsened in rows:
+        counts = (int(pairs or 0), int(done_now or 0), int(done_before or 0))
+        if kind == "t":
+            common = PairCounts(*counts)
+        elif kind == "d":
+            by_department[key] = counts
+        else:
+            changed.append(ItemChange(*counts, checklist_id=checklist_id, item_id=item_id,
+                                      improved=int(improved), worsened=int(worsened)))
+            item_pks[(checklist_id, item_id)] = key
+    departments = []
+    if by_department:
+        for r in db.query(f"""SELECT d.id, d.code, d.name, b.name AS bureau_name FROM departments d
+                              JOIN bureaus b ON b.id = d.bureau_id
+                              WHERE d.id IN ({', '.join(str(int(i)) for i in by_department)})"""):
+            departments.append(DepartmentChange(*by_department[r["id"]], id=r["id"], code=r["code"], name=r["name"],
+                                                bureau_name=r["bureau_name"]))
     departments.sort(key=lambda d: (d.change if d.change is not None else 0.0, d.code))
-    params["item_limit"] = item_limit
-    items = [ItemChange(int(r["pairs"]), int(r["done_now"]), int(r["done_before"]), r["checklist_id"], r["item_id"],
-                        r["question"], int(r["improved"]), int(r["worsened"])) for r in db.query(head + f"""
-        SELECT p.checklist_id, p.item_id, i.question, {select},
-               SUM(done_now > done_before) AS improved, SUM(done_now < done_before) AS worsened
-        FROM pairs p JOIN checklist_items i ON i.id = (
-            SELECT max(item_pk) FROM pairs q WHERE q.checklist_id = p.checklist_id AND q.item_id = p.item_id)
-        GROUP BY p.checklist_id, p.item_id
-        HAVING SUM(done_now) <> SUM(done_before)
-        ORDER BY (SUM(done_now) - SUM(done_before)) * 1.0 / count(*), p.checklist_id, p.item_id
-        LIMIT :item_limit""", params)]
+    # Largest fall in the number of 課 answering 実施 first, then by the change in rate.
+    changed.sort(key=lambda i: (i.done_now - i.done_before, (i.done_now - i.done_before) / i.pairs,
+                                i.checklist_id, i.item_id))
+    items = changed[:item_limit]
+    if items:
+        questions = dict(db.execute(
+            f"SELECT id, question FROM checklist_items WHERE id IN "
+            f"({', '.join(str(int(item_pks[(i.checklist_id, i.item_id)])) for i in items)})").fetchall())
+        for item in items:
+            item.question = questions.get(item_pks[(item.checklist_id, item.item_id)], "")
     previous = overall(db, scope.previous())
     return YearOverYear(scope.year - 1, previous, common, departments, items)
 

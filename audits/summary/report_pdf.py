@@ -68,7 +68,7 @@ def _binary_streams():
 def _plain_table(header: list[str], rows: list[list], widths_mm: list[float], numeric_from: int) -> Table:
     """A ruled table of short values (no wrapping): fast for hundreds of rows; numbers right-aligned."""
     font = fonts.register()
-    data = [header] + [["" if c is None else str(c) for c in row] for row in rows]
+    data = [header] + [["" if c is None else c if isinstance(c, Paragraph) else str(c) for c in row] for row in rows]
     table = Table(data, colWidths=[w * mm for w in widths_mm], repeatRows=1)
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), font, 8),
@@ -99,7 +99,7 @@ def _cover(report: SummaryReport, author: str) -> list:
     st = styles()
     story = [blocks.spacer(6), Paragraph(blocks.esc(wareki_date(report.generated_at)), st.right), blocks.spacer(4),
              Paragraph(blocks.esc("総括保護管理者　様"), st.body[0]), blocks.spacer(20),
-             blocks.title(f"{report.year_label} 個人情報の安全管理に関する自己点検及び監査の結果について"),
+             blocks.title(f"{report.year_label}\n個人情報の安全管理に関する自己点検及び監査の結果について"),
              Paragraph(blocks.esc("（総括報告）"), st.subtitle), blocks.spacer(14)]
     c = report.completion
     rows = [
@@ -158,7 +158,7 @@ def _points(value: float | None) -> str:
 
 def _section_table(rows) -> Table:
     header = ["区分", "実施", "課題あり", "実施していない", "未回答", "該当しない", "実施率"]
-    data = [[_fit(f"{s.section_id} {s.section_title}", 26), s.counts.done, s.counts.partial, s.counts.not_done,
+    data = [[Paragraph(blocks.esc(f"{s.section_id} {s.section_title}"), styles().cell), s.counts.done, s.counts.partial, s.counts.not_done,
              s.counts.unanswered, s.counts.na, scoring.percent(s.counts.rate)] for s in rows]
     return _plain_table(header, data, [62, 15, 17, 22, 15, 18, 17], 1)
 
@@ -225,7 +225,7 @@ def _heatmap_table(report: SummaryReport, checklist_id: str) -> Table:
             row.append("—" if value is None else f"{value:.0f}")
             if grey is not None:
                 commands.append(("BACKGROUND", (c, r), (c, r), colors.Color(grey, grey, grey)))
-                if grey < 0.6:
+                if grey < 0.5:
                     commands.append(("TEXTCOLOR", (c, r), (c, r), colors.white))
         data.append(row)
     table = Table(data, colWidths=[name_mm * mm] + [cell_mm * mm] * len(sections), repeatRows=1, hAlign="LEFT")
@@ -272,10 +272,14 @@ def _year_over_year(report: SummaryReport) -> list:
         f"{scoring.percent(yoy.common.rate_before)}から{scoring.percent(yoy.common.rate_now)}へ"
         f"{_points(yoy.common.change)}の変化である。", 1)
     if any(report.previous_sections.get((s.checklist_id, s.section_id)) for s in report.sections):
-        story.append(_chart(charts.year_comparison(report.sections, report.previous_sections,
-                                                   year_label=report.year_label,
-                                                   previous_label=report.previous_label,
-                                                   title="区分別の実施率（両年度）")))
+        story.append(_note("区分別の実施率（両年度）"))
+        for checklist in report.checklists:
+            rows = [s for s in report.sections_of(checklist.checklist_id)
+                    if report.previous_sections.get((s.checklist_id, s.section_id))]
+            if rows:
+                story.append(KeepTogether([_note(checklist.title), _chart(charts.year_comparison(
+                    rows, report.previous_sections, year_label=report.year_label,
+                    previous_label=report.previous_label))]))
     story += [CondPageBreak(40 * mm), blocks.heading(2, 1, "課別の変化（低下の大きい順）")]
     if yoy.departments:
         data = [[_fit(d.bureau_name, 10), _fit(d.name, 14), d.pairs, scoring.percent(d.rate_before),

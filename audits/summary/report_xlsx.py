@@ -37,7 +37,7 @@ class _Sheet:
         self.ws.freeze_panes = "A2"
         header = []
         for title_text in headers:
-            cell = self._cell(title_text)
+            cell = WriteOnlyCell(self.ws, value=title_text)
             cell.font = Font(bold=True)
             cell.fill = HEADER_FILL
             cell.alignment = Alignment(vertical="center", wrap_text=True)
@@ -45,13 +45,12 @@ class _Sheet:
         self.ws.append(header)
 
     def _cell(self, value):
-        if isinstance(value, str):
+        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
             cell = WriteOnlyCell(self.ws, value=value)
             cell.data_type = "s"                   # text, never a formula
-            if value.startswith(FORMULA_PREFIXES):
-                cell.quotePrefix = True            # and Excel keeps it text when the cell is edited
+            cell.quotePrefix = True                # and Excel keeps it text when the cell is edited
             return cell
-        return WriteOnlyCell(self.ws, value=value)
+        return value                               # other text is written as text by openpyxl itself
 
     def append(self, values: Iterable) -> None:
         self.ws.append([self._cell(v) for v in values])

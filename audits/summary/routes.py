@@ -22,7 +22,7 @@ ACTION_LABELS.update({"summary.export": "全庁集計の出力"})
 
 bp = Blueprint("summary", __name__, url_prefix="/summary")
 ORGANISATION_ROLES = (roles.CHIEF, roles.AUDITOR)
-CHART_KINDS = ("completion", "sections", "heatmap", "years")
+CHART_KINDS = ("completion", "sections", "years")
 DEPARTMENT_ITEM_LIMIT = 50
 
 
@@ -33,7 +33,7 @@ def _render(template: str, **context):
     return render_template(
         template, percent=scoring.percent, points=scoring.points, sources_text=sources_text, nendo=nendo,
         CATEGORY_LABELS=scoring.CATEGORY_LABELS, METHOD_TEXT=scoring.method_text(), SORT_KEYS=queries.SORT_KEYS,
-        HEATMAP_MAX_ROWS=charts.HEATMAP_MAX_ROWS, AUDIT_STATUS_LABELS=AUDIT_STATUS_LABELS,
+        heat_class=charts.heatmap_class, AUDIT_STATUS_LABELS=AUDIT_STATUS_LABELS,
         ACTION_STATUS_LABELS=ACTION_STATUS_LABELS, **context)
 
 
@@ -90,8 +90,9 @@ def organisation():
     db = get_db()
     form, scope, sort = _filters(db)
     report = build(db, scope, municipality=_municipality(), sort=sort)
+    heat_limit = None if request.args.get("heat") == "all" else charts.HEATMAP_MAX_ROWS
     return _render("summary/index.html", report=report, form=form, args=_filter_args(scope, sort),
-                           chart_args=_filter_args(scope), department_view=False)
+                   chart_args=_filter_args(scope), heat_limit=heat_limit)
 
 
 @bp.route("/charts/<kind>.png")
@@ -168,7 +169,7 @@ def department_part(department_id: int):
     form, scope = _department_scope(db, department)
     report = build(db, scope, municipality=_municipality(), department=department, item_limit=DEPARTMENT_ITEM_LIMIT)
     return _render("summary/department.html", report=report, form=form, department=department,
-                           chart_args={"year": scope.year}, department_view=True)
+                   chart_args={"year": scope.year})
 
 
 @bp.route("/departments/<int:department_id>/charts/<kind>.png")
@@ -177,8 +178,6 @@ def department_chart(department_id: int, kind: str):
     department = _department_for_summary(department_id)
     db = get_db()
     _form, scope = _department_scope(db, department)
-    if kind == "heatmap":
-        abort(404)
     return _chart_response(db, scope, kind, request.args.get("checklist", ""))
 
 
@@ -205,9 +204,6 @@ def _chart_response(db, scope: Scope, kind: str, checklist_id: str) -> Response:
             abort(404)
         if kind == "sections":
             fig = charts.section_bars([s for s in sections if s.checklist_id == checklist_id])
-        elif kind == "heatmap":
-            heat = queries.heatmap(db, scope, sections)
-            fig = charts.heatmap(heat, checklist_id)
         else:
             previous = queries.section_rates_previous(db, scope)
             fig = charts.year_comparison([s for s in sections if s.checklist_id == checklist_id], previous,

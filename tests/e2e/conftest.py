@@ -11,6 +11,7 @@ from werkzeug.serving import make_server
 from audits import create_app
 
 CHROMIUM = "/usr/bin/chromium"
+SERVERS: dict[str, str] = {}  # base URL -> database path, for tests that look into the database
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
@@ -19,12 +20,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def live_server(tmp_path, demo_template):
     db_path = tmp_path / "tenken.db"
     shutil.copy(demo_template, db_path)
+    shutil.copytree(demo_template.parent / "uploads", tmp_path / "uploads", copy_function=os.link)
     app = create_app({"SECRET_KEY": "e2e-secret", "DATABASE": str(db_path),
                       "UPLOAD_FOLDER": str(tmp_path / "uploads")})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    base = f"http://127.0.0.1:{server.server_port}"
+    SERVERS[base] = str(db_path)
+    yield base
     server.shutdown()
     thread.join(timeout=5)
 
