@@ -12,7 +12,11 @@ def main() -> None:
     """Serve with waitress, the pure-Python WSGI server that also runs on Windows."""
     from waitress import serve
 
+    from audits.evidence.storage import sweep_temporary
+
     app = create_app()
+    # Half-written uploads from a crash are never visible; clear them before serving.
+    sweep_temporary(app.config["UPLOAD_FOLDER"])
     host = app.config["HOST"]
     port = app.config["PORT"]
     print(f"Tenken: http://{host}:{port}/ で待ち受けています（Ctrl+C で停止）")

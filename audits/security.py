@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 from datetime import timedelta
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
@@ -54,6 +55,11 @@ def _enforce_idle_timeout():
         flash("一定時間操作がなかったため、自動的にログオフしました。もう一度ログインしてください。", "warning")
         if request.method == "GET":
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        # A form sent after the timeout is not applied; back on its page after login, the answer
+        # forms restore what was typed from the browser's draft storage.
+        referrer = urlsplit(request.referrer or "")
+        if referrer.netloc == request.host and referrer.path.startswith("/"):
+            return redirect(url_for("auth.login", next=referrer.path + (f"?{referrer.query}" if referrer.query else "")))
         return redirect(url_for("auth.login"))
     session["last_seen"] = stamp
     return None

@@ -1,6 +1,7 @@
 """Excel helpers shared by every export: text that can never become a formula, header rows."""
 from __future__ import annotations
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -13,7 +14,7 @@ def set_text(cell, value) -> None:
     if value is None:
         cell.value = None
         return
-    text = str(value)
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))  # control characters Excel cannot store
     cell.value = text
     cell.data_type = "s"
 

@@ -159,3 +159,19 @@ def test_password_change_rejects_weak_password_and_keeps_input(client, auth):
     response = auth.post("/account/password", {"current_password": DEMO_PASSWORD,
                                                 "new_password": "short", "confirm": "short"})
     assert "10文字以上" in response.get_data(as_text=True)
+
+
+def test_form_sent_after_timeout_returns_to_its_page_after_login(make_app):
+    app = make_app(IDLE_TIMEOUT_MINUTES=30)
+    client = app.test_client()
+    from conftest import Auth
+
+    auth = Auth(client)
+    auth.login("kenko.staff")
+    token = csrf_token(client, "/")
+    with client.session_transaction() as session:
+        session["last_seen"] = time.time() - 31 * 60
+    response = client.post("/sheets/1/items/G-01-01", data={"csrf_token": token, "value": "done"},
+                           headers={"Referer": "http://localhost/sheets/1"})
+    assert response.status_code == 302
+    assert "next=/sheets/1" in response.headers["Location"]

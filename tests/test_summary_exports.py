@@ -118,6 +118,20 @@ def test_excel_never_writes_a_formula(client, auth, fixture_ids):
     assert all(c.data_type != "f" for ws in wb.worksheets for row in ws.iter_rows() for c in row)
 
 
+def test_excel_drops_control_characters_and_keeps_text(client, auth, db, fixture_ids):
+    db.execute("UPDATE answers SET detail = ? WHERE sheet_id = ? AND item_id = 'T-01-02'",
+               ["記録\x0bあり\x1f", fixture_ids["shimin"]])
+    db.execute("UPDATE answers SET detail = ? WHERE sheet_id = ? AND item_id = 'T-01-01'",
+               ["@SUM(A1)", fixture_ids["hoken"]])
+    db.conn.commit()
+    auth.login("chief")
+    wb = load_workbook(io.BytesIO(client.get(f"/summary/report.xlsx?year={YEAR}").data))
+    raw = wb["回答"]
+    column = [c.value for c in raw[1]].index("具体的な実施内容")
+    details = [row[column] for row in raw.iter_rows(min_row=2, values_only=True)]
+    assert "記録あり" in details and "@SUM(A1)" in details
+
+
 def test_buttons_on_the_dashboard_carry_the_filter(client, auth, db, fixture_ids):
     auth.login("chief")
     bureau = db.execute("SELECT id FROM bureaus WHERE code = 'shimin'").fetchone()[0]

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -13,6 +14,14 @@ from ..catalogue import service as catalogue
 GAP_CATEGORIES = frozenset({"課題あり", "未実施"})
 ANSWER_FIELDS = ("value", "detail", "na_reason", "plan_action", "plan_due", "plan_owner", "evidence_note")
 TEXT_LIMIT = 4000
+
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value) -> str:
+    """Form text as stored: line ends unified, control characters (never typed by people) removed."""
+    return CONTROL_CHARACTERS.sub("", str(value or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 @dataclass
@@ -27,7 +36,7 @@ class AnswerInput:
 
     @classmethod
     def from_mapping(cls, data) -> "AnswerInput":
-        return cls(**{f: str(data.get(f) or "").replace("\r\n", "\n").strip() for f in ANSWER_FIELDS})
+        return cls(**{f: clean_text(data.get(f)) for f in ANSWER_FIELDS})
 
     def as_dict(self) -> dict:
         return {f: getattr(self, f) for f in ANSWER_FIELDS}

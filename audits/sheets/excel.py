@@ -208,9 +208,13 @@ def import_workbook(db: Database, sheet: dict, data: bytes, filename: str, user,
     if errors:
         raise ImportRejected(errors)
     with transaction(db):
+        changed = 0
         for item, typed, base in planned:
-            service.save_answer(db, sheet, item, typed, base_revision=base, user=user, source="excel", today=today)
+            result = service.save_answer(db, sheet, item, typed, base_revision=base, user=user, source="excel",
+                                         today=today)
+            changed += result.changed
+        unchanged += len(planned) - changed
         activity.record(db, "sheet.import", department_code=sheet["department_code"], object_type="sheet",
-                        object_id=sheet["id"], detail={"file": filename, "changed": len(planned),
+                        object_id=sheet["id"], detail={"file": filename, "changed": changed,
                                                        "unchanged": unchanged})
-    return ImportSummary(len(planned), unchanged)
+    return ImportSummary(changed, unchanged)

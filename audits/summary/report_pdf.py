@@ -148,6 +148,10 @@ def _summary(report: SummaryReport) -> list:
     return story
 
 
+def _date(value: str | None) -> str:
+    return wareki_date(value, weekday=False) if value else ""
+
+
 def _score(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
@@ -320,11 +324,11 @@ def _audits(report: SummaryReport) -> list:
     for a in report.audits:
         checks = "、".join(f"{k}{v}" for k, v in a.results.items() if v) or "—"
         rows.append([f"{a.department_name}（{a.bureau_name}）",
-                     wareki_date(a.started_at, weekday=False) if a.started_at else "未定",
+                     _date(a.started_at) or "未定",
                      AUDIT_STATUS_LABELS.get(a.status, a.status), a.conclusion_head or "（未記載）", checks,
                      f"{a.findings}（未完了{a.open_findings}）"])
     story.append(blocks.table(["監査対象課", "実施日", "状態", "結論", "確認結果", "指摘事項"], rows,
-                              [30, 24, 18, 50, 26, 18]))
+                              [28, 23, 18, 47, 26, 24]))
     return story
 
 
@@ -340,12 +344,12 @@ def _actions(report: SummaryReport) -> list:
                               [[a.findings_this_year, a.open, a.overdue, a.closed_this_year]],
                               [FRAME_MM / 4] * 4, 0))
     if a.rows:
-        rows = [[f"{r.department_name}", nendo(r.audit_year), r.finding_title,
-                 r.severity, r.due_date or "", ("期限超過・" if r.overdue else "") + ACTION_STATUS_LABELS.get(r.status, r.status),
-                 (r.closed_at or "")[:10]] for r in a.rows]
+        rows = [[r.department_name, nendo(r.audit_year), r.finding_title, r.severity, _date(r.due_date),
+                 ("期限超過・" if r.overdue else "") + ACTION_STATUS_LABELS.get(r.status, r.status), _date(r.closed_at)]
+                for r in a.rows]
         story += [blocks.spacer(3),
                   blocks.table(["課", "監査年度", "指摘事項", "重要度", "期限", "状態", "完了日"], rows,
-                               [26, 18, 56, 12, 20, 22, 12])]
+                               [24, 18, 44, 12, 24, 20, 24])]
     return story
 
 

@@ -11,6 +11,7 @@ from typing import Iterable
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -45,6 +46,8 @@ class _Sheet:
         self.ws.append(header)
 
     def _cell(self, value):
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)   # control characters Excel cannot store
         if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
             cell = WriteOnlyCell(self.ws, value=value)
             cell.data_type = "s"                   # text, never a formula
