@@ -121,7 +121,7 @@ class Builder:
 
     # ------------------------------------------------------------------ organisation and users
     def organisation(self) -> None:
-        s, rng, created = self.scale, self.rng, stamp(datetime(self.years[0], 4, 1, 9, tzinfo=JST))
+        s, created = self.scale, stamp(datetime(self.years[0], 4, 1, 9, tzinfo=JST))
         bureaus = [(b + 1, f"b{b + 1:03d}", BUREAU_NAMES[b % len(BUREAU_NAMES)] +
                     (str(b // len(BUREAU_NAMES) + 1) if b >= len(BUREAU_NAMES) else ""), b) for b in range(s.bureaus)]
         self.insert("bureaus", ("id", "code", "name", "sort_order"), bureaus)
@@ -162,7 +162,6 @@ class Builder:
                               "created_at", "updated_at"), rows)
         self.insert("user_roles", ("user_id", "role"), roles)
         self.insert("user_departments", ("user_id", "department_id"), members)
-        del rng
 
     # ------------------------------------------------------------------ one 年度 of self-check
     def answer_value(self, item: dict, day: date, department: Department) -> tuple[dict, str]:
@@ -325,16 +324,11 @@ def generate(folder: str | Path, scale: Scale | None = None, *, progress=None) -
         mark = time.perf_counter()
         with db.conn:
             builder.year(year)
+        gen_audits.build_year(builder, year, MUNICIPALITY)
+        builder.counts["activity_log"] = gen_log.flush_year(builder, year, scale.log_rows)
         timings[f"year_{year}"] = time.perf_counter() - mark
-        progress(f"{nendo(year)}: 点検票と回答を作成（{timings[f'year_{year}']:.1f} 秒）")
-    mark = time.perf_counter()
-    gen_audits.build(builder, MUNICIPALITY)
-    timings["audits"] = time.perf_counter() - mark
-    progress(f"監査と指摘事項を作成（{timings['audits']:.1f} 秒）")
-    mark = time.perf_counter()
-    builder.counts["activity_log"] = gen_log.build(builder, scale.log_rows)
-    timings["activity_log"] = time.perf_counter() - mark
-    progress(f"操作ログ {builder.counts['activity_log']:,} 行を作成（{timings['activity_log']:.1f} 秒）")
+        progress(f"{nendo(year)}: 点検票・回答・監査・操作ログを作成（{timings[f'year_{year}']:.1f} 秒、"
+                 f"操作ログ累計 {builder.counts['activity_log']:,} 行）")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
     timings["total"] = time.perf_counter() - started

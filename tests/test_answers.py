@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from builders_selfcheck import item, load, sheet_id, unanswered_item, user
+from builders_selfcheck import load, sheet_id, unanswered_item, user
 
 from audits.sheets import service
 from audits.sheets.answers import AnswerInput

@@ -1,7 +1,6 @@
 """`flask --app app checklists lint|import|export|sync|list`: messages a user needs, nothing stored on error."""
 from __future__ import annotations
 
-import io
 
 import openpyxl
 import pytest

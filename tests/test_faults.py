@@ -35,7 +35,7 @@ def start_server(db_path: Path, uploads: Path, port: int) -> subprocess.Popen:
            "TENKEN_PORT": str(port), "TENKEN_SECRET_KEY": "fault-test", "TENKEN_SERVER_THREADS": "8"}
     process = subprocess.Popen([sys.executable, "-c", "import app; app.main()"], cwd=PROJECT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 20
+    deadline = time.time() + 60
     while time.time() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -108,7 +108,12 @@ def test_kill_9_during_saves_and_uploads_loses_nothing_acknowledged(server_files
     threads = [threading.Thread(target=writer, args=(group, n), daemon=True) for n, group in enumerate(groups)]
     for thread in threads:
         thread.start()
-    time.sleep(3)
+    # Kill in the middle of the writing: once enough saves were acknowledged (a slow machine
+    # needs longer), and a little later still, so that writes are in flight.
+    deadline = time.time() + 60
+    while time.time() < deadline and (len(acknowledged) < 6 or not uploaded):
+        time.sleep(0.1)
+    time.sleep(0.5)
     server.send_signal(signal.SIGKILL)
     server.wait()
     stop.set()

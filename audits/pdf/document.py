@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as pdf_canvas
@@ -11,6 +12,11 @@ from reportlab.platypus import SimpleDocTemplate
 
 from ..wareki import zenkaku
 from . import fonts
+
+# Streams are written binary (Flate only) rather than ASCII85 + Flate: the pure-Python ASCII85
+# encoder is the slowest step for reports with images, and each stream names its own filters, so
+# every reader opens the PDF the same. Set once here, never toggled per request (threads).
+rl_config.useA85 = 0
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 22 * mm

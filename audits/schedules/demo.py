@@ -29,6 +29,8 @@ STATE_2025 = {
     "doro": "answering", "jutaku": "answering",
     "sangyo": "not_started", "nosei": "not_started", "kankyo": "not_started",
 }
+# Answers the demo audit of 健康づくり課 (audits/audit/demo.py) checks on site: the 課 said it does them.
+AUDITED_ITEMS = {"S-06-01", "S-06-02", "S-06-03", "G-01-04", "G-04-01", "G-04-03", "G-08-04", "G-04-06"}
 RETURN_REASON = ("S-06（FAX）の短縮ダイヤルの点検について、点検日と点検者が記録されていません。"
                  "点検記録簿を添付し、実施内容を具体的に記載してください。")
 
@@ -51,11 +53,14 @@ def _user(db: Database, username: str):
     return load_user(db, user_id)
 
 
-def _answer_for(item: dict, rng: random.Random, today: date, department_name: str) -> AnswerInput:
+def _answer_for(item: dict, rng: random.Random, today: date, department_name: str,
+                fixed: str | None = None) -> AnswerInput:
     scale = catalogue.scale(item["scale"])
     words = {"owner": rng.choice(OWNERS), "freq": rng.choice(FREQS), "record": rng.choice(RECORDS)}
     value = ""
-    if scale.kind == "choice":
+    if fixed:
+        value = fixed
+    elif scale.kind == "choice":
         ids = [o.id for o in scale.options]
         weights = {"done": 82, "partial": 11, "not_done": 5, "na": 2, "special": 18, "sufficient": 72, "issues": 10}
         value = rng.choices(ids, weights=[weights.get(i, 1) for i in ids])[0]
@@ -104,8 +109,10 @@ def _answer_sheet(db: Database, sheet_id: int, rng: random.Random, today: date, 
     sheet = sheets.load_sheet(db, sheet_id)
     staff = _user(db, f"{sheet['department_code']}.staff")
     entries = [e for s in sheets.sheet_items(db, sheet) for e in s.items if e.applies]
+    audited = sheet["department_code"] == "kenko" and sheet["fiscal_year"] == 2024
     for entry in entries[: int(len(entries) * fraction)]:
-        answer = _answer_for(entry.item, rng, today, sheet["department_name"])
+        fixed = "done" if audited and entry.item["item_id"] in AUDITED_ITEMS else None
+        answer = _answer_for(entry.item, rng, today, sheet["department_name"], fixed)
         result = sheets.save_answer(db, sheet, entry.item, answer, base_revision=0, user=staff, today=today)
         if upload_folder and entry.item["evidence_required"] and result.category != "該当しない":
             _write_evidence(db, upload_folder, answer_id=result.answer_id, sheet=sheet, item=entry.item, user=staff,

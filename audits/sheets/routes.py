@@ -175,8 +175,6 @@ def change_status(sheet_id: int, action: str):
 @bp.route("/<int:sheet_id>/export.xlsx")
 @login_required
 def export_xlsx(sheet_id: int):
-    from flask import Response
-
     from . import excel
 
     sheet = service.get_sheet(sheet_id)

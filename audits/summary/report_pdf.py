@@ -6,9 +6,7 @@ plain-string cells, which lay out fast even for 500 課.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 
-from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
@@ -51,18 +49,6 @@ class _Chart(Flowable):
 
 def _chart(fig) -> _Chart:
     return _Chart(fig)
-
-
-@contextmanager
-def _binary_streams():
-    """Write streams binary (Flate only) instead of ASCII85 + Flate: the pure-Python ASCII85 encoder is the
-    slowest step for image-heavy reports. Each stream records its own filters, so the PDF is valid either way."""
-    previous = rl_config.useA85
-    rl_config.useA85 = 0
-    try:
-        yield
-    finally:
-        rl_config.useA85 = previous
 
 
 def _plain_table(header: list[str], rows: list[list], widths_mm: list[float], numeric_from: int) -> Table:
@@ -371,7 +357,6 @@ def render(report: SummaryReport, *, author: str = "") -> bytes:
     story += _actions(report)
     story += _annex()
     title = f"{report.year_label} 自己点検及び監査の結果（総括報告）"
-    with _binary_streams():
-        return document.render(story, title=title, author=report.municipality,
-                               subject=f"{report.municipality} {report.scope_label}",
-                               options=document.PageOptions(page_numbers="dash"))
+    return document.render(story, title=title, author=report.municipality,
+                           subject=f"{report.municipality} {report.scope_label}",
+                           options=document.PageOptions(page_numbers="dash"))

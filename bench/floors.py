@@ -1,0 +1,177 @@
+"""Floors: the least work that produces the same result on the same data, measured in the same run.
+
+- dashboard    the bare SQL aggregate: one GROUP BY over the 年度's cells (課 × section × category)
+- answer_page  the bare SQL reads of the sheet: its items LEFT JOIN its answers, and its evidence rows
+- save_answer  the bare SQL write: UPDATE the answer, INSERT its history row and one chained log row
+- *_pdf        a bare reportlab canvas with the same pages, the same text lines and the same images
+               (taken from the app's PDF with pypdf), in the same embedded font
+- summary_xlsx a bare openpyxl write-only workbook with the same sheets and cell values
+- verify_log   reading the same log rows and hashing each with SHA-256
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+
+from audits.activity.service import row_hash
+from audits.db import connect
+from audits.pdf import fonts
+from audits.timeutil import now_iso
+
+from .measure import Figure, timed
+
+DASHBOARD_SQL = """
+SELECT s.department_id, i.section_id, coalesce(a.category, '未回答') AS category, count(*)
+FROM sheets s JOIN schedules c ON c.id = s.schedule_id
+JOIN checklist_items i ON i.version_id = s.version_id
+LEFT JOIN answers a ON a.sheet_id = s.id AND a.item_pk = i.id
+WHERE c.fiscal_year = ? AND s.removed_at IS NULL
+GROUP BY 1, 2, 3"""
+
+
+def dashboard(db, year: int):
+    return db.execute(DASHBOARD_SQL, [year]).fetchall()
+
+
+def answer_page(db, sheet_id: int):
+    version = db.execute("SELECT version_id FROM sheets WHERE id = ?", [sheet_id]).fetchone()[0]
+    items = db.execute("""SELECT i.*, a.* FROM checklist_items i
+                          LEFT JOIN answers a ON a.sheet_id = ? AND a.item_pk = i.id
+                          WHERE i.version_id = ? ORDER BY i.position""", [sheet_id, version]).fetchall()
+    return items, db.execute("SELECT * FROM evidence WHERE sheet_id = ?", [sheet_id]).fetchall()
+
+
+def save_answer(db, answer_id: int, n: int) -> None:
+    stamp = now_iso()
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        row = db.execute("SELECT sheet_id, item_id, revision FROM answers WHERE id = ?", [answer_id]).fetchone()
+        db.execute("UPDATE answers SET detail = ?, revision = revision + 1, updated_at = ? WHERE id = ?",
+                   [f"床の計測 {n}", stamp, answer_id])
+        db.execute("INSERT INTO answer_history (answer_id, sheet_id, item_id, revision, changed_at, source, before, "
+                   "after) VALUES (?, ?, ?, ?, ?, 'bench', '{}', '{}')", [answer_id, row[0], row[1], row[2] + 1, stamp])
+        last = db.execute("SELECT id, hash FROM activity_log ORDER BY id DESC LIMIT 1").fetchone()
+        log = (last[0] + 1, stamp, None, "bench", "answer.save", None, "answer", str(answer_id),
+               json.dumps({"revision": row[2] + 1}), None, last[1])
+        db.execute("INSERT INTO activity_log (id, at, user_id, username, action, department_code, object_type, "
+                   "object_id, detail, ip, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   [*log, row_hash(log)])
+        db.conn.commit()
+    except BaseException:
+        db.conn.rollback()
+        raise
+
+
+def verify_log(db) -> int:
+    count = 0
+    for row in db.conn.execute("SELECT id, at, user_id, username, action, department_code, object_type, object_id, "
+                               "detail, ip, prev_hash, hash FROM activity_log ORDER BY id"):
+        hashlib.sha256("\x1f".join(map(str, row[:-1])).encode("utf-8")).hexdigest()
+        count += 1
+    return count
+
+
+# --------------------------------------------------------------------------- documents
+
+def pdf_pages(data: bytes) -> list[tuple[list[str], list]]:
+    """(text lines, [(PIL image, width pt, height pt)]) per page of a PDF (pypdf; not timed)."""
+    from pypdf import PdfReader
+
+    pages = []
+    for page in PdfReader(io.BytesIO(data)).pages:
+        lines = [line for line in (page.extract_text() or "").splitlines() if line.strip()]
+        images = []
+        for image in page.images:
+            picture = image.image.convert("RGB")
+            images.append((picture, picture.width * 72 / 150, picture.height * 72 / 150))
+        pages.append((lines, images))
+    return pages
+
+
+def bare_pdf(pages) -> bytes:
+    """The same pages, lines and images on a plain canvas (no layout engine), embedded IPAexGothic."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    font = fonts.register()
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    width, height = A4
+    for lines, images in pages:
+        y = height - 60
+        for picture, w, h in images:
+            scale = min(1.0, (width - 120) / w, (height - 120) / h)
+            pdf.drawImage(ImageReader(picture), 60, max(40, y - h * scale), w * scale, h * scale)
+            y -= h * scale + 10
+        pdf.setFont(font, 8)
+        for line in lines:
+            y = y - 10 if y > 50 else height - 60
+            pdf.drawString(60, y, line[:120])
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def workbook_values(data: bytes) -> list[tuple[str, list[tuple]]]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    out = [(sheet.title, [tuple(row) for row in sheet.iter_rows(values_only=True)]) for sheet in book.worksheets]
+    book.close()
+    return out
+
+
+def bare_xlsx(sheets) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    for title, rows in sheets:
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- all floors
+
+def run(city, figures: list[Figure], targets, runs: int, *, light_runs: int | None = None, progress=print) -> None:
+    """Fill each figure's floor_samples (same data, same machine, right after the app's runs)."""
+    light_runs = light_runs or runs * 4
+    db = connect(city.database)
+    by_name = {f.name: f for f in figures}
+
+    def floor(name: str, label: str, function, count: int) -> None:
+        if name not in by_name:
+            return
+        samples, _ = timed(function, count)
+        by_name[name].floor_samples, by_name[name].floor_label = samples, label
+        progress(f"  {by_name[name].label} の床: 中央値 {by_name[name].floor:,.1f} ms")
+
+    floor("dashboard", "SQL の集計1回", lambda: dashboard(db, targets.year), light_runs)
+    floor("answer_page", "SQL の読出し（項目・回答・証跡）", lambda: answer_page(db, targets.answer_sheet), light_runs)
+    answer = db.execute("SELECT id FROM answers WHERE sheet_id = ? AND item_id = ?",     # saved by the app's runs
+                        [targets.answer_sheet, targets.save_item]).fetchone()
+    if answer:
+        counter = iter(range(1, 10**9))
+        floor("save_answer", "SQL の書込み（回答・履歴・操作ログ）", lambda: save_answer(db, answer[0], next(counter)),
+              light_runs)
+    for name in ("summary_pdf", "audit_pdf", "sheet_pdf"):
+        if name in by_name and by_name[name].output:
+            try:
+                pages = pdf_pages(by_name[name].output)
+            except ImportError:
+                progress("  pypdf がないため PDF の床は測りません（pip install -r requirements-dev.txt）")
+                break
+            count = sum(len(images) for _lines, images in pages)
+            floor(name, f"reportlab の素の文書（{len(pages)} ページ、画像 {count} 枚）", lambda p=pages: bare_pdf(p), runs)
+    if "summary_xlsx" in by_name and by_name["summary_xlsx"].output:
+        sheets = workbook_values(by_name["summary_xlsx"].output)
+        cells = sum(len(rows) * max((len(r) for r in rows), default=0) for _t, rows in sheets)
+        floor("summary_xlsx", f"openpyxl の素のブック（{len(sheets)} シート、約 {cells:,} セル）",
+              lambda: bare_xlsx(sheets), runs)
+    floor("verify_log", "同じ行の SHA-256", lambda: verify_log(db), max(1, min(runs, 3)))
+    db.conn.close()

@@ -1,0 +1,91 @@
+"""The printed table and the JSON file of a run."""
+from __future__ import annotations
+
+import json
+import platform
+import os
+
+from .measure import Figure
+
+# figure -> (target in ms for the median, shown as)
+TARGETS_MS = {"dashboard": 300, "answer_page": 150, "save_answer": 50, "summary_pdf": 10_000,
+              "audit_pdf": 2_000, "sheet_pdf": 2_000, "verify_log": 10_000}
+PEAK_MEMORY_TARGET_MB = 500
+LOAD_P95_TARGET_MS = 500
+
+
+def _ms(value) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
+
+
+def _verdict(ok: bool | None) -> str:
+    return "—" if ok is None else ("達成" if ok else "未達")
+
+
+def as_json(figures: list[Figure], peak_mb: float, load=None, meta: dict | None = None) -> dict:
+    out: dict = {}
+    for f in figures:
+        out[f.name] = {"median_ms": _round(f.median), "p95_ms": _round(f.p95), "floor_ms": _round(f.floor, 2),
+                       "ratio": _round(f.ratio, 1), "runs": len(f.samples),
+                       "target_ms": TARGETS_MS.get(f.name), "floor": f.floor_label}
+    out["peak_memory_mb"] = round(peak_mb, 1)
+    if load is not None:
+        out["load"] = load.as_json()
+    if meta:
+        out["meta"] = meta
+    return out
+
+
+def _round(value, digits: int = 1):
+    return None if value is None else round(value, digits)
+
+
+def table(figures: list[Figure], peak_mb: float, load=None) -> str:
+    rows = [("指標", "中央値 ms", "p95 ms", "床 ms", "比", "目標", "判定")]
+    for f in figures:
+        target = TARGETS_MS.get(f.name)
+        ok = None if target is None or f.median is None else f.median < target
+        rows.append((f.label, _ms(f.median), _ms(f.p95), _ms(f.floor),
+                     "—" if f.ratio is None else f"{f.ratio:,.1f}", f"< {target:,} ms" if target else "—", _verdict(ok)))
+    rows.append(("最大メモリ（計測したプロセス）", f"{peak_mb:,.0f} MB", "", "", "", f"< {PEAK_MEMORY_TARGET_MB} MB",
+                 _verdict(peak_mb < PEAK_MEMORY_TARGET_MB)))
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(_pad(cell, widths[i], right=i > 0) for i, cell in enumerate(row)) for row in rows]
+    lines.insert(1, "-" * _width(lines[0]))
+    if load is not None:
+        data = load.as_json()
+        ok = data["p95_ms"] is not None and data["p95_ms"] < LOAD_P95_TARGET_MS and data["errors"] == 0
+        lines += ["", f"負荷試験: {data['users']} 人 × {data['seconds']:.0f} 秒（考える時間 平均 {data['think_seconds']} 秒）"
+                      f"  {data['requests']:,} 件  {data['throughput_rps']} 件/秒",
+                  f"  p50 {_ms(data['p50_ms'])} ms  p95 {_ms(data['p95_ms'])} ms  p99 {_ms(data['p99_ms'])} ms"
+                  f"  エラー {data['errors']} 件  （目標 p95 < {LOAD_P95_TARGET_MS} ms・エラー 0）{_verdict(ok)}"]
+        for step, figures_of_step in data["by_step"].items():
+            lines.append(f"    {step:<7} {figures_of_step['count']:>6,} 件  中央値 {_ms(figures_of_step['median_ms'])} ms"
+                         f"  p95 {_ms(figures_of_step['p95_ms'])} ms")
+        if data["server_peak_memory_mb"] is not None:
+            lines.append(f"  サーバーの最大メモリ {data['server_peak_memory_mb']:,.0f} MB")
+        for message in load.errors[:5]:
+            lines.append(f"  エラーの例: {message}")
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, *, right: bool) -> str:
+    space = " " * (width - _width(text))
+    return space + text if right else text + space
+
+
+def machine() -> dict:
+    return {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()}
+
+
+def write_json(path: str, data: dict) -> None:
+    with open(path, "w", encoding="utf-8") as out:
+        json.dump(data, out, ensure_ascii=False, indent=1)
