@@ -77,3 +77,10 @@ def selfcheck(db: Database) -> None:
     )
     db["evidence"].create_index(["owner_type", "owner_id"])
     db["evidence"].create_index(["sheet_id"])
+
+
+@migrations(name="0002_answer_history_by_sheet")
+def answer_history_by_sheet(db: Database) -> None:
+    # The answer page reads the whole history of one sheet (service.history: WHERE sheet_id = ?);
+    # without this index that read scanned every history row of every 年度 (python -m bench).
+    db["answer_history"].create_index(["sheet_id"])

@@ -1,0 +1,43 @@
+"""`python -m bench` on a tiny city: every figure is measured once, with its floor, and the JSON has the shape
+the issue asks for. No timing is asserted (this machine's speed is not the point here)."""
+from __future__ import annotations
+
+import json
+
+from audits.activity import service as activity
+from audits.db import connect
+from bench import floors, load, measure, report
+from bench.generate import Scale, generate
+
+FIGURES = ("dashboard", "answer_page", "save_answer", "summary_pdf", "summary_xlsx", "audit_pdf", "sheet_pdf",
+           "verify_log")
+
+
+def test_tiny_city_every_figure_and_the_json(tmp_path):
+    city = generate(tmp_path / "city", Scale(departments=5, bureaus=2, years=2, log_rows=2_000))
+    db = connect(city.database)
+    try:
+        verified = activity.verify(db)
+        assert verified.ok and verified.rows >= 2_000
+        assert db.execute("SELECT count(*) FROM audits WHERE status = 'issued'").fetchone()[0] >= 1
+        assert db.execute("SELECT count(*) FROM audit_findings").fetchone()[0] >= 1
+        # auto_na rows exactly as opening a schedule writes them: 該当しない with the reason, no value
+        assert db.execute("SELECT count(*) FROM answers WHERE auto_na = 1 AND (category != '該当しない' "
+                          "OR na_reason IS NULL OR value IS NOT NULL)").fetchone()[0] == 0
+    finally:
+        db.conn.close()
+    quiet = lambda message: None  # noqa: E731
+
+    figures, targets, peak = measure.run(city, 1, light_runs=1, progress=quiet)
+    floors.run(city, figures, targets, 1, light_runs=1, progress=quiet)
+    result = load.run(str(tmp_path / "city"), city, users=2, seconds=1, think=0.05, progress=quiet)
+    data = json.loads(json.dumps(report.as_json(figures, peak, result)))
+
+    for name in FIGURES:
+        figure = data[name]
+        assert {"median_ms", "p95_ms", "floor_ms", "ratio"} <= set(figure), name
+        assert figure["median_ms"] > 0 and figure["floor_ms"] > 0 and figure["ratio"] > 0, name
+    assert data["peak_memory_mb"] > 0
+    assert data["load"]["users"] == 2 and data["load"]["errors"] == 0 and data["load"]["p95_ms"] > 0
+    table = report.table(figures, peak, result)
+    assert "全庁集計 PDF" in table and "負荷試験" in table
