@@ -8,6 +8,7 @@ from . import roles
 from .activity.service import action_label
 from .departments.service import tag_label
 from .timeutil import display
+from .wareki import nendo, wareki_date
 
 ERROR_MESSAGES = {
     400: ("リクエストを処理できません", "入力内容を確認して、もう一度お試しください。"),
@@ -29,6 +30,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["tag_label"] = tag_label
     app.jinja_env.filters["datetime"] = display
     app.jinja_env.filters["action_label"] = action_label
+    app.jinja_env.filters["nendo"] = lambda year: nendo(int(year)) if year else ""
+    app.jinja_env.filters["wareki"] = lambda value: wareki_date(value) if value else ""
     app.jinja_env.filters["dict_without_page"] = lambda args: {k: v for k, v in args.items() if k != "page"}
     app.jinja_env.globals["ROLE_LABELS"] = roles.ROLE_LABELS
     app.jinja_env.globals["R"] = roles

@@ -7,7 +7,7 @@ from flask_login import current_user
 from .. import roles
 from ..db import get_db
 from ..timeutil import now
-from ..wareki import nendo, wareki_date, wareki_span
+from ..wareki import wareki_span
 from . import values
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -52,16 +52,6 @@ def home_sections() -> dict:
 def _audit_template_helpers():
     return {"audit_home_sections": home_sections, "AUDIT": values,
             "today_iso": lambda: now().date().isoformat()}
-
-
-@bp.app_template_filter("nendo")
-def _nendo(year):
-    return nendo(int(year)) if year else ""
-
-
-@bp.app_template_filter("wareki")
-def _wareki(value):
-    return wareki_date(value) if value else ""
 
 
 @bp.app_template_filter("wareki_span")
