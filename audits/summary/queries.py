@@ -70,14 +70,54 @@ def _cells_cte(name: str, sheets: str) -> str:
     WHERE s.status IN {scoring.sql_in(scoring.COUNTED_STATUSES)})"""
 
 
-def _with(scope: Scope, *, previous: bool = False) -> tuple[str, dict]:
-    """WITH scope_departments, year_sheets, cells [, prev_sheets, prev_cells]."""
-    params: dict = {"year": scope.year, "today": scope.today}
-    parts = [_scope_cte(scope, params), _sheets_cte("year_sheets", "year"), _cells_cte("cells", "year_sheets")]
+def _ctes(scope: Scope, params: dict, *, previous: bool) -> list[tuple[str, str]]:
+    """(name, CTE text) for scope_departments, year_sheets, cells [, prev_sheets, prev_cells]."""
+    parts = [("scope_departments", _scope_cte(scope, params)), ("year_sheets", _sheets_cte("year_sheets", "year")),
+             ("cells", _cells_cte("cells", "year_sheets"))]
     if previous:
-        params["prev_year"] = scope.year - 1
-        parts += [_sheets_cte("prev_sheets", "prev_year"), _cells_cte("prev_cells", "prev_sheets")]
-    return "WITH " + ",\n".join(parts) + "\n", params
+        parts += [("prev_sheets", _sheets_cte("prev_sheets", "prev_year")),
+                  ("prev_cells", _cells_cte("prev_cells", "prev_sheets"))]
+    return parts
+
+
+def _with(db: Database, scope: Scope, *, previous: bool = False) -> tuple[str, dict]:
+    """WITH scope_departments, year_sheets, cells [, prev_sheets, prev_cells].
+
+    After `materialize(db, scope)` the names stand for temporary tables computed once, so that
+    the report's dozen aggregates do not each join sheets, items and answers again."""
+    params: dict = {"year": scope.year, "today": scope.today, "prev_year": scope.year - 1}
+    parts = _ctes(scope, params, previous=previous)
+    materialized = getattr(db, "_summary_scope", None)
+    tables = None
+    if materialized == scope:
+        tables = {name: f"summary_{name}" for name, _ in parts}
+    elif materialized is not None and not previous and materialized.previous() == scope:
+        # Last year's figures of the materialized scope: its prev_* tables.
+        tables = {"scope_departments": "summary_scope_departments", "year_sheets": "summary_prev_sheets",
+                  "cells": "summary_prev_cells"}
+    if tables:
+        return "WITH " + ",\n".join(f"{name} AS (SELECT * FROM temp.{tables[name]})" for name, _ in parts) + "\n", \
+            params
+    return "WITH " + ",\n".join(cte for _, cte in parts) + "\n", params
+
+
+def materialize(db: Database, scope: Scope) -> None:
+    """Compute this scope's (and the previous year's) cells once, as temporary tables of this connection."""
+    params: dict = {"year": scope.year, "today": scope.today, "prev_year": scope.year - 1}
+    parts = _ctes(scope, params, previous=True)
+    head = "WITH " + ",\n".join(cte for _, cte in parts) + "\n"
+    db._summary_scope = None
+    for name, _ in parts:
+        db.execute(f"DROP TABLE IF EXISTS temp.summary_{name}")
+        db.execute(f"CREATE TEMP TABLE summary_{name} AS {head} SELECT * FROM {name}", params)
+    db._summary_scope = scope
+
+
+def release(db: Database) -> None:
+    """Drop what `materialize` made: later queries on this connection read the live tables again."""
+    db._summary_scope = None
+    for name in ("scope_departments", "year_sheets", "cells", "prev_sheets", "prev_cells"):
+        db.execute(f"DROP TABLE IF EXISTS temp.summary_{name}")
 
 
 def _overdue_sql(alias: str = "s") -> str:
@@ -139,7 +179,7 @@ class Completion:
 
 
 def completion(db: Database, scope: Scope) -> Completion:
-    head, params = _with(scope)
+    head, params = _with(db, scope)
     row = db.execute(head + f"""
         SELECT count(DISTINCT s.department_id), {_completion_select('s')} FROM year_sheets s""", params).fetchone()
     result = Completion(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0), int(row[4] or 0))
@@ -151,7 +191,7 @@ def completion(db: Database, scope: Scope) -> Completion:
 # --------------------------------------------------------------------------- results
 
 def overall(db: Database, scope: Scope) -> Counts:
-    head, params = _with(scope)
+    head, params = _with(db, scope)
     row = next(db.query(head + f"SELECT {scoring.sql_counts()} FROM cells", params))
     return Counts.from_row(row)
 
@@ -177,7 +217,7 @@ class SectionRow:
 
 def section_distribution(db: Database, scope: Scope) -> list[SectionRow]:
     """Answer categories per section (checklist + section), over every 課 in scope."""
-    head, params = _with(scope)
+    head, params = _with(db, scope)
     rows = db.query(head + f"""
         , grouped AS (
             SELECT checklist_id, section_id, max(item_pk) AS some_item, {scoring.sql_counts()}
@@ -246,7 +286,7 @@ def sort_departments(rows: list["DepartmentRow"], key: str = "score") -> list["D
 
 def department_rows(db: Database, scope: Scope, sort: str = "score") -> list[DepartmentRow]:
     """Completion and results per 課 of the 年度 (課 with at least one sheet)."""
-    head, params = _with(scope)
+    head, params = _with(db, scope)
     completion_rows = db.query(head + f"""
         SELECT d.id, d.code, d.name, b.name AS bureau_name, {_completion_select('s')}
         FROM year_sheets s JOIN departments d ON d.id = s.department_id JOIN bureaus b ON b.id = d.bureau_id
@@ -290,7 +330,7 @@ class Heatmap:
 
 def heatmap(db: Database, scope: Scope, sections: list[SectionRow] | None = None,
             departments: list[DepartmentRow] | None = None) -> Heatmap:
-    head, params = _with(scope)
+    head, params = _with(db, scope)
     cells = {(r["department_id"], r["checklist_id"], r["section_id"]): Counts.from_row(r) for r in db.query(
         head + f"""SELECT department_id, checklist_id, section_id, {scoring.sql_counts()}
                    FROM cells GROUP BY department_id, checklist_id, section_id""", params)}
@@ -316,7 +356,7 @@ class ItemRow:
 
 def weakest_items(db: Database, scope: Scope, limit: int = 20) -> list[ItemRow]:
     """Items most often answered 未実施 / 課題あり, with their source clauses."""
-    head, params = _with(scope)
+    head, params = _with(db, scope)
     params["limit"] = limit
     rows = db.query(head + f"""
         , grouped AS (
@@ -405,7 +445,7 @@ def _pairs_cte() -> str:
 
 def year_over_year(db: Database, scope: Scope, item_limit: int = 20) -> YearOverYear:
     """Like-for-like change; the pairs are computed once (MATERIALIZED) and grouped three ways in one statement."""
-    head, params = _with(scope, previous=True)
+    head, params = _with(db, scope, previous=True)
     head += _pairs_cte()
     select = "count(*), SUM(done_now), SUM(done_before)"
     rows = db.execute(head + f"""
@@ -474,7 +514,7 @@ def raw_answers(db: Database, scope: Scope) -> Iterator[dict]:
     from ..catalogue.service import vocabulary
 
     scales = vocabulary().scales
-    head, params = _with(scope)
+    head, params = _with(db, scope)
     cursor = db.execute(head + f"""
         SELECT b.name AS bureau_name, d.code AS department_code, d.name AS department_name, s.status AS sheet_status,
                v.checklist_id, v.title AS checklist_title, v.version, i.section_id, i.section_title, i.item_id,

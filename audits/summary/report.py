@@ -85,7 +85,18 @@ class SummaryReport:
 
 def build(db: Database, scope: Scope, *, municipality: str, sort: str = "score",
           department: dict | None = None, item_limit: int = 20) -> SummaryReport:
-    """Run every aggregate of the report for `scope` (one 課's part when `department` is given)."""
+    """Run every aggregate of the report for `scope` (one 課's part when `department` is given).
+
+    The cells of the 年度 and of the one before are computed once for all the aggregates."""
+    queries.materialize(db, scope)
+    try:
+        return _assemble(db, scope, municipality, sort, department, item_limit)
+    finally:
+        queries.release(db)
+
+
+def _assemble(db: Database, scope: Scope, municipality: str, sort: str, department: dict | None,
+              item_limit: int) -> SummaryReport:
     from ..departments.service import tag_label
 
     department_view = department is not None
