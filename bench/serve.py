@@ -20,6 +20,19 @@ from .generate import load_city
 from .measure import app_for
 
 
+def peak_memory_mb() -> float:
+    """This process's peak RSS. ru_maxrss survives exec, so a child of a big parent would report the parent's
+    size; VmHWM in /proc (Linux) belongs to this program's own address space."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.serve")
     parser.add_argument("city")
@@ -32,7 +45,7 @@ def main(argv=None) -> int:
 
     def finish(*_args) -> None:
         if args.stats:
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            peak = peak_memory_mb()
             with open(args.stats, "w", encoding="utf-8") as out:
                 json.dump({"peak_memory_mb": round(peak, 1)}, out)
         os._exit(0)

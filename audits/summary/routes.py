@@ -84,6 +84,11 @@ def _municipality() -> str:
 
 # --------------------------------------------------------------------------- organisation-wide
 
+# A large city's 課 table is long: the first rows in the chosen order (weakest first by default)
+# are shown, the rest on request and always in the Excel.
+DEPARTMENT_ROWS_SHOWN = 60
+
+
 @bp.route("/")
 @roles_required(*ORGANISATION_ROLES)
 def organisation():
@@ -91,8 +96,9 @@ def organisation():
     form, scope, sort = _filters(db)
     report = build(db, scope, municipality=_municipality(), sort=sort)
     heat_limit = None if request.args.get("heat") == "all" else charts.HEATMAP_MAX_ROWS
+    row_limit = None if request.args.get("rows") == "all" else DEPARTMENT_ROWS_SHOWN
     return _render("summary/index.html", report=report, form=form, args=_filter_args(scope, sort),
-                   chart_args=_filter_args(scope), heat_limit=heat_limit)
+                   chart_args=_filter_args(scope), heat_limit=heat_limit, row_limit=row_limit)
 
 
 @bp.route("/charts/<kind>.png")
