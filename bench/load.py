@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import http.cookies
 import json
+import math
 import os
 import random
 import re
@@ -114,10 +115,11 @@ class Result:
         return self.requests / self.seconds if self.seconds else 0.0
 
     def percentile(self, q: float) -> float | None:
+        """Nearest rank, as measure.p95."""
         ordered = sorted(self.all)
         if not ordered:
             return None
-        return ordered[min(len(ordered) - 1, max(0, int(round(q * len(ordered) + 0.5)) - 1))]
+        return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
     def as_json(self) -> dict:
         return {"users": self.users, "seconds": round(self.seconds, 1), "think_seconds": self.think,

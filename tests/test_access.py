@@ -87,3 +87,13 @@ def test_each_role_gets_its_home(client, auth, username, section):
 def test_manager_home_names_role(client, auth):
     auth.login("shimin.manager")
     assert "保護管理者として" in client.get("/").get_data(as_text=True)
+
+
+def test_department_page_lists_its_sheets_only_for_readers(client, auth, db):
+    kenko = department_id(db, "kenko")
+    auth.login("kenko.staff")
+    assert 'id="department-sheets"' in client.get(f"/departments/{kenko}").get_data(as_text=True)
+    auth.logout()
+    auth.login("admin")
+    html = client.get(f"/departments/{kenko}").get_data(as_text=True)
+    assert 'id="department-sheets"' not in html  # the システム管理者 does not read answers

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
+from wtforms import SelectField, StringField
 
 from .. import roles
-from ..access import get_department
+from ..access import can_read_department_records, get_department
 from ..db import get_db
 from ..forms import FilterForm, choice_list
-from wtforms import SelectField, StringField
+from ..sheets.service import progress_rows
 
 from . import service
 
@@ -46,8 +47,10 @@ def index():
 def detail(department_id: int):
     department = get_department(department_id)
     db = get_db()
+    rows = (progress_rows(db, department_ids=frozenset({department_id}), overdue_first=True)
+            if can_read_department_records(current_user, department_id) else None)
     return render_template(
-        "departments/detail.html", department=department,
+        "departments/detail.html", department=department, rows=rows,
         tags=service.department_tags(db, department_id),
         members=service.members(db, department_id),
         all_tags=service.profile_tags(),

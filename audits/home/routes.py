@@ -10,6 +10,27 @@ from ..departments import service as departments
 from ..sheets import service as sheets
 
 bp = Blueprint("home", __name__)
+HOME_DEPARTMENT_ROWS = 30
+
+
+def _departments_behind(rows: list[dict]) -> list[dict]:
+    """One line per 課 that has sheets not yet approved: overdue 課 first, then by due date."""
+    found: dict[int, dict] = {}
+    for row in rows:
+        entry = found.setdefault(row["department_id"], {
+            "department_id": row["department_id"], "name": row["department_name"], "bureau": row["bureau_name"],
+            "due_date": row["due_date"], "overdue": False, "statuses": {}, "sheets": 0, "approved": 0,
+            "returned_reason": None})
+        entry["sheets"] += 1
+        entry["approved"] += row["status"] == "approved"
+        entry["overdue"] = entry["overdue"] or row["overdue"]
+        entry["due_date"] = min(entry["due_date"] or "9999", row["due_date"] or "9999")
+        if row["status"] != "approved":
+            entry["statuses"][row["status_label"]] = entry["statuses"].get(row["status_label"], 0) + 1
+        if row["status"] == "returned":
+            entry["returned_reason"] = row["return_reason"]
+    behind = [e for e in found.values() if e["approved"] < e["sheets"]]
+    return sorted(behind, key=lambda e: (not e["overdue"], e["due_date"], e["bureau"], e["name"]))
 
 
 @bp.route("/")
@@ -33,13 +54,15 @@ def index():
             context["awaiting_approval"] = [r for r in mine if r["status"] == "submitted"]
     if current_user.reads_every_department and year:
         rows = sheets.progress_rows(db, fiscal_year=year, overdue_first=True)
+        departments_behind = _departments_behind(rows)
         context["org_progress"] = {
-            "rows": rows,
             "total": len(rows),
             "submitted": sum(1 for r in rows if r["status"] == "submitted"),
             "approved": sum(1 for r in rows if r["status"] == "approved"),
             "overdue": sum(1 for r in rows if r["overdue"]),
             "returned": sum(1 for r in rows if r["status"] == "returned"),
+            "departments": departments_behind[:HOME_DEPARTMENT_ROWS],
+            "departments_total": len(departments_behind),
         }
     if current_user.has_role(roles.CHIEF, roles.AUDITOR, roles.ADMIN):
         context["organisation"] = {
