@@ -10,7 +10,6 @@ from ..access import can_read_department_records, get_department
 from ..db import get_db
 from ..forms import FilterForm, choice_list
 from ..sheets.service import progress_rows
-
 from . import service
 
 
