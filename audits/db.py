@@ -61,6 +61,12 @@ def transaction(db: Database) -> Iterator[Database]:
             raise
 
 
+def in_clause(column: str, values) -> tuple[str, list]:
+    """`column IN (?, ?, …)` and its parameters, for a filter on a set of ids (never empty: callers check)."""
+    ordered = sorted(values)
+    return f"{column} IN ({','.join('?' * len(ordered))})", ordered
+
+
 def init_db(path: str) -> list[str]:
     """Create or upgrade the database; returns the names of the migrations applied."""
     from .migrations import migration_sets

@@ -12,7 +12,7 @@ import yaml
 from sqlite_utils import Database
 
 from ..activity import service as activity
-from ..db import transaction
+from ..db import in_clause, transaction
 from ..timeutil import now_iso
 
 TAGS_FILE = Path(__file__).resolve().parents[2] / "checklists" / "tags.yaml"
@@ -70,8 +70,9 @@ def list_departments(db: Database, *, department_ids: frozenset[int] | None = No
     if department_ids is not None:
         if not department_ids:
             return []
-        where.append(f"d.id IN ({','.join('?' * len(department_ids))})")
-        params += sorted(department_ids)
+        clause, ids = in_clause("d.id", department_ids)
+        where.append(clause)
+        params += ids
     if bureau_id:
         where.append("d.bureau_id = ?")
         params.append(bureau_id)

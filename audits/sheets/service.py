@@ -13,7 +13,7 @@ from sqlite_utils import Database
 from ..access import can_read_department_records, deny
 from ..activity import service as activity
 from ..catalogue import service as catalogue
-from ..db import get_db, transaction
+from ..db import get_db, in_clause, transaction
 from ..evidence import service as evidence
 from ..timeutil import now, now_iso
 from . import workflow
@@ -340,8 +340,9 @@ def progress_rows(db: Database, *, department_ids=None, fiscal_year: int | None 
     if department_ids is not None:
         if not department_ids:
             return []
-        where.append(f"h.department_id IN ({','.join('?' * len(department_ids))})")
-        params += sorted(department_ids)
+        clause, ids = in_clause("h.department_id", department_ids)
+        where.append(clause)
+        params += ids
     if fiscal_year:
         where.append("s.fiscal_year = ?")
         params.append(fiscal_year)
