@@ -15,7 +15,7 @@ from ..db import transaction
 from ..timeutil import now, now_iso
 from ..xlsx import WRAP, autofilter, set_text, write_header
 from . import service
-from .answers import AnswerInput, scale_of, validate
+from .answers import AnswerInput, normalise_value, scale_of, validate
 
 SHEET_NAME = "点検票"
 ID_CELL = "B4"
@@ -49,7 +49,10 @@ def export(db: Database, sheet: dict) -> bytes:
                                           ("出力日時", now_iso())], start=2):
         ws.cell(row=row, column=1, value=label).font = Font(bold=True)
         cell = ws.cell(row=row, column=2)
-        set_text(cell, value) if label != "点検票ID" else setattr(cell, "value", value)
+        if label == "点検票ID":
+            cell.value = value  # a number, read back on import
+        else:
+            set_text(cell, value)
     ws["D2"] = "回答・実施内容・改善予定の列だけを記入してください。項目ID・版の列は変更しないでください。"
     write_header(ws, HEADER_ROW, COLUMNS, WIDTHS)
     row = HEADER_ROW
@@ -183,8 +186,6 @@ def import_workbook(db: Database, sheet: dict, data: bytes, filename: str, user,
         if all(not getattr(typed, n) for n in FIELD_COLUMNS) and not current.get("value"):
             continue  # left blank and never answered
         comparable = {**typed.as_dict(), "evidence_note": stored.get("evidence_note", "")}
-        from .answers import normalise_value
-
         try:
             comparable["value"] = normalise_value(entry.item, comparable["value"])
         except ValueError:

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from .. import roles
+from ..catalogue.service import decode_item
 from ..db import get_db
 from ..evidence import service as evidence
 from ..evidence.storage import EvidenceRejected, allowed_extensions_text
@@ -26,13 +27,16 @@ def _sheet_helpers():
     return {"scale_of": scale_of, "unit_of": unit_of, "SHEET_STATUS": workflow.STATUS_LABELS}
 
 
+def _to_item(sheet_id: int, item_id: str):
+    """Back to the item's card on the answer page."""
+    return redirect(url_for("sheets.show", sheet_id=sheet_id, _anchor=f"item-{item_id}"))
+
+
 def _find_item(sheet: dict, item_id: str) -> dict:
     row = next(get_db().query("SELECT * FROM checklist_items WHERE version_id = ? AND item_id = ?",
                               [sheet["version_id"], item_id]), None)
     if row is None:
         abort(404)
-    from ..catalogue.service import decode_item
-
     return decode_item(row)
 
 
@@ -101,7 +105,7 @@ def save_item(sheet_id: int, item_id: str):
         return render_sheet(service.get_sheet(sheet_id), edits={item_id: {"values": typed.as_dict(), "errors": {}}},
                             status_code=409)
     flash(f"{item_id} を保存しました。" if result.changed else f"{item_id} に変更はありません。", "success")
-    return redirect(url_for("sheets.show", sheet_id=sheet_id, _anchor=f"item-{item_id}"))
+    return _to_item(sheet_id, item_id)
 
 
 @bp.route("/<int:sheet_id>/items/<item_id>/evidence", methods=["POST"])
@@ -112,12 +116,12 @@ def upload_evidence(sheet_id: int, item_id: str):
     item = _find_item(sheet, item_id)
     if not workflow.may_edit_answers(current_user, sheet):
         flash("この点検票には証跡を添付できません（提出済・承認済の点検票、又は回答の権限がありません）。", "error")
-        return redirect(url_for("sheets.show", sheet_id=sheet_id, _anchor=f"item-{item_id}"))
+        return _to_item(sheet_id, item_id)
     form = EvidenceForm()
     if not form.validate_on_submit():
         message = next(iter(form.errors.values()))[0] if form.errors else "ファイルを選んでください。"
         flash(f"{item_id}: {message}", "error")
-        return redirect(url_for("sheets.show", sheet_id=sheet_id, _anchor=f"item-{item_id}"))
+        return _to_item(sheet_id, item_id)
     answer = service.ensure_answer_row(db, sheet, item)
     if answer["auto_na"]:
         abort(409)
@@ -129,7 +133,7 @@ def upload_evidence(sheet_id: int, item_id: str):
         flash(f"{item_id}: 「{form.file.data.filename}」を添付できませんでした。{rejected}", "error")
     else:
         flash(f"{item_id}: 「{row['original_name']}」を添付しました（SHA-256 {row['sha256'][:16]}…）。", "success")
-    return redirect(url_for("sheets.show", sheet_id=sheet_id, _anchor=f"item-{item_id}"))
+    return _to_item(sheet_id, item_id)
 
 
 @bp.route("/<int:sheet_id>/evidence/<int:evidence_id>/remove", methods=["POST"])
@@ -147,7 +151,7 @@ def remove_evidence(sheet_id: int, evidence_id: int):
         evidence.remove(db, evidence_id, current_user, department_code=sheet["department_code"])
         flash(f"「{row['original_name']}」を削除しました（記録は残ります）。", "success")
     item_id = db.execute("SELECT item_id FROM answers WHERE id = ?", [row["owner_id"]]).fetchone()[0]
-    return redirect(url_for("sheets.show", sheet_id=sheet_id, _anchor=f"item-{item_id}"))
+    return _to_item(sheet_id, item_id)
 
 
 @bp.route("/<int:sheet_id>/<any(submit, withdraw, approve, return, reopen):action>", methods=["POST"])

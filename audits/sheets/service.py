@@ -17,7 +17,7 @@ from ..db import get_db, in_clause, transaction
 from ..evidence import service as evidence
 from ..timeutil import now, now_iso
 from . import workflow
-from .answers import ANSWER_FIELDS, AnswerInput, validate
+from .answers import ANSWER_FIELDS, AnswerInput, normalise_value, validate
 
 SHEET_QUERY = """
     SELECT h.*, d.code AS department_code, d.name AS department_name, b.name AS bureau_name,
@@ -137,8 +137,6 @@ def save_answer(db: Database, sheet: dict, item: dict, answer: AnswerInput, *, b
                               stored_plan_due=(current or {}).get("plan_due"))
         if evaluation.errors:
             raise AnswerInvalid(evaluation.errors)
-        from .answers import normalise_value
-
         values = answer.as_dict()
         values["value"] = normalise_value(item, values["value"])
         if evaluation.category not in ("課題あり", "未実施"):
