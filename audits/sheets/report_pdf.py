@@ -36,11 +36,15 @@ def build(db: Database, sheet: dict, municipality: str) -> bytes:
     story.append(blocks.heading(1, 2, "回答"))
     for section in sections:
         story.append(blocks.Paragraph(blocks.esc(f"{section.id} {section.title}"), st.heading[1]))
+        not_applicable = [e for e in section.items if not e.applies]
+        if not_applicable:
+            # Items the 課's profile excludes take one line, not a table row each.
+            ids = "、".join(e.item["item_id"] for e in not_applicable)
+            story += blocks.body(f"該当しない項目（{ids}）：{not_applicable[0].answer['na_reason']}", level=2)
         rows = []
         for entry in section.items:
             item, answer = entry.item, entry.answer or {}
             if not entry.applies:
-                rows.append([item["item_id"], item["question"], "該当しない（対象外）", answer.get("na_reason") or ""])
                 continue
             note_parts = []
             if answer.get("detail"):
@@ -56,7 +60,8 @@ def build(db: Database, sheet: dict, municipality: str) -> bytes:
             if entry.answered and answer.get("category"):
                 result += f"\n〔{answer['category']}〕"
             rows.append([item["item_id"], item["question"], result, "\n".join(note_parts)])
-        story.append(blocks.table(["項目", "点検項目", "回答", "具体的な実施内容・改善予定・証跡"], rows, [16, 62, 26, 62]))
+        if rows:
+            story.append(blocks.table(["項目", "点検項目", "回答", "具体的な実施内容・改善予定・証跡"], rows, [16, 62, 26, 62]))
     story.append(blocks.heading(1, 3, "提出・承認の履歴"))
     history = service.events(db, sheet["id"])
     if history:
