@@ -1,6 +1,7 @@
 """The database connection: one sqlite-utils Database per request, kept on `g`."""
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import contextmanager
 from typing import Iterator
@@ -62,9 +63,16 @@ def transaction(db: Database) -> Iterator[Database]:
 
 
 def in_clause(column: str, values) -> tuple[str, list]:
-    """`column IN (?, ?, …)` and its parameters, for a filter on a set of ids (never empty: callers check)."""
+    """`column IN (?, ?, …)` and its parameters, for a filter on a set of ids (never empty: callers check).
+
+    A long list goes as one JSON parameter instead, below SQLite's limit on the number of parameters."""
     ordered = sorted(values)
+    if len(ordered) > _MANY:
+        return f"{column} IN (SELECT value FROM json_each(?))", [json.dumps(ordered)]
     return f"{column} IN ({','.join('?' * len(ordered))})", ordered
+
+
+_MANY = 500
 
 
 def init_db(path: str) -> list[str]:

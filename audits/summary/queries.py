@@ -1,20 +1,24 @@
-"""The aggregates of the report, computed in SQL (GROUP BY over the cells of one 年度).
+"""The aggregates of the report for one scope (年度, 部, tag or 課).
 
-A *cell* is one item of one counted 点検票 (see scoring.py): the items of the sheet's checklist
-version LEFT JOINed to the sheet's answers, so an applicable item without an answer is a cell
-too (未回答). Python only reshapes the grouped rows; no query loads the answers one by one
-except `raw_answers()`, which streams them for the Excel's last sheet.
+Completion figures come from SQL over the sheets. The results come from the cells of the counted
+sheets (see scoring.py and cells.py), loaded once per scope from their stored codes (results.py)
+and summed with numpy; `materialize()` keeps the loaded cells of a scope and of the previous 年度
+for the dozen aggregates of one report. `raw_answers()` streams the answers for the Excel's last sheet.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Iterator
 
+import numpy as np
 from sqlite_utils import Database
 
+from ..db import in_clause
 from ..timeutil import now
 from . import scoring
+from .cells import Grid, YearCells, counts_of
 from .scoring import Counts
 
 
@@ -59,65 +63,46 @@ def _sheets_cte(name: str, year_param: str) -> str:
       AND sh.department_id IN (SELECT id FROM scope_departments))"""
 
 
-def _cells_cte(name: str, sheets: str) -> str:
-    return f"""{name} AS (
-    SELECT s.sheet_id, s.department_id, v.checklist_id, i.id AS item_pk, i.item_id, i.section_id,
-           i.severity, {scoring.sql_category('a')} AS category
-    FROM {sheets} s
-    JOIN checklist_versions v ON v.id = s.version_id
-    JOIN checklist_items i ON i.version_id = s.version_id
-    LEFT JOIN answers a ON a.sheet_id = s.sheet_id AND a.item_pk = i.id
-    WHERE s.status IN {scoring.sql_in(scoring.COUNTED_STATUSES)})"""
+def _with(scope: Scope) -> tuple[str, dict]:
+    """WITH scope_departments, year_sheets: the 課 in scope and their sheets of the 年度."""
+    params: dict = {"year": scope.year, "today": scope.today}
+    return f"WITH {_scope_cte(scope, params)},\n{_sheets_cte('year_sheets', 'year')}\n", params
 
 
-def _ctes(scope: Scope, params: dict, *, previous: bool) -> list[tuple[str, str]]:
-    """(name, CTE text) for scope_departments, year_sheets, cells [, prev_sheets, prev_cells]."""
-    parts = [("scope_departments", _scope_cte(scope, params)), ("year_sheets", _sheets_cte("year_sheets", "year")),
-             ("cells", _cells_cte("cells", "year_sheets"))]
-    if previous:
-        parts += [("prev_sheets", _sheets_cte("prev_sheets", "prev_year")),
-                  ("prev_cells", _cells_cte("prev_cells", "prev_sheets"))]
-    return parts
+class _Computed:
+    """The cells of one scope and the sums made from them, each computed at most once."""
+
+    def __init__(self, db: Database, scope: Scope):
+        head, params = _with(scope)
+        sheets = db.execute(head + f"""SELECT sheet_id, department_id, version_id FROM year_sheets
+                                       WHERE status IN {scoring.sql_in(scoring.COUNTED_STATUSES)}""",
+                            params).fetchall()
+        self.cells = YearCells.load(db, sheets)
+
+    @cached_property
+    def grid(self) -> Grid:
+        return self.cells.grid()
+
+    @cached_property
+    def items(self) -> dict:
+        return self.cells.items()
 
 
-def _with(db: Database, scope: Scope, *, previous: bool = False) -> tuple[str, dict]:
-    """WITH scope_departments, year_sheets, cells [, prev_sheets, prev_cells].
-
-    After `materialize(db, scope)` the names stand for temporary tables computed once, so that
-    the report's dozen aggregates do not each join sheets, items and answers again."""
-    params: dict = {"year": scope.year, "today": scope.today, "prev_year": scope.year - 1}
-    parts = _ctes(scope, params, previous=previous)
-    materialized = getattr(db, "_summary_scope", None)
-    tables = None
-    if materialized == scope:
-        tables = {name: f"summary_{name}" for name, _ in parts}
-    elif materialized is not None and not previous and materialized.previous() == scope:
-        # Last year's figures of the materialized scope: its prev_* tables.
-        tables = {"scope_departments": "summary_scope_departments", "year_sheets": "summary_prev_sheets",
-                  "cells": "summary_prev_cells"}
-    if tables:
-        return "WITH " + ",\n".join(f"{name} AS (SELECT * FROM temp.{tables[name]})" for name, _ in parts) + "\n", \
-            params
-    return "WITH " + ",\n".join(cte for _, cte in parts) + "\n", params
+def _computed(db: Database, scope: Scope) -> _Computed:
+    kept = getattr(db, "_summary_computed", None)
+    if kept and scope in kept:
+        return kept[scope]
+    return _Computed(db, scope)
 
 
 def materialize(db: Database, scope: Scope) -> None:
-    """Compute this scope's (and the previous year's) cells once, as temporary tables of this connection."""
-    params: dict = {"year": scope.year, "today": scope.today, "prev_year": scope.year - 1}
-    parts = _ctes(scope, params, previous=True)
-    head = "WITH " + ",\n".join(cte for _, cte in parts) + "\n"
-    db._summary_scope = None
-    for name, _ in parts:
-        db.execute(f"DROP TABLE IF EXISTS temp.summary_{name}")
-        db.execute(f"CREATE TEMP TABLE summary_{name} AS {head} SELECT * FROM {name}", params)
-    db._summary_scope = scope
+    """Load the cells of this scope and of the previous 年度 once for all the aggregates of a report."""
+    db._summary_computed = {scope: _Computed(db, scope), scope.previous(): _Computed(db, scope.previous())}
 
 
 def release(db: Database) -> None:
-    """Drop what `materialize` made: later queries on this connection read the live tables again."""
-    db._summary_scope = None
-    for name in ("scope_departments", "year_sheets", "cells", "prev_sheets", "prev_cells"):
-        db.execute(f"DROP TABLE IF EXISTS temp.summary_{name}")
+    """Forget what `materialize` loaded: later queries on this connection load the cells again."""
+    db._summary_computed = None
 
 
 def _overdue_sql(alias: str = "s") -> str:
@@ -179,7 +164,7 @@ class Completion:
 
 
 def completion(db: Database, scope: Scope) -> Completion:
-    head, params = _with(db, scope)
+    head, params = _with(scope)
     row = db.execute(head + f"""
         SELECT count(DISTINCT s.department_id), {_completion_select('s')} FROM year_sheets s""", params).fetchone()
     result = Completion(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0), int(row[4] or 0))
@@ -191,9 +176,7 @@ def completion(db: Database, scope: Scope) -> Completion:
 # --------------------------------------------------------------------------- results
 
 def overall(db: Database, scope: Scope) -> Counts:
-    head, params = _with(db, scope)
-    row = next(db.query(head + f"SELECT {scoring.sql_counts()} FROM cells", params))
-    return Counts.from_row(row)
+    return _computed(db, scope).grid.overall()
 
 
 @dataclass
@@ -217,18 +200,10 @@ class SectionRow:
 
 def section_distribution(db: Database, scope: Scope) -> list[SectionRow]:
     """Answer categories per section (checklist + section), over every 課 in scope."""
-    head, params = _with(db, scope)
-    rows = db.query(head + f"""
-        , grouped AS (
-            SELECT checklist_id, section_id, max(item_pk) AS some_item, {scoring.sql_counts()}
-            FROM cells GROUP BY checklist_id, section_id)
-        SELECT g.*, i.section_title, v.title AS checklist_title
-        FROM grouped g
-        JOIN checklist_items i ON i.id = g.some_item
-        JOIN checklist_versions v ON v.id = i.version_id
-        ORDER BY g.checklist_id, g.section_id""", params)
-    return [SectionRow(r["checklist_id"], r["checklist_title"], r["section_id"], r["section_title"] or "",
-                       Counts.from_row(r)) for r in rows]
+    grid = _computed(db, scope).grid
+    return [SectionRow(checklist_id, grid.titles[(checklist_id, section_id)][0], section_id,
+                       grid.titles[(checklist_id, section_id)][1], counts)
+            for (checklist_id, section_id), counts in grid.by_section()]
 
 
 def checklists_of(sections: list[SectionRow]) -> list[ChecklistInfo]:
@@ -286,7 +261,7 @@ def sort_departments(rows: list["DepartmentRow"], key: str = "score") -> list["D
 
 def department_rows(db: Database, scope: Scope, sort: str = "score") -> list[DepartmentRow]:
     """Completion and results per 課 of the 年度 (課 with at least one sheet)."""
-    head, params = _with(db, scope)
+    head, params = _with(scope)
     completion_rows = db.query(head + f"""
         SELECT d.id, d.code, d.name, b.name AS bureau_name, {_completion_select('s')}
         FROM year_sheets s JOIN departments d ON d.id = s.department_id JOIN bureaus b ON b.id = d.bureau_id
@@ -294,10 +269,9 @@ def department_rows(db: Database, scope: Scope, sort: str = "score") -> list[Dep
     rows = {r["id"]: DepartmentRow(r["id"], r["code"], r["name"], r["bureau_name"], int(r["sheets"]),
                                    int(r["submitted"] or 0), int(r["approved"] or 0), int(r["overdue"] or 0))
             for r in completion_rows}
-    for r in db.query(head + f"SELECT department_id, {scoring.sql_counts()} FROM cells GROUP BY department_id",
-                      params):
-        if r["department_id"] in rows:
-            rows[r["department_id"]].counts = Counts.from_row(r)
+    for department_id, counts in _computed(db, scope).grid.by_department().items():
+        if department_id in rows:
+            rows[department_id].counts = counts
     return sort_departments(list(rows.values()), sort)
 
 
@@ -330,10 +304,7 @@ class Heatmap:
 
 def heatmap(db: Database, scope: Scope, sections: list[SectionRow] | None = None,
             departments: list[DepartmentRow] | None = None) -> Heatmap:
-    head, params = _with(db, scope)
-    cells = {(r["department_id"], r["checklist_id"], r["section_id"]): Counts.from_row(r) for r in db.query(
-        head + f"""SELECT department_id, checklist_id, section_id, {scoring.sql_counts()}
-                   FROM cells GROUP BY department_id, checklist_id, section_id""", params)}
+    cells = _computed(db, scope).grid.cells()
     return Heatmap(sections if sections is not None else section_distribution(db, scope),
                    departments if departments is not None else department_rows(db, scope), cells)
 
@@ -356,21 +327,23 @@ class ItemRow:
 
 def weakest_items(db: Database, scope: Scope, limit: int = 20) -> list[ItemRow]:
     """Items most often answered 未実施 / 課題あり, with their source clauses."""
-    head, params = _with(db, scope)
-    params["limit"] = limit
-    rows = db.query(head + f"""
-        , grouped AS (
-            SELECT checklist_id, item_id, max(item_pk) AS some_item, {scoring.sql_counts()}
-            FROM cells GROUP BY checklist_id, item_id)
-        SELECT g.*, i.question, i.section_id, i.section_title, i.severity, i.sources
-        FROM grouped g JOIN checklist_items i ON i.id = g.some_item
-        WHERE g.n_partial + g.n_not_done > 0
-        ORDER BY g.n_partial + g.n_not_done DESC, g.n_not_done DESC,
-                 (g.n_partial + g.n_not_done) * 1.0 / max(1, g.n_done + g.n_partial + g.n_not_done + g.n_unanswered) DESC,
-                 g.checklist_id, g.item_id
-        LIMIT :limit""", params)
-    return [ItemRow(r["checklist_id"], r["item_id"], r["question"], r["section_id"], r["section_title"] or "",
-                    r["severity"], json.loads(r["sources"] or "[]"), Counts.from_row(r)) for r in rows]
+    totals = [(key, counts_of(values), item_pk) for key, (values, item_pk) in _computed(db, scope).items.items()]
+    totals = [t for t in totals if t[1].gaps > 0]
+    totals.sort(key=lambda t: (-t[1].gaps, -t[1].not_done,
+                               -t[1].gaps / max(1, t[1].applicable), t[0]))
+    totals = totals[:limit]
+    if not totals:
+        return []
+    where, params = in_clause("id", [item_pk for _, _, item_pk in totals])
+    details = {r["id"]: r for r in db.query(
+        f"SELECT id, question, section_id, section_title, severity, sources FROM checklist_items WHERE {where}",
+        params)}
+    rows = []
+    for (checklist_id, item_id), counts, item_pk in totals:
+        r = details[item_pk]
+        rows.append(ItemRow(checklist_id, item_id, r["question"], r["section_id"], r["section_title"] or "",
+                            r["severity"], json.loads(r["sources"] or "[]"), counts))
+    return rows
 
 
 # --------------------------------------------------------------------------- year over year
@@ -424,71 +397,53 @@ class ItemChange(PairCounts):
     worsened: int = 0      # 課 whose answer moved away from 実施
 
 
-_ANSWERED = f"NOT IN ('{scoring.NOT_APPLICABLE}', '{scoring.UNANSWERED}')"
-
-
-def _pairs_cte() -> str:
-    return f""", now_cells AS (
-            SELECT c.department_id, c.checklist_id, c.item_id, max(c.item_pk) AS item_pk,
-                   max(c.category = '{scoring.DONE}') AS done
-            FROM cells c WHERE c.category {_ANSWERED} GROUP BY c.department_id, c.checklist_id, c.item_id),
-        before_cells AS (
-            SELECT d.code, c.checklist_id, c.item_id, max(c.category = '{scoring.DONE}') AS done
-            FROM prev_cells c JOIN departments d ON d.id = c.department_id
-            WHERE c.category {_ANSWERED} GROUP BY d.code, c.checklist_id, c.item_id),
-        pairs AS MATERIALIZED (
-            SELECT n.department_id, n.checklist_id, n.item_id, n.item_pk, n.done AS done_now, b.done AS done_before
-            FROM now_cells n JOIN departments d ON d.id = n.department_id
-            JOIN before_cells b ON b.code = d.code AND b.checklist_id = n.checklist_id AND b.item_id = n.item_id)
-        """
-
-
 def year_over_year(db: Database, scope: Scope, item_limit: int = 20) -> YearOverYear:
-    """Like-for-like change; the pairs are computed once (MATERIALIZED) and grouped three ways in one statement."""
-    head, params = _with(db, scope, previous=True)
-    head += _pairs_cte()
-    select = "count(*), SUM(done_now), SUM(done_before)"
-    rows = db.execute(head + f"""
-        SELECT 't', NULL, NULL, NULL, {select}, 0, 0 FROM pairs
-        UNION ALL
-        SELECT 'd', department_id, NULL, NULL, {select}, 0, 0 FROM pairs GROUP BY department_id
-        UNION ALL
-        SELECT 'i', max(item_pk), checklist_id, item_id, {select},
-               SUM(done_now > done_before), SUM(done_now < done_before)
-        FROM pairs GROUP BY checklist_id, item_id HAVING SUM(done_now) <> SUM(done_before)""", params).fetchall()
-    common = PairCounts()
-    by_department: dict[int, tuple[int, int, int]] = {}
-    changed: list[ItemChange] = []
-    item_pks: dict[tuple[str, str], int] = {}
-    for kind, key, checklist_id, item_id, pairs, done_now, done_before, improved, worsened in rows:
-        counts = (int(pairs or 0), int(done_now or 0), int(done_before or 0))
-        if kind == "t":
-            common = PairCounts(*counts)
-        elif kind == "d":
-            by_department[key] = counts
-        else:
-            changed.append(ItemChange(*counts, checklist_id=checklist_id, item_id=item_id,
-                                      improved=int(improved), worsened=int(worsened)))
-            item_pks[(checklist_id, item_id)] = key
+    """Like-for-like change: the (課コード, item) answered in both 年度, summed overall, per 課 and per item."""
+    now, before = _computed(db, scope), _computed(db, scope.previous())
+    previous = before.grid.overall()
+    department_ids = now.cells.department_ids() | before.cells.department_ids()
+    if now.cells.empty or before.cells.empty:
+        return YearOverYear(scope.year - 1, previous, PairCounts(), [], [])
+    where, params = in_clause("id", department_ids)
+    codes = dict(db.execute(f"SELECT id, code FROM departments WHERE {where}", params).fetchall())
+    code_index = {code: i for i, code in enumerate(sorted(set(codes.values())))}
+    item_keys = sorted(now.cells.item_keys() | before.cells.item_keys())
+    item_index = {key: i for i, key in enumerate(item_keys)}
+    state_now = now.cells.states(codes, code_index, item_index)
+    state_before = before.cells.states(codes, code_index, item_index)
+    pair = (state_now >= 0) & (state_before >= 0)
+    done_now, done_before = pair & (state_now == 1), pair & (state_before == 1)
+    common = PairCounts(int(pair.sum()), int(done_now.sum()), int(done_before.sum()))
+
+    per_code = np.stack([pair.sum(axis=1), done_now.sum(axis=1), done_before.sum(axis=1)], axis=1)
+    ids_by_code = {codes[d]: d for d in now.cells.department_ids()}
+    changed_departments = {ids_by_code[code]: per_code[i] for code, i in code_index.items()
+                           if per_code[i][0] and code in ids_by_code}
     departments = []
-    if by_department:
+    if changed_departments:
+        where, params = in_clause("d.id", changed_departments)
         for r in db.query(f"""SELECT d.id, d.code, d.name, b.name AS bureau_name FROM departments d
-                              JOIN bureaus b ON b.id = d.bureau_id
-                              WHERE d.id IN ({', '.join(str(int(i)) for i in by_department)})"""):
-            departments.append(DepartmentChange(*by_department[r["id"]], id=r["id"], code=r["code"], name=r["name"],
+                              JOIN bureaus b ON b.id = d.bureau_id WHERE {where}""", params):
+            pairs, done, done_then = (int(v) for v in changed_departments[r["id"]])
+            departments.append(DepartmentChange(pairs, done, done_then, id=r["id"], code=r["code"], name=r["name"],
                                                 bureau_name=r["bureau_name"]))
     departments.sort(key=lambda d: (d.change if d.change is not None else 0.0, d.code))
+
+    per_item = np.stack([pair.sum(axis=0), done_now.sum(axis=0), done_before.sum(axis=0),
+                         (done_now & ~done_before).sum(axis=0), (done_before & ~done_now).sum(axis=0)], axis=1)
+    changed = [ItemChange(int(p), int(n), int(b), checklist_id=key[0], item_id=key[1], improved=int(up),
+                          worsened=int(down))
+               for key, (p, n, b, up, down) in zip(item_keys, per_item) if p and n != b]
     # Largest fall in the number of 課 answering 実施 first, then by the change in rate.
     changed.sort(key=lambda i: (i.done_now - i.done_before, (i.done_now - i.done_before) / i.pairs,
                                 i.checklist_id, i.item_id))
     items = changed[:item_limit]
     if items:
-        questions = dict(db.execute(
-            f"SELECT id, question FROM checklist_items WHERE id IN "
-            f"({', '.join(str(int(item_pks[(i.checklist_id, i.item_id)])) for i in items)})").fetchall())
+        item_pks = now.cells.highest_item_pks()
+        where, params = in_clause("id", [item_pks[(i.checklist_id, i.item_id)] for i in items])
+        questions = dict(db.execute(f"SELECT id, question FROM checklist_items WHERE {where}", params).fetchall())
         for item in items:
             item.question = questions.get(item_pks[(item.checklist_id, item.item_id)], "")
-    previous = overall(db, scope.previous())
     return YearOverYear(scope.year - 1, previous, common, departments, items)
 
 
@@ -514,7 +469,7 @@ def raw_answers(db: Database, scope: Scope) -> Iterator[dict]:
     from ..catalogue.service import vocabulary
 
     scales = vocabulary().scales
-    head, params = _with(db, scope)
+    head, params = _with(scope)
     cursor = db.execute(head + f"""
         SELECT b.name AS bureau_name, d.code AS department_code, d.name AS department_name, s.status AS sheet_status,
                v.checklist_id, v.title AS checklist_title, v.version, i.section_id, i.section_title, i.item_id,

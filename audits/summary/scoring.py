@@ -1,8 +1,9 @@
 """The scoring method of the aggregated report: the one place that says how answers become numbers.
 
-Every query in `queries.py` builds its SQL from the expressions here, every chart and table reads
-its rates through `rate()` / `score()`, and the report's annex prints `method_text()`, so the
-method written down is the method computed.
+The category of a cell is computed by `sql_category()`, the sums over cells (results.py, cells.py)
+use the weights and credits defined here, every chart and table reads its rates through `rate()` /
+`score()`, and the report's annex prints `method_text()`, so the method written down is the method
+computed.
 
 - The unit is one item of one 課's 点検票 (a cell). Cells come from the 点検票 of the 年度 whose
   status is 提出済 or 承認済 (`COUNTED_STATUSES`); sheets still being answered count for the
@@ -46,7 +47,8 @@ COUNT_COLUMNS: dict[str, str] = {
     NOT_APPLICABLE: "n_na",
 }
 
-# Which sheets' answers are counted in the results.
+# Which sheets' answers are counted in the results. The triggers of summary/schema.py name these
+# statuses too: changing them needs a migration that recreates the trigger `sheet_results_sheet_update`.
 COUNTED_STATUSES: tuple[str, ...] = ("submitted", "approved")
 SUBMITTED_STATUSES: tuple[str, ...] = ("submitted", "approved")
 APPROVED_STATUSES: tuple[str, ...] = ("approved",)
