@@ -2,6 +2,7 @@
 dashboard's buttons and from `flask --app app report summary`."""
 from __future__ import annotations
 
+import csv
 import io
 import json
 
@@ -132,18 +133,56 @@ def test_excel_drops_control_characters_and_keeps_text(client, auth, db, fixture
     assert "記録あり" in details and "@SUM(A1)" in details
 
 
+def csv_rows(response) -> list[list[str]]:
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")                       # BOM: Excel opens it as UTF-8
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+def test_csv_of_the_answers_has_every_row_and_no_formula(client, auth, db, fixture_ids):
+    db.execute("UPDATE answers SET detail = ? WHERE sheet_id = ? AND item_id = 'T-01-01'",
+               ["@SUM(A1)", fixture_ids["hoken"]])
+    db.conn.commit()
+    auth.login("chief")
+    response = client.get(f"/summary/answers.csv?year={YEAR}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert f"answers-{YEAR}.csv" in response.headers["Content-Disposition"]
+    rows = csv_rows(response)
+    header = rows[0]
+    assert header[:3] == ["部", "課コード", "課名"] and "回答の区分" in header
+    assert len(rows) == 1 + 14                               # the same rows as the Excel's last sheet
+    details = [row[header.index("具体的な実施内容")] for row in rows[1:]]
+    assert "'@SUM(A1)" in details                            # text, never a formula
+    assert not any(d.startswith(("=", "+", "-", "@")) for d in details)
+    hoken = [row for row in rows[1:] if row[1] == "hoken" and row[header.index("項目ID")] == "T-01-01"]
+    assert hoken and hoken[0][header.index("回答の区分")] == "未実施"
+    assert db.execute("SELECT count(*) FROM activity_log WHERE action = 'summary.export' "
+                      "AND detail LIKE '%csv%'").fetchone()[0] == 1
+
+
+def test_csv_of_the_answers_is_for_organisation_readers_only(client, auth, fixture_ids):
+    auth.login("shimin.manager")
+    assert client.get(f"/summary/answers.csv?year={YEAR}").status_code == 403
+    auth.logout()
+    auth.login("auditor")
+    assert client.get(f"/summary/answers.csv?year={YEAR}").status_code == 200
+
+
 def test_buttons_on_the_dashboard_carry_the_filter(client, auth, db, fixture_ids):
     auth.login("chief")
     bureau = db.execute("SELECT id FROM bureaus WHERE code = 'shimin'").fetchone()[0]
     html = client.get(f"/summary/?year={YEAR}&bureau={bureau}").get_data(as_text=True)
     assert f'/summary/report.pdf?year={YEAR}&amp;bureau={bureau}' in html
     assert f'/summary/report.xlsx?year={YEAR}&amp;bureau={bureau}' in html
+    assert f'/summary/answers.csv?year={YEAR}&amp;bureau={bureau}' in html
+    rows = csv_rows(client.get(f"/summary/answers.csv?year={YEAR}&bureau={bureau}"))
+    assert {row[1] for row in rows[1:]} == {"shimin", "hoken"}
     wb = load_workbook(io.BytesIO(client.get(f"/summary/report.xlsx?year={YEAR}&bureau={bureau}").data))
     overview = {row[0]: row[1] for row in wb["概要"].iter_rows(min_row=2, values_only=True)}
     assert overview["対象"] == "市民生活部" and overview["対象課数"] == 2
 
 
-def test_cli_pdf_and_xlsx(runner, fixture_ids, tmp_path, db):
+def test_cli_pdf_xlsx_and_csv(runner, fixture_ids, tmp_path, db):
     out = tmp_path / "summary.pdf"
     result = runner.invoke(args=["report", "summary", "--year", str(YEAR), "-o", str(out)])
     assert result.exit_code == 0, result.output
@@ -154,7 +193,12 @@ def test_cli_pdf_and_xlsx(runner, fixture_ids, tmp_path, db):
     result = runner.invoke(args=["report", "summary", "--year", str(YEAR), "--format", "xlsx", "-o", str(xlsx)])
     assert result.exit_code == 0, result.output
     assert load_workbook(xlsx)["概要"]["B17"].value == 60.0
-    assert db.execute("SELECT count(*) FROM activity_log WHERE action = 'summary.export'").fetchone()[0] == 2
+    answers = tmp_path / "answers.csv"
+    result = runner.invoke(args=["report", "summary", "--year", str(YEAR), "-o", str(answers)])
+    assert result.exit_code == 0 and "回答の一覧を出力しました" in result.output, result.output
+    rows = list(csv.reader(io.StringIO(answers.read_text(encoding="utf-8-sig"))))
+    assert rows[0][:3] == ["部", "課コード", "課名"] and len(rows) == 1 + 14
+    assert db.execute("SELECT count(*) FROM activity_log WHERE action = 'summary.export'").fetchone()[0] == 3
 
 
 def test_cli_rejects_unknown_bureau(runner, tmp_path):

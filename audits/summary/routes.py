@@ -9,11 +9,11 @@ from .. import roles
 from ..access import can_read_department_records, deny, roles_required
 from ..activity.service import ACTION_LABELS
 from ..activity import service as activity
-from ..db import get_db
+from ..db import connect, get_db
 from ..departments import service as departments
 from ..forms import choice_list
 from ..wareki import nendo
-from . import charts, queries, report_pdf, report_xlsx, scoring
+from . import charts, queries, report_csv, report_pdf, report_xlsx, scoring
 from .forms import DepartmentYearForm, SummaryFilterForm, sort_choices, year_choices
 from .queries import Scope
 from .report import build, sources_text
@@ -124,6 +124,26 @@ def organisation_export(fmt: str):
         "Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"})
 
 
+@bp.route("/answers.csv")
+@roles_required(*ORGANISATION_ROLES)
+def answers_csv():
+    """Every answer of the 年度 in scope, streamed (the Excel's last sheet, for a city too large for Excel)."""
+    db = get_db()
+    _form, scope, _sort = _filters(db)
+    record_export(db, scope, "csv")
+    return Response(_stream_answers(current_app.config["DATABASE"], scope), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=answers-{scope.year}.csv", "Cache-Control": "no-store"})
+
+
+def _stream_answers(database: str, scope: Scope):
+    # Its own connection: the request's one is closed when the response starts streaming.
+    db = connect(database)
+    try:
+        yield from report_csv.render(queries.raw_answers(db, scope))
+    finally:
+        db.conn.close()
+
+
 def export(db, scope: Scope, fmt: str, *, municipality: str, author: str = "", sort: str = "score") -> bytes:
     """The organisation-wide report as PDF or Excel bytes; the export is logged (web and CLI)."""
     report = build(db, scope, municipality=municipality, sort=sort)
@@ -131,10 +151,14 @@ def export(db, scope: Scope, fmt: str, *, municipality: str, author: str = "", s
         data = report_pdf.render(report, author=author)
     else:
         data = report_xlsx.render(report, queries.raw_answers(db, scope))
+    record_export(db, scope, fmt, departments=report.completion.departments)
+    return data
+
+
+def record_export(db, scope: Scope, fmt: str, **detail) -> None:
     activity.record(db, "summary.export", object_type="summary", object_id=scope.year,
                     detail={"format": fmt, "year": scope.year, "bureau_id": scope.bureau_id, "tag": scope.tag,
-                            "departments": report.completion.departments})
-    return data
+                            **detail})
 
 
 # --------------------------------------------------------------------------- one 課's part
