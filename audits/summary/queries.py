@@ -51,22 +51,22 @@ def _scope_cte(scope: Scope, params: dict) -> str:
     return f"scope_departments AS (SELECT d.id FROM departments d WHERE {' AND '.join(where)})"
 
 
-def _sheets_cte(name: str, year_param: str) -> str:
+def _sheets_cte() -> str:
     """The 年度's sheets of the 課 in scope, with the effective due date (per-課 override first)."""
-    return f"""{name} AS (
+    return """year_sheets AS (
     SELECT sh.id AS sheet_id, sh.department_id, sh.version_id, sh.status,
            COALESCE(NULLIF(sd.due_date, ''), sc.due_date) AS due_date
     FROM sheets sh
     JOIN schedules sc ON sc.id = sh.schedule_id
     LEFT JOIN schedule_departments sd ON sd.schedule_id = sh.schedule_id AND sd.department_id = sh.department_id
-    WHERE sc.fiscal_year = :{year_param} AND sh.removed_at IS NULL
+    WHERE sc.fiscal_year = :year AND sh.removed_at IS NULL
       AND sh.department_id IN (SELECT id FROM scope_departments))"""
 
 
 def _with(scope: Scope) -> tuple[str, dict]:
     """WITH scope_departments, year_sheets: the 課 in scope and their sheets of the 年度."""
     params: dict = {"year": scope.year, "today": scope.today}
-    return f"WITH {_scope_cte(scope, params)},\n{_sheets_cte('year_sheets', 'year')}\n", params
+    return f"WITH {_scope_cte(scope, params)},\n{_sheets_cte()}\n", params
 
 
 class _Computed:
