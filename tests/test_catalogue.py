@@ -1,13 +1,15 @@
 """The checklist catalogue: built-in data, versioning, applicability and the checklist screens."""
 from __future__ import annotations
 
+import html
 import io
 import json
+import re
 
 import openpyxl
 import pytest
 
-from audits.catalogue import service
+from audits.catalogue import diff, service
 from audits.db import connect, init_db
 from builders_catalogue import CITY_YAML, answer, counts, use_version
 from checklists import loader
@@ -294,12 +296,35 @@ def test_export_downloads_are_logged(app, db, auth, client):
 # --------------------------------------------------------------------------- web import
 
 
+HIDDEN = re.compile(r'<input id="(content|name|content_hash)" name="\1" type="hidden" value="([^"]*)">')
+
+
+def confirm_fields(preview_html: str) -> dict[str, str]:
+    """The hidden fields of the preview's confirm form, as the browser would send them back."""
+    return {key: html.unescape(value) for key, value in HIDDEN.findall(preview_html)}
+
+
+def web_import(auth, data: bytes, filename: str):
+    """Upload, check the preview, confirm: the response after the redirect to the stored version."""
+    preview = auth.post("/checklists/import", {"file": (io.BytesIO(data), filename)},
+                        content_type="multipart/form-data")
+    assert preview.status_code == 200
+    fields = confirm_fields(preview.get_data(as_text=True))
+    assert set(fields) == {"content", "name", "content_hash"}, preview.get_data(as_text=True)
+    return auth.post("/checklists/import/confirm", fields, follow_redirects=True)
+
+
 def test_staff_may_browse_but_not_import(app, db, auth, client):
     auth.login("shimin.staff")
     assert client.get("/checklists/import").status_code == 403
     before = counts(db)
     response = auth.post("/checklists/import", {"file": (io.BytesIO(city_xlsx()), "city.xlsx")},
                          content_type="multipart/form-data")
+    assert response.status_code == 403
+    checklist = city_checklist()
+    response = auth.post("/checklists/import/confirm", {
+        "content": json.dumps(checklist.to_data(), ensure_ascii=False), "name": "city.yaml",
+        "content_hash": checklist.content_hash()})
     assert response.status_code == 403
     assert counts(db) == before
     assert db.execute("SELECT count(*) FROM activity_log WHERE action = 'access.denied'").fetchone()[0] >= 2
@@ -308,8 +333,13 @@ def test_staff_may_browse_but_not_import(app, db, auth, client):
 def test_admin_imports_a_city_checklist_from_excel(app, db, auth, client):
     auth.login("admin")
     assert "チェックリストを取り込む" in page(client, "/checklists/")
-    response = auth.post("/checklists/import", {"file": (io.BytesIO(city_xlsx()), "みどり市独自.xlsx")},
-                         content_type="multipart/form-data", follow_redirects=True)
+    before = counts(db)
+    preview = auth.post("/checklists/import", {"file": (io.BytesIO(city_xlsx()), "みどり市独自.xlsx")},
+                        content_type="multipart/form-data").get_data(as_text=True)
+    assert "新しいチェックリストとして第1版を登録します。" in preview and "追加（2 項目）" in preview
+    assert "C-01-02" in preview and "この内容で取り込む" in preview
+    assert counts(db) == before                              # nothing stored before the confirmation
+    response = auth.post("/checklists/import/confirm", confirm_fields(preview), follow_redirects=True)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "チェックリストを取り込みました: city-extra 第1版: 新しい版を作成" in html
@@ -358,6 +388,83 @@ def test_web_import_of_yaml_and_toml(app, db, auth, client):
                          content_type="multipart/form-data")
     assert "Excel（.xlsx）のファイルを選んでください" in response.get_data(as_text=True)
     toml = tomli_w.dumps(yaml.safe_load(CITY_YAML)).encode()
-    response = auth.post("/checklists/import", {"file": (io.BytesIO(toml), "city.toml")},
-                         content_type="multipart/form-data", follow_redirects=True)
+    response = web_import(auth, toml, "city.toml")
     assert "city-extra 第1版: 新しい版を作成" in response.get_data(as_text=True)
+
+
+# --------------------------------------------------------------------------- import preview and version changes
+
+CITY_YAML_V2 = (CITY_YAML
+                .replace("窓口のカウンターに個人情報を記載した書類を放置していませんか。",
+                         "窓口のカウンターや記載台に、個人情報を記載した書類を放置していませんか。")
+                .replace("severity: 高", "severity: 中")
+                .replace("""      - id: C-01-02
+        question: FAXの送付票を複数人で確認していますか。""", """      - id: C-01-03
+        question: 郵便物の封入を複数人で確認していますか。"""))
+
+
+def test_diff_matches_items_by_id():
+    changes = diff.compare(city_checklist(), city_checklist(CITY_YAML_V2))
+    assert [i.id for i in changes.added] == ["C-01-03"] and [i.id for i in changes.removed] == ["C-01-02"]
+    [changed] = changes.changed
+    assert changed.item_id == "C-01-01"
+    assert [(c.label, c.after) for c in changed.changes] == [
+        ("質問", "窓口のカウンターや記載台に、個人情報を記載した書類を放置していませんか。")]
+    assert changes.summary == "追加 1 項目・削除 1 項目・変更 1 項目"
+    assert diff.compare(city_checklist(), city_checklist()).empty
+    assert diff.compare(None, city_checklist()).summary == "追加 2 項目"
+
+
+def test_preview_of_a_new_version_shows_what_changes_and_stores_nothing(app, db, auth, client):
+    auth.login("admin")
+    web_import(auth, CITY_YAML.encode(), "city.yaml")
+    use_version(db, latest_id(db, "city-extra"))              # in use: the next import makes version 2
+    before = counts(db)
+    preview = auth.post("/checklists/import", {"file": (io.BytesIO(CITY_YAML_V2.encode()), "city-v2.yaml")},
+                        content_type="multipart/form-data").get_data(as_text=True)
+    assert "第2版として登録します。第1版は点検票で使われているため、変更されずに残ります。" in preview
+    assert "登録済みの第1版からの変更点" in preview
+    assert "追加（1 項目）" in preview and "郵便物の封入を複数人で確認していますか。" in preview
+    assert "削除（1 項目）" in preview and "FAXの送付票を複数人で確認していますか。" in preview
+    assert "窓口のカウンターや記載台に" in preview
+    assert counts(db) == before
+    response = auth.post("/checklists/import/confirm", confirm_fields(preview), follow_redirects=True)
+    assert "city-extra 第2版: 新しい版を作成" in response.get_data(as_text=True)
+    version_page = page(client, "/checklists/city-extra/v2")
+    assert "第1版からの変更点" in version_page and "追加 1 項目・削除 1 項目・変更 1 項目" in version_page
+    assert "第1版からの変更点" not in page(client, "/checklists/city-extra/v1")
+
+
+def test_preview_of_unchanged_content_offers_nothing_to_confirm(app, db, auth):
+    auth.login("admin")
+    web_import(auth, CITY_YAML.encode(), "city.yaml")
+    preview = auth.post("/checklists/import", {"file": (io.BytesIO(CITY_YAML.encode()), "city.yaml")},
+                        content_type="multipart/form-data").get_data(as_text=True)
+    assert "登録済みの第1版と同じ内容です。取り込んでも何も変わりません。" in preview
+    assert "この内容で取り込む" not in preview
+
+
+def test_confirm_refuses_content_other_than_the_previewed(app, db, auth):
+    auth.login("admin")
+    preview = auth.post("/checklists/import", {"file": (io.BytesIO(CITY_YAML.encode()), "city.yaml")},
+                        content_type="multipart/form-data").get_data(as_text=True)
+    fields = confirm_fields(preview)
+    before = counts(db)
+    tampered = dict(fields, content=fields["content"].replace("FAXの送付票", "郵便物"))
+    response = auth.post("/checklists/import/confirm", tampered)
+    assert "確認した内容と異なります。もう一度ファイルを選んでください。" in response.get_data(as_text=True)
+    response = auth.post("/checklists/import/confirm", dict(fields, content="{not json"))
+    assert "確認した内容を読み取れませんでした。" in response.get_data(as_text=True)
+    response = auth.client.post("/checklists/import/confirm", data=fields)         # no CSRF token
+    assert response.status_code == 400 and "不正な送信です" in response.get_data(as_text=True)
+    assert counts(db) == before
+
+
+def test_preview_escapes_the_file_text(app, db, auth):
+    auth.login("admin")
+    text = CITY_YAML.replace("窓口のカウンターに個人情報を記載した書類を放置していませんか。",
+                             "<script>alert(1)</script>を放置していませんか。")
+    preview = auth.post("/checklists/import", {"file": (io.BytesIO(text.encode()), "city.yaml")},
+                        content_type="multipart/form-data").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in preview
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;を放置していませんか。" in preview

@@ -1,10 +1,10 @@
-"""Forms of the checklist screens: item filters (GET), the 課 picker (GET) and the import upload."""
+"""Forms of the checklist screens: item filters (GET), the 課 picker (GET), the import upload and its confirmation."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import SelectField, StringField
-from wtforms.validators import Length
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
 
 from checklists import loader
 
@@ -45,3 +45,10 @@ class ChecklistImportForm(FlaskForm):
         FileRequired("ファイルを選んでください。"),
         FileAllowed(["yaml", "yml", "toml", "xlsx"],
                     "YAML（.yaml / .yml）、TOML（.toml）又は Excel（.xlsx）のファイルを選んでください。")])
+
+
+class ChecklistImportConfirmForm(FlaskForm):
+    """The second step of an import: the checklist as previewed (canonical JSON), validated again on submit."""
+    content = HiddenField(validators=[DataRequired(), Length(max=2_000_000)])
+    name = HiddenField(validators=[Length(max=300)])
+    content_hash = HiddenField(validators=[DataRequired(), Length(min=64, max=64)])

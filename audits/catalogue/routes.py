@@ -19,8 +19,8 @@ from ..access import get_department, roles_required
 from ..db import get_db
 from ..departments import service as departments
 from ..forms import choice_list
-from . import service
-from .forms import ChecklistImportForm, DepartmentPickForm, ItemFilterForm
+from . import diff, service
+from .forms import ChecklistImportConfirmForm, ChecklistImportForm, DepartmentPickForm, ItemFilterForm
 
 bp = Blueprint("catalogue", __name__, url_prefix="/checklists")
 
@@ -60,12 +60,15 @@ def _render_version(version: dict):
     all_items = service.version_items(db, version["id"])
     items = service.filter_items(all_items, flt, tags)
     versions = service.checklist_versions(db, version["checklist_id"])
+    previous = service.find_version(db, version["checklist_id"], version["version"] - 1)
+    changes = diff.compare(service.version_checklist(db, previous["id"]),
+                           service.version_checklist(db, version["id"])) if previous else None
     return render_template(
         "catalogue/detail.html", version=version, checklist_tags=tags, form=form, filtered=flt.active,
         sections=service.group_sections(items), shown=len(items), total=len(all_items), versions=versions,
         latest=versions[0], in_use=next(v["sheet_count"] for v in versions if v["id"] == version["id"]),
         clauses=service.clauses(), source_label=service.source_label(version),
-        imported=service.is_imported(version))
+        imported=service.is_imported(version), diff=changes, previous=previous)
 
 
 @bp.route("/<checklist_id>")
@@ -150,21 +153,60 @@ def applicability(department_id: int):
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(roles.ADMIN)
 def import_checklist():
+    """Step 1: upload and validate; a valid file is shown as a preview of what the import will change."""
     form = ChecklistImportForm()
     errors: list[str] = []
     if form.validate_on_submit():
         upload = form.file.data
-        db = get_db()
         try:
             checklist = service.parse_upload(upload.filename or "", upload.read())
-            results = service.import_checklists(db, [(checklist, service.upload_name(upload.filename))],
-                                                username=current_user.username)
         except loader.ChecklistError as error:
             errors = error.errors
         else:
-            result = results[0]
-            flash(f"チェックリストを取り込みました: {result.message}", "success")
-            return redirect(url_for(".version_detail", checklist_id=result.checklist_id, number=result.version))
+            return _preview(checklist, service.upload_name(upload.filename))
+    return _import_page(form, errors)
+
+
+@bp.route("/import/confirm", methods=["POST"])
+@roles_required(roles.ADMIN)
+def import_confirm():
+    """Step 2: store exactly what was previewed (validated again; the content hash must match)."""
+    form = ChecklistImportConfirmForm()
+    name = service.upload_name(form.name.data)
+    checklist, problem = None, ""
+    if not form.validate_on_submit():
+        problem = "確認した内容を受け取れませんでした。"
+    else:
+        try:
+            checklist = loader.parse_data(json.loads(form.content.data), name, service.vocabulary())
+        except (ValueError, TypeError, loader.ChecklistError):
+            problem = "確認した内容を読み取れませんでした。"
+        else:
+            if checklist.content_hash() != form.content_hash.data:
+                problem = "確認した内容と異なります。"
+    if problem:
+        return _import_page(ChecklistImportForm(formdata=None), [problem + "もう一度ファイルを選んでください。"])
+    try:
+        result = service.import_checklists(get_db(), [(checklist, name)], username=current_user.username)[0]
+    except loader.ChecklistError as error:
+        return _preview(checklist, name, error.errors)
+    flash(f"チェックリストを取り込みました: {result.message}", "success")
+    return redirect(url_for(".version_detail", checklist_id=result.checklist_id, number=result.version))
+
+
+def _import_page(form: ChecklistImportForm, errors: list[str]):
     return render_template("catalogue/import.html", form=form, errors=errors,
                            columns=[c[0] for c in loader.ITEM_COLUMNS],
                            sheets=(loader.SHEET_CHECKLIST, loader.SHEET_ITEMS))
+
+
+def _preview(checklist: loader.Checklist, name: str, errors: list[str] | None = None):
+    db = get_db()
+    plan = service.plan_store(db, checklist)
+    base = service.version_checklist(db, plan.latest["id"]) if plan.latest else None
+    errors = errors if errors is not None else service.import_problems(db, [(checklist, name)])
+    confirm = ChecklistImportConfirmForm(formdata=None, content=json.dumps(checklist.to_data(), ensure_ascii=False),
+                                         name=name, content_hash=checklist.content_hash())
+    return render_template("catalogue/import_preview.html", checklist=checklist, name=name, plan=plan,
+                           base_version=plan.latest["version"] if plan.latest else None,
+                           diff=diff.compare(base, checklist), errors=errors, form=confirm)

@@ -74,6 +74,36 @@ def _version_row(checklist: loader.Checklist, source: str, username: str | None)
     }
 
 
+@dataclass(frozen=True)
+class StorePlan:
+    """What `store` will do with a checklist: shown before an import is confirmed."""
+    latest: dict | None            # the checklist's latest stored version (id, version, content_hash)
+    outcome: str                   # 'unchanged' | 'created' | 'replaced'
+    version: int                   # the version number the content will have
+
+    @property
+    def message(self) -> str:
+        if self.latest is None:
+            return "新しいチェックリストとして第1版を登録します。"
+        if self.outcome == "unchanged":
+            return f"登録済みの第{self.version}版と同じ内容です。取り込んでも何も変わりません。"
+        if self.outcome == "replaced":
+            return f"第{self.version}版はまだ点検票で使われていないため、この内容で置き換えます。"
+        return (f"第{self.version}版として登録します。第{self.latest['version']}版は点検票で使われているため、"
+                "変更されずに残ります。")
+
+
+def plan_store(db: Database, checklist: loader.Checklist) -> StorePlan:
+    latest = next(db.query(
+        "SELECT id, version, content_hash FROM checklist_versions WHERE checklist_id = ? "
+        "ORDER BY version DESC LIMIT 1", [checklist.id]), None)
+    if latest and latest["content_hash"] == checklist.content_hash():
+        return StorePlan(latest, "unchanged", latest["version"])
+    if latest and not version_in_use(db, latest["id"]):
+        return StorePlan(latest, "replaced", latest["version"])
+    return StorePlan(latest, "created", (latest["version"] + 1) if latest else 1)
+
+
 def store(db: Database, checklist: loader.Checklist, *, origin: str, source: str,
           username: str | None = None) -> StoreResult:
     """Store a validated checklist as its latest version (see the module docstring)."""
@@ -81,19 +111,16 @@ def store(db: Database, checklist: loader.Checklist, *, origin: str, source: str
         if not db.execute("SELECT 1 FROM checklists WHERE id = ?", [checklist.id]).fetchone():
             db["checklists"].insert({"id": checklist.id, "title": checklist.title, "origin": origin,
                                      "created_at": now_iso()})
-        latest = next(db.query(
-            "SELECT id, version, content_hash FROM checklist_versions WHERE checklist_id = ? "
-            "ORDER BY version DESC LIMIT 1", [checklist.id]), None)
-        if latest and latest["content_hash"] == checklist.content_hash():
-            return StoreResult(checklist.id, latest["id"], latest["version"], "unchanged")
+        plan = plan_store(db, checklist)
+        number, outcome = plan.version, plan.outcome
+        if outcome == "unchanged":
+            return StoreResult(checklist.id, plan.latest["id"], number, outcome)
         row = _version_row(checklist, source, username)
-        if latest and not version_in_use(db, latest["id"]):
-            version_id, number, outcome = latest["id"], latest["version"], "replaced"
+        if outcome == "replaced":
+            version_id = plan.latest["id"]
             db["checklist_versions"].update(version_id, row)
             db.execute("DELETE FROM checklist_items WHERE version_id = ?", [version_id])
         else:
-            number = (latest["version"] + 1) if latest else 1
-            outcome = "created"
             version_id = db["checklist_versions"].insert(
                 {"checklist_id": checklist.id, "version": number, **row}).last_pk
         db["checklist_items"].insert_all(_item_rows(version_id, checklist))
