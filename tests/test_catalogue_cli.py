@@ -135,6 +135,22 @@ def test_import_over_a_version_in_use_creates_a_new_version(runner, db, tmp_path
     assert "severity: 中" in out.read_text(encoding="utf-8")
 
 
+def test_import_dry_run_shows_the_changes_and_stores_nothing(runner, db, tmp_path):
+    path = write(tmp_path, "city.yaml", CITY_YAML)
+    before = counts(db)
+    result = runner.invoke(args=["checklists", "import", "--dry-run", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "city.yaml: city-extra 新しいチェックリストとして第1版を登録します。 追加 2 項目" in result.output
+    assert "追加 C-01-02 FAXの送付票を複数人で確認していますか。" in result.output
+    assert "何も登録していません" in result.output and counts(db) == before
+    assert runner.invoke(args=["checklists", "import", str(path)]).exit_code == 0
+    use_version(db, service.find_version(db, "city-extra")["id"])
+    path.write_text(CITY_YAML.replace("severity: 中", "severity: 低"), encoding="utf-8")
+    result = runner.invoke(args=["checklists", "import", "--dry-run", str(path)])
+    assert "第2版として登録します。" in result.output and "変更 C-01-01: 重要度" in result.output
+    assert service.find_version(db, "city-extra")["version"] == 1
+
+
 def test_export_yaml_and_xlsx_round_trip(runner, db, tmp_path):
     result = runner.invoke(args=["checklists", "export", "general"])
     assert result.exit_code == 0

@@ -17,7 +17,7 @@ from flask.cli import AppGroup
 from checklists import loader
 
 from ..db import connect
-from . import service
+from . import diff, service
 
 checklists_cli = AppGroup(
     "checklists",
@@ -58,7 +58,8 @@ def lint_command(paths: tuple[Path, ...]):
 
 @checklists_cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def import_command(paths: tuple[Path, ...]):
+@click.option("--dry-run", is_flag=True, help="登録せず、何が変わるか（新しい版・追加・削除・変更した項目）だけを表示する")
+def import_command(paths: tuple[Path, ...], dry_run: bool):
     """PATHS のチェックリスト（.yaml / .yml / .toml / .xlsx）を検査して登録します。
 
     1つでも誤りがあれば何も登録せず、誤りをすべて表示して終了コード 1。既存の ID は新しい版として
@@ -74,6 +75,12 @@ def import_command(paths: tuple[Path, ...]):
     if errors:
         _fail(errors, f"NG: 誤り {len(errors)} 件。何も取り込んでいません。")
     db = _db()
+    if dry_run:
+        try:
+            _show_plans(db, loaded)
+        finally:
+            db.conn.close()
+        return
     try:
         results = service.import_checklists(db, loaded, username=_cli_user())
     except loader.ChecklistError as exc:
@@ -82,6 +89,24 @@ def import_command(paths: tuple[Path, ...]):
         db.conn.close()
     for result in results:
         click.echo(f"チェックリスト {result.message}")
+
+
+def _show_plans(db, loaded: list[tuple[loader.Checklist, str]]) -> None:
+    """What `import` would do with each file, and the differences from the latest stored version."""
+    problems = service.import_problems(db, loaded)
+    for checklist, name in loaded:
+        plan = service.plan_store(db, checklist)
+        base = service.version_checklist(db, plan.latest["id"]) if plan.latest else None
+        changes = diff.compare(base, checklist)
+        click.echo(f"{name}: {checklist.id} {plan.message} {changes.summary}")
+        for label, items in (("追加", changes.added), ("削除", changes.removed)):
+            for item in items:
+                click.echo(f"  {label} {item.id} {item.question}")
+        for item in changes.changed:
+            click.echo(f"  変更 {item.item_id}: {'、'.join(c.label for c in item.changes)}")
+    if problems:
+        _fail(problems, f"NG: 誤り {len(problems)} 件。このままでは取り込めません。")
+    click.echo("（--dry-run のため、何も登録していません）")
 
 
 @checklists_cli.command("export")
