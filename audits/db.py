@@ -75,6 +75,34 @@ def in_clause(column: str, values) -> tuple[str, list]:
 _MANY = 500
 
 
+class Conditions:
+    """The AND-ed conditions of a filtered query and their parameters, added one filter at a time.
+
+        where = Conditions()
+        if text:
+            where.add("(d.name LIKE ? OR d.code LIKE ?)", f"%{text}%", f"%{text}%")
+        db.query(f"SELECT … FROM departments d {where.sql()}", where.params)
+    """
+
+    def __init__(self) -> None:
+        self.clauses: list[str] = []
+        self.params: list = []
+
+    def add(self, clause: str, *params) -> "Conditions":
+        self.clauses.append(clause)
+        self.params.extend(params)
+        return self
+
+    def ids(self, column: str, values) -> "Conditions":
+        """`column IN (…)` for a non-empty set of ids (see in_clause)."""
+        clause, params = in_clause(column, values)
+        return self.add(clause, *params)
+
+    def sql(self, keyword: str = "WHERE") -> str:
+        """'WHERE a AND b' ('' when there is no condition); keyword 'AND' to extend a WHERE already written."""
+        return f"{keyword} {' AND '.join(self.clauses)}" if self.clauses else ""
+
+
 def init_db(path: str) -> list[str]:
     """Create or upgrade the database; returns the names of the migrations applied."""
     from .migrations import migration_sets

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 from flask import has_request_context, request
 from sqlite_utils import Database
 
-from ..db import transaction
+from ..db import Conditions, transaction
 from ..timeutil import now_iso
 
 GENESIS_HASH = "0" * 64
@@ -168,26 +168,20 @@ class LogFilter:
 
 def search(db: Database, flt: LogFilter, *, limit: int = 200, offset: int = 0) -> tuple[list[dict], int]:
     """Rows matching the filter, newest first, and the total count."""
-    where, params = [], []
+    where = Conditions()
     if flt.username:
-        where.append("username = ?")
-        params.append(flt.username)
+        where.add("username = ?", flt.username)
     if flt.department_code:
-        where.append("department_code = ?")
-        params.append(flt.department_code)
+        where.add("department_code = ?", flt.department_code)
     if flt.action:
-        where.append("action = ?")
-        params.append(flt.action)
+        where.add("action = ?", flt.action)
     if flt.date_from:
-        where.append("at >= ?")
-        params.append(flt.date_from)
+        where.add("at >= ?", flt.date_from)
     if flt.date_to:
-        where.append("at < date(?, '+1 day')")
-        params.append(flt.date_to)
-    clause = ("WHERE " + " AND ".join(where)) if where else ""
-    total = db.execute(f"SELECT count(*) FROM activity_log {clause}", params).fetchone()[0]
+        where.add("at < date(?, '+1 day')", flt.date_to)
+    total = db.execute(f"SELECT count(*) FROM activity_log {where.sql()}", where.params).fetchone()[0]
     rows = list(db.query(
-        f"SELECT * FROM activity_log {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
-        [*params, limit, offset],
+        f"SELECT * FROM activity_log {where.sql()} ORDER BY id DESC LIMIT ? OFFSET ?",
+        [*where.params, limit, offset],
     ))
     return rows, total

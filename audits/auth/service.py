@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import roles as role_keys
 from ..activity import service as activity
-from ..db import transaction
+from ..db import Conditions, transaction
 from ..timeutil import now, now_iso
 
 MIN_PASSWORD_LENGTH = 10
@@ -222,25 +222,22 @@ def user_summary(db: Database, user_id: int) -> dict:
 
 
 def list_users(db: Database, *, text: str = "", role: str = "", department_id: int | None = None) -> list[dict]:
-    where, params = [], []
+    where = Conditions()
     if text:
-        where.append("(u.username LIKE ? OR u.display_name LIKE ?)")
-        params += [f"%{text}%", f"%{text}%"]
+        where.add("(u.username LIKE ? OR u.display_name LIKE ?)", f"%{text}%", f"%{text}%")
     if role:
-        where.append("EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = ?)")
-        params.append(role)
+        where.add("EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = ?)", role)
     if department_id:
-        where.append("EXISTS (SELECT 1 FROM user_departments x WHERE x.user_id = u.id AND x.department_id = ?)")
-        params.append(department_id)
-    clause = ("WHERE " + " AND ".join(where)) if where else ""
+        where.add("EXISTS (SELECT 1 FROM user_departments x WHERE x.user_id = u.id AND x.department_id = ?)",
+                  department_id)
     rows = list(db.query(
         f"""
         SELECT u.id, u.username, u.display_name, u.active, u.last_login_at,
                (SELECT group_concat(role, ',') FROM user_roles r WHERE r.user_id = u.id) AS roles,
                (SELECT group_concat(d.name, '、') FROM user_departments ud JOIN departments d ON d.id = ud.department_id
                  WHERE ud.user_id = u.id) AS departments
-        FROM users u {clause} ORDER BY u.username
-        """, params))
+        FROM users u {where.sql()} ORDER BY u.username
+        """, where.params))
     for row in rows:
         row["roles"] = [r for r in role_keys.ROLES if r in (row["roles"] or "").split(",")]
     return rows

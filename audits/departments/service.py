@@ -12,7 +12,7 @@ import yaml
 from sqlite_utils import Database
 
 from ..activity import service as activity
-from ..db import in_clause, transaction
+from ..db import Conditions, transaction
 from ..timeutil import now_iso
 
 TAGS_FILE = Path(__file__).resolve().parents[2] / "checklists" / "tags.yaml"
@@ -66,30 +66,24 @@ def list_bureaus(db: Database) -> list[dict]:
 def list_departments(db: Database, *, department_ids: frozenset[int] | None = None,
                      bureau_id: int | None = None, tag: str = "", text: str = "",
                      include_inactive: bool = True) -> list[dict]:
-    where, params = [], []
+    where = Conditions()
     if department_ids is not None:
         if not department_ids:
             return []
-        clause, ids = in_clause("d.id", department_ids)
-        where.append(clause)
-        params += ids
+        where.ids("d.id", department_ids)
     if bureau_id:
-        where.append("d.bureau_id = ?")
-        params.append(bureau_id)
+        where.add("d.bureau_id = ?", bureau_id)
     if tag:
-        where.append("EXISTS (SELECT 1 FROM department_tags t WHERE t.department_id = d.id AND t.tag = ?)")
-        params.append(tag)
+        where.add("EXISTS (SELECT 1 FROM department_tags t WHERE t.department_id = d.id AND t.tag = ?)", tag)
     if text:
-        where.append("(d.name LIKE ? OR d.code LIKE ?)")
-        params += [f"%{text}%", f"%{text}%"]
+        where.add("(d.name LIKE ? OR d.code LIKE ?)", f"%{text}%", f"%{text}%")
     if not include_inactive:
-        where.append("d.active = 1")
-    clause = ("WHERE " + " AND ".join(where)) if where else ""
+        where.add("d.active = 1")
     rows = list(db.query(
         f"""SELECT d.*, b.code AS bureau_code, b.name AS bureau_name,
                    (SELECT group_concat(tag, ',') FROM department_tags t WHERE t.department_id = d.id) AS tag_list
-            FROM departments d JOIN bureaus b ON b.id = d.bureau_id {clause}
-            ORDER BY b.sort_order, b.code, d.sort_order, d.code""", params))
+            FROM departments d JOIN bureaus b ON b.id = d.bureau_id {where.sql()}
+            ORDER BY b.sort_order, b.code, d.sort_order, d.code""", where.params))
     for row in rows:
         row["tags"] = _ordered_tags((row.pop("tag_list") or "").split(","))
     return rows

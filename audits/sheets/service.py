@@ -13,7 +13,7 @@ from sqlite_utils import Database
 from ..access import can_read_department_records, deny
 from ..activity import service as activity
 from ..catalogue import service as catalogue
-from ..db import get_db, in_clause, transaction
+from ..db import Conditions, get_db, transaction
 from ..evidence import service as evidence
 from ..timeutil import now, now_iso
 from . import workflow
@@ -334,26 +334,23 @@ SHEET_PROGRESS = """
 
 def progress_rows(db: Database, *, department_ids=None, fiscal_year: int | None = None, status: str = "",
                   overdue_first: bool = False) -> list[dict]:
-    where, params = [], []
+    where = Conditions()
     if department_ids is not None:
         if not department_ids:
             return []
-        clause, ids = in_clause("h.department_id", department_ids)
-        where.append(clause)
-        params += ids
+        where.ids("h.department_id", department_ids)
     if fiscal_year:
-        where.append("s.fiscal_year = ?")
-        params.append(fiscal_year)
+        where.add("s.fiscal_year = ?", fiscal_year)
     if status:
-        where.append("h.status = ?")
-        params.append(status)
+        where.add("h.status = ?", status)
     today = now().date().isoformat()
-    order = ("CASE WHEN h.status IN ('submitted', 'approved') THEN 1 WHEN coalesce(sd.due_date, s.due_date) < ? "
-             "THEN 0 ELSE 1 END, " if overdue_first else "")
+    order, params = "", list(where.params)
     if overdue_first:
+        order = ("CASE WHEN h.status IN ('submitted', 'approved') THEN 1 WHEN coalesce(sd.due_date, s.due_date) < ? "
+                 "THEN 0 ELSE 1 END, ")
         params.append(today)
-    sql = SHEET_PROGRESS + ("".join(f" AND {w}" for w in where)) + \
-        f" ORDER BY {order}s.fiscal_year DESC, coalesce(sd.due_date, s.due_date), b.sort_order, d.sort_order, v.checklist_id"
+    sql = (f"{SHEET_PROGRESS} {where.sql('AND')} ORDER BY {order}s.fiscal_year DESC, "
+           "coalesce(sd.due_date, s.due_date), b.sort_order, d.sort_order, v.checklist_id")
     rows = list(db.query(sql, params))
     for row in rows:
         row["overdue"] = row["status"] not in ("submitted", "approved") and (row["due_date"] or "9999") < today
