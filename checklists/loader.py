@@ -436,11 +436,15 @@ def _parse_toml_text(text: str, shown: str) -> Any:
         raise ChecklistError(f"{shown}: TOML の書き方に誤りがあります{where}: {detail}")
 
 
-def _read_data_file(path: Path, shown: str) -> Any:
-    text = _read_text(path, shown)
-    if path.suffix.lower() == ".toml":
+def _parse_data_text(text: str, suffix: str, shown: str) -> Any:
+    """The text of a data file: TOML when ``suffix`` is .toml, else YAML."""
+    if suffix.lower() == ".toml":
         return _parse_toml_text(text, shown)
     return _parse_yaml_text(text, shown)
+
+
+def _read_data_file(path: Path, shown: str) -> Any:
+    return _parse_data_text(_read_text(path, shown), path.suffix, shown)
 
 
 # --------------------------------------------------------------------------- vocabulary
@@ -1008,6 +1012,15 @@ def parse_data(data: dict, source: str, vocab: Vocabulary | None = None) -> Chec
     if errors or checklist is None:
         raise ChecklistError(errors or [f"{source}: チェックリストを読み込めません"])
     return checklist
+
+
+def parse_text(text: str, suffix: str, name: str, vocab: Vocabulary | None = None) -> Checklist:
+    """Validate the text of a checklist file that is not on disk (an upload) and build a Checklist.
+
+    ``suffix`` chooses the syntax (.toml: TOML, .yaml / .yml: YAML); ``name`` names the file in
+    messages and becomes ``Checklist.source``.  Raises ChecklistError listing every problem, with
+    the messages of ``load_file``."""
+    return parse_data(_parse_data_text(text, suffix, name), name, vocab)
 
 
 def load_file(path: str | Path, vocab: Vocabulary | None = None) -> Checklist:

@@ -33,6 +33,7 @@ from checklists.loader import (
     load_file,
     load_vocabulary,
     parse_data,
+    parse_text,
     read_xlsx,
     write_xlsx,
 )
@@ -475,6 +476,20 @@ def test_toml_equivalent_has_the_same_content_hash(tmp_path, vocab):
     assert from_toml.source == "sample.toml"
     assert from_toml == from_yaml
     assert from_toml.content_hash() == from_yaml.content_hash()
+
+
+def test_parse_text_reads_yaml_and_toml_like_load_file(tmp_path, vocab):
+    from_file = load_file(write(tmp_path, "sample.yaml", VALID_YAML), vocab)
+    from_yaml = parse_text(VALID_YAML, ".yaml", "upload.yaml", vocab)
+    from_toml = parse_text(tomli_w.dumps(valid_data()), ".TOML", "upload.toml", vocab)
+    assert from_yaml.source == "upload.yaml" and from_toml.source == "upload.toml"
+    assert from_yaml.content_hash() == from_toml.content_hash() == from_file.content_hash()
+    with pytest.raises(ChecklistError) as info:
+        parse_text("id: a\n\tb: c\n", ".yml", "upload.yml", vocab)
+    assert info.value.errors[0].startswith("upload.yml: YAML の書き方に誤りがあります（2行目 1列）")
+    with pytest.raises(ChecklistError) as info:
+        parse_text(VALID_YAML.replace("severity: 高", "severity: 最高"), ".yaml", "upload.yaml", vocab)
+    assert any(e.startswith("upload.yaml: 項目 T-01-01: severity は ") for e in info.value.errors)
 
 
 def test_content_hash_changes_with_content(vocab):
