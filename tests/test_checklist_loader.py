@@ -18,7 +18,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checklists import loader
+from checklists import loader, vocabulary
 from checklists.loader import (
     BUILTIN_DIR,
     Checklist,
@@ -712,7 +712,7 @@ def test_builtin_clauses_load():
 
 
 def test_lint_reports_across_files(tmp_path, vocab, monkeypatch):
-    monkeypatch.setattr(loader, "load_vocabulary", lambda folder=None: vocab)
+    monkeypatch.setattr(vocabulary, "load_vocabulary", lambda folder=None: vocab)
     good = write(tmp_path, "good.yaml", VALID_YAML)
     assert lint([good]) == []
     other = write(tmp_path, "other.yaml", VALID_YAML.replace("severity: 高", "severity: 最高"))
@@ -725,7 +725,7 @@ def test_lint_reports_across_files(tmp_path, vocab, monkeypatch):
 
 
 def test_cli_lint_exit_codes(tmp_path, vocab, monkeypatch, capsys):
-    monkeypatch.setattr(loader, "load_vocabulary", lambda folder=None: vocab)
+    monkeypatch.setattr(vocabulary, "load_vocabulary", lambda folder=None: vocab)
     good = write(tmp_path, "good.yaml", VALID_YAML)
     assert loader.main(["lint", str(good)]) == 0
     assert "OK: 1 ファイル、チェックリスト 1 件、区分 2 件、項目 3 件" in capsys.readouterr().out
@@ -735,7 +735,7 @@ def test_cli_lint_exit_codes(tmp_path, vocab, monkeypatch, capsys):
 
 
 def test_cli_converts_between_formats(tmp_path, vocab, monkeypatch, capsys):
-    monkeypatch.setattr(loader, "load_vocabulary", lambda folder=None: vocab)
+    monkeypatch.setattr(vocabulary, "load_vocabulary", lambda folder=None: vocab)
     src = write(tmp_path, "good.yaml", VALID_YAML)
     xlsx = tmp_path / "good.xlsx"
     assert loader.main(["to-xlsx", str(src), str(xlsx)]) == 0
