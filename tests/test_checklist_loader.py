@@ -18,7 +18,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checklists import loader
+from checklists import loader, vocabulary
 from checklists.loader import (
     BUILTIN_DIR,
     Checklist,
@@ -33,6 +33,7 @@ from checklists.loader import (
     load_file,
     load_vocabulary,
     parse_data,
+    parse_text,
     read_xlsx,
     write_xlsx,
 )
@@ -477,6 +478,20 @@ def test_toml_equivalent_has_the_same_content_hash(tmp_path, vocab):
     assert from_toml.content_hash() == from_yaml.content_hash()
 
 
+def test_parse_text_reads_yaml_and_toml_like_load_file(tmp_path, vocab):
+    from_file = load_file(write(tmp_path, "sample.yaml", VALID_YAML), vocab)
+    from_yaml = parse_text(VALID_YAML, ".yaml", "upload.yaml", vocab)
+    from_toml = parse_text(tomli_w.dumps(valid_data()), ".TOML", "upload.toml", vocab)
+    assert from_yaml.source == "upload.yaml" and from_toml.source == "upload.toml"
+    assert from_yaml.content_hash() == from_toml.content_hash() == from_file.content_hash()
+    with pytest.raises(ChecklistError) as info:
+        parse_text("id: a\n\tb: c\n", ".yml", "upload.yml", vocab)
+    assert info.value.errors[0].startswith("upload.yml: YAML の書き方に誤りがあります（2行目 1列）")
+    with pytest.raises(ChecklistError) as info:
+        parse_text(VALID_YAML.replace("severity: 高", "severity: 最高"), ".yaml", "upload.yaml", vocab)
+    assert any(e.startswith("upload.yaml: 項目 T-01-01: severity は ") for e in info.value.errors)
+
+
 def test_content_hash_changes_with_content(vocab):
     a = parse_data(valid_data(), "a.yaml", vocab)
     data = valid_data()
@@ -697,7 +712,7 @@ def test_builtin_clauses_load():
 
 
 def test_lint_reports_across_files(tmp_path, vocab, monkeypatch):
-    monkeypatch.setattr(loader, "load_vocabulary", lambda folder=None: vocab)
+    monkeypatch.setattr(vocabulary, "load_vocabulary", lambda folder=None: vocab)
     good = write(tmp_path, "good.yaml", VALID_YAML)
     assert lint([good]) == []
     other = write(tmp_path, "other.yaml", VALID_YAML.replace("severity: 高", "severity: 最高"))
@@ -710,7 +725,7 @@ def test_lint_reports_across_files(tmp_path, vocab, monkeypatch):
 
 
 def test_cli_lint_exit_codes(tmp_path, vocab, monkeypatch, capsys):
-    monkeypatch.setattr(loader, "load_vocabulary", lambda folder=None: vocab)
+    monkeypatch.setattr(vocabulary, "load_vocabulary", lambda folder=None: vocab)
     good = write(tmp_path, "good.yaml", VALID_YAML)
     assert loader.main(["lint", str(good)]) == 0
     assert "OK: 1 ファイル、チェックリスト 1 件、区分 2 件、項目 3 件" in capsys.readouterr().out
@@ -720,7 +735,7 @@ def test_cli_lint_exit_codes(tmp_path, vocab, monkeypatch, capsys):
 
 
 def test_cli_converts_between_formats(tmp_path, vocab, monkeypatch, capsys):
-    monkeypatch.setattr(loader, "load_vocabulary", lambda folder=None: vocab)
+    monkeypatch.setattr(vocabulary, "load_vocabulary", lambda folder=None: vocab)
     src = write(tmp_path, "good.yaml", VALID_YAML)
     xlsx = tmp_path / "good.xlsx"
     assert loader.main(["to-xlsx", str(src), str(xlsx)]) == 0

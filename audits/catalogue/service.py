@@ -246,11 +246,7 @@ def parse_upload(filename: str, data: bytes) -> loader.Checklist:
         line = data[: exc.start].count(b"\n") + 1
         raise loader.ChecklistError(
             f"{name}: 文字コードを UTF-8 にして保存してください（{line}行目に UTF-8 でない文字があります）")
-    if suffix == ".toml":
-        parsed = loader._parse_toml_text(text, name)  # noqa: SLF001 - the loader's own parser, same messages
-    else:
-        parsed = loader._parse_yaml_text(text, name)  # noqa: SLF001
-    return loader.parse_data(parsed, name, vocab)
+    return loader.parse_text(text, suffix, name, vocab)
 
 
 def import_problems(db: Database, checklists: list[tuple[loader.Checklist, str]]) -> list[str]:
