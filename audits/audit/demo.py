@@ -109,8 +109,8 @@ def load(db: Database, municipality: str = "みどり市") -> int | None:
     lead, member, manager = _user(db, "auditor"), _user(db, "auditor2"), _user(db, f"{CODE}.manager")
     if department is None or lead is None or member is None or manager is None:
         return None
-    existing = db.execute("SELECT id FROM audits WHERE department_id = ? AND fiscal_year = ?",
-                          [department[0], YEAR]).fetchone()
+    existing = db.execute("""SELECT a.id FROM audits a JOIN audit_departments ad ON ad.audit_id = a.id
+                             WHERE ad.department_id = ? AND a.fiscal_year = ?""", [department[0], YEAR]).fetchone()
     if existing:
         return existing[0]
     with transaction(db):
@@ -120,7 +120,7 @@ def load(db: Database, municipality: str = "みどり市") -> int | None:
             cycle_id = plans.save_cycle(db, title="中期監査計画（令和６年度～令和８年度）", start_year=2024,
                                         end_year=2026, notes="３年間で全ての課を一巡する。", user=lead)
             plans.set_planned_years(db, cycle_id, {department[0]: 2024})
-        audit_id = visits.create_audit(db, fiscal_year=YEAR, department_id=department[0],
+        audit_id = visits.create_audit(db, fiscal_year=YEAR, department_ids=[department[0]],
                                        auditor_ids=[lead.id, member.id], lead_id=lead.id, theme=THEME,
                                        selection_reason=REASON, user=lead, plan_id=plan_id)
         audit = _load(db, audit_id)

@@ -11,7 +11,7 @@ from ..db import get_db
 from ..forms import EmptyForm
 from . import drafting, forms, values, visits, workflow
 from .blueprint import bp, municipality
-from .permissions import get_audit, is_department_member, load_audit, may_read_audit, may_read_issued_report
+from .permissions import get_audit, load_audit, may_read_audit, may_read_issued_report, member_department_ids
 from .plans import AuditError
 
 
@@ -103,22 +103,28 @@ def factcheck(audit_id: int):
     audit = get_audit(audit_id)
     db = get_db()
     form = forms.CommentForm()
+    own = member_department_ids(current_user, audit)
+    organisation = current_user.has_role(roles.CHIEF, roles.AUDITOR)
     if request.method == "POST":
-        if not is_department_member(current_user, audit):
+        if not own:
             deny(f"audit {audit_id}: only the audited 課 comments", audit["department_code"])
+        department_id = request.form.get("department_id", type=int) or own[0]
+        if department_id not in own:
+            deny(f"audit {audit_id}: comment for another 課", audit["department_code"])
         if form.validate_on_submit():
             try:
-                workflow.add_comment(db, audit, form.body.data, current_user)
+                workflow.add_comment(db, audit, form.body.data, current_user, department_id)
             except AuditError as error:
                 form.body.errors.append(str(error))
             else:
                 flash("意見を送りました。監査責任者が回答します。", "success")
                 return redirect(url_for("audit.factcheck", audit_id=audit_id))
+    shown = None if organisation else own
     return render_template("audit/factcheck.html", audit=audit, form=form,
-                           content=drafting.report_content(db, audit, municipality()),
-                           comments=workflow.comments(db, audit_id),
-                           may_comment=is_department_member(current_user, audit)
-                           and audit["status"] == values.FACT_CHECK), 400 if form.errors else 200
+                           content=drafting.report_content(db, audit, municipality(), department_ids=shown),
+                           comments=workflow.comments(db, audit_id, department_ids=shown),
+                           own_departments=[d for d in audit["departments"] if d["department_id"] in own],
+                           may_comment=bool(own) and audit["status"] == values.FACT_CHECK), 400 if form.errors else 200
 
 
 @bp.route("/<int:audit_id>/comments/<int:comment_id>/respond", methods=["POST"])
@@ -153,7 +159,10 @@ def report_pdf(audit_id: int):
     if not wants_draft and not may_read_issued_report(current_user):
         deny(f"audit {audit_id} report not readable", audit["department_code"])
     try:
-        pdf, name = workflow.report_pdf_bytes(db, audit, municipality(), version=version, draft=wants_draft)
+        shown = None if current_user.has_role(roles.CHIEF, roles.AUDITOR) else \
+            member_department_ids(current_user, audit)
+        pdf, name = workflow.report_pdf_bytes(db, audit, municipality(), version=version, draft=wants_draft,
+                                              department_ids=shown if wants_draft else None)
     except AuditError:
         abort(404)
     activity.record(db, "audit.report_export", department_code=audit["department_code"], object_type="audit",
