@@ -301,6 +301,43 @@ def test_overdue_actions_reach_each_departments_home(client, auth, db, joint):
         auth.logout()
 
 
+# ----------------------------------------------------------------------------- その他の事項
+
+def test_other_matters_text_is_editable_and_printed(client, auth, db, joint):
+    auth.login("auditor")
+    page = client.get(f"/audit/{joint}/report").get_data(as_text=True)
+    assert "その他の事項について" in page and 'name="other_text"' in page
+    generated = drafting.proposals(db, load_audit(db, joint))["other"]
+    assert generated.startswith("（保険年金課）記載台に書き損じた申請書が残されていた。")
+    form = {"theme": "観点", "selection_reason": "理由", "conclusion": "概ね適正である。", "closing": "",
+            "other_text": "保険年金課の記載台には、個人番号を記載した書き損じの申請書が残されていた。直ちに回収されたい。"}
+    assert auth.post(f"/audit/{joint}/report", form).status_code == 302
+    text = pdf_text(client.get(f"/audit/{joint}/report.pdf?draft=1").data)
+    other = text[text.find("（２）その他の事項について"):text.find("６終わりに")]
+    assert "直ちに回収されたい。" in other and "同課においては" not in other
+    auth.post(f"/audit/{joint}/report", {**form, "other_text": ""})           # empty: the generated text again
+    assert load_audit(db, joint)["other_text"] is None
+    text = pdf_text(client.get(f"/audit/{joint}/report.pdf?draft=1").data)
+    assert squash(generated) in text
+
+
+def test_other_matters_text_is_frozen_with_the_issued_report(db, joint):
+    auditor = user(db, "auditor")
+    audit = load_audit(db, joint)
+    drafting.save_prose(db, audit, theme="観点", selection_reason="理由", conclusion="概ね適正である。", closing="",
+                        topic_texts={}, user=auditor, other_text="発行時のその他の事項。")
+    workflow.send_for_fact_check(db, load_audit(db, joint), auditor)
+    _issue(db, joint)
+    frozen = json.loads(db.execute("SELECT content FROM audit_reports WHERE audit_id = ?", [joint]).fetchone()[0])
+    assert frozen["topics"][-1] == {"position": 2, "title": "その他の事項", "text": "発行時のその他の事項。",
+                                    "extra": True}
+    workflow.revise(db, load_audit(db, joint), auditor)
+    drafting.save_prose(db, load_audit(db, joint), theme="観点", selection_reason="理由", conclusion="概ね適正である。",
+                        closing="", topic_texts={}, user=auditor, other_text="改訂後の文章。")
+    first = pdf_text(workflow.issued_pdf(db, joint, 1)[1])
+    assert "発行時のその他の事項。" in first and "改訂後の文章。" not in first
+
+
 # ----------------------------------------------------------------------------- migration
 
 def test_an_existing_single_department_audit_migrates(tmp_path):

@@ -117,10 +117,16 @@ def proposals(db: Database, audit: dict) -> dict:
             "other": _other_proposal([f for f in all_findings if f["topic_id"] is None], multi)}
 
 
+_KEEP = object()
+
+
 def save_prose(db: Database, audit: dict, *, theme: str, selection_reason: str, conclusion: str, closing: str,
-               topic_texts: dict[int, str], user) -> None:
+               topic_texts: dict[int, str], user, other_text=_KEEP) -> None:
+    """Save the auditor's prose; other_text is 「その他の事項」 (empty: use the generated text; omitted: unchanged)."""
     row = {"theme": (theme or "").strip(), "selection_reason": (selection_reason or "").strip(),
            "conclusion": (conclusion or "").strip(), "closing": (closing or "").strip()}
+    if other_text is not _KEEP:
+        row["other_text"] = (other_text or "").strip() or None
     with transaction(db):
         db["audits"].update(audit["id"], {
             **row, "updated_at": now_iso(), "updated_by": user.id, "revision": audit["revision"] + 1})
@@ -141,6 +147,9 @@ def apply_proposals(db: Database, audit: dict, user, *, overwrite: bool = False)
             if overwrite or not (audit[key] or "").strip():
                 row[key] = proposed[key]
                 filled += 1
+        if proposed["other"] and (overwrite or not (audit.get("other_text") or "").strip()):
+            row["other_text"] = proposed["other"]
+            filled += 1
         if row:
             db["audits"].update(audit["id"], {**row, "updated_at": now_iso(), "updated_by": user.id,
                                               "revision": audit["revision"] + 1})
@@ -179,8 +188,10 @@ def report_content(db: Database, audit: dict, municipality: str, *, department_i
     loose = [f for f in all_findings if f["topic_id"] is None]
     topics = [{"position": t["position"], "title": t["title"], "text": t["result_text"] or "", "extra": False}
               for t in visits.topics(db, audit["id"])]
-    if loose:
-        topics.append({"position": len(topics) + 1, "title": OTHER_TITLE, "text": _other_proposal(loose, multi),
+    other_text = audit.get("other_text")
+    if loose or (other_text or "").strip():
+        topics.append({"position": len(topics) + 1, "title": OTHER_TITLE,
+                       "text": other_text if other_text is not None else _other_proposal(loose, multi),
                        "extra": True})
 
     def counts_text(rows: list[dict], found: list[dict]) -> str:

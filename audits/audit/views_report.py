@@ -19,8 +19,12 @@ def _prose_page(audit, form, status=200):
     db = get_db()
     topic_rows = visits.topics(db, audit["id"])
     texts = {t["id"]: request.form.get(f"topic-{t['id']}", t["result_text"] or "") for t in topic_rows}
+    proposals = drafting.proposals(db, audit)
+    other_text = request.form.get("other_text", audit.get("other_text") or "")
     return render_template("audit/report.html", audit=audit, form=form, topics=topic_rows, texts=texts,
-                           proposals=drafting.proposals(db, audit), content=drafting.report_content(
+                           proposals=proposals, other_text=other_text,
+                           show_other=bool(proposals["other"] or (audit.get("other_text") or "").strip()),
+                           other_position=len(topic_rows) + 1, content=drafting.report_content(
                                db, audit, municipality()), comments=workflow.comments(db, audit["id"], audit["version"]),
                            reports=workflow.issued_reports(db, audit["id"]), button=EmptyForm(),
                            respond_form=forms.RespondForm()), status
@@ -34,9 +38,10 @@ def report(audit_id: int):
     if request.method == "POST" and form.validate_on_submit():
         db = get_db()
         topic_texts = {t["id"]: request.form.get(f"topic-{t['id']}", "") for t in visits.topics(db, audit_id)}
+        extra = {"other_text": request.form["other_text"]} if "other_text" in request.form else {}
         drafting.save_prose(db, audit, theme=form.theme.data, selection_reason=form.selection_reason.data,
                             conclusion=form.conclusion.data, closing=form.closing.data, topic_texts=topic_texts,
-                            user=current_user)
+                            user=current_user, **extra)
         flash("文案を保存しました。", "success")
         return redirect(url_for("audit.report", audit_id=audit_id))
     return _prose_page(audit, form, 400 if form.errors else 200)
