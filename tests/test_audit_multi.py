@@ -381,3 +381,23 @@ def test_an_existing_single_department_audit_migrates(tmp_path):
     assert (audit["department_codes"], audit["department_name"], audit["multi"]) == (["kenko"], "健康づくり課", False)
     content = drafting.report_content(db, audit, "みどり市")
     assert content["department"] == "健康福祉部健康づくり課" and content["annex"][0][0] == "C-01"
+
+
+# ----------------------------------------------------------------------------- demo
+
+def test_demo_has_a_joint_audit_sent_for_fact_check_and_loads_once(db):
+    from audits.audit import demo as audit_demo
+
+    audit_id = audit_demo.load_joint(db)
+    assert audit_demo.load_joint(db) == audit_id                              # loading again adds nothing
+    audit = load_audit(db, audit_id)
+    assert (audit["department_codes"], audit["fiscal_year"], audit["status"]) == (["shimin", "hoken"], 2025,
+                                                                                  "fact_check")
+    per_department = dict(db.execute("""SELECT d.code, COUNT(*) FROM audit_findings f
+                                        JOIN departments d ON d.id = f.department_id WHERE f.audit_id = ?
+                                        GROUP BY d.code""", [audit_id]).fetchall())
+    assert per_department == {"shimin": 1, "hoken": 1}
+    text = pdf_text(workflow.report_pdf_bytes(db, audit, "みどり市", draft=True)[0])
+    assert "市民課令和８年１月２０日（火）午前１０時００分から午前１１時３０分まで" in text
+    assert "保険年金課令和８年１月２０日（火）午後２時００分から午後３時２０分まで" in text
+    assert "（３）その他の事項について（保険年金課）" in text

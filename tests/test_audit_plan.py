@@ -60,9 +60,11 @@ def test_cycle_shows_which_departments_are_not_reached(client, auth, db):
     cycle_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
     coverage = {r["code"]: r for r in plans.cycle_coverage(db, cycle_id)}
     assert coverage["kenko"]["audited_year"] == 2024          # the demo audit
-    assert coverage["shimin"]["audited_year"] is None
+    assert coverage["shimin"]["audited_year"] == 2025         # the joint demo audit reaches each of its 課
+    assert coverage["hoken"]["audited_year"] == 2025
+    assert coverage["hoiku"]["audited_year"] is None
     html = client.get(f"/audit/cycles/{cycle_id}").get_data(as_text=True)
-    assert "まだ監査していない課" in html and "市民課" in html
+    assert "まだ監査していない課" in html and "保育課" in html
 
 
 def test_staff_cannot_plan(client, auth):
