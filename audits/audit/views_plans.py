@@ -181,7 +181,7 @@ def new():
     choices = {d["id"]: f"{d['name']}（{d['bureau_name']}）"
                for d in departments.list_departments(db, include_inactive=False)}
     form.department_ids.choices = choice_list(
-        [(i, f"{choices[i]}【計画の監査対象課】") for i in target_ids if i in choices]
+        [(i, f"★{choices[i]}") for i in target_ids if i in choices]
         + [(i, label) for i, label in choices.items() if i not in target_ids])
     people = plans.auditors(db)
     form.auditors.choices = choice_list((p["id"], f"{p['display_name']}（{p['departments'] or '所属なし'}）")
