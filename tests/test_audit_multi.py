@@ -401,3 +401,26 @@ def test_demo_has_a_joint_audit_sent_for_fact_check_and_loads_once(db):
     assert "市民課令和８年１月２０日（火）午前１０時００分から午前１１時３０分まで" in text
     assert "保険年金課令和８年１月２０日（火）午後２時００分から午後３時２０分まで" in text
     assert "（３）その他の事項について（保険年金課）" in text
+
+
+def test_finding_pages_work_without_the_department_field(client, auth, db, joint):
+    """One 課: no 課 to choose; editing a joint audit's finding keeps its 課."""
+    single = audit_for(db, "hoiku")
+    auth.login("auditor")
+    response = auth.post(f"/audit/{single}/findings/new", {
+        "title": "掲示が古い", "severity": "低", "request_kind": "要望", "request": "更新されたい",
+        "due_date": "2099-03-31", "topic_id": "", "check_id": ""})
+    assert response.status_code == 302
+    assert db.execute("""SELECT d.code FROM audit_findings f JOIN departments d ON d.id = f.department_id
+                         WHERE f.audit_id = ?""", [single]).fetchone()[0] == "hoiku"
+    finding_id = db.execute("SELECT id FROM audit_findings WHERE audit_id = ? AND department_id = ?",
+                            [joint, department_id(db, "hoken")]).fetchone()[0]
+    page = client.get(f"/audit/findings/{finding_id}/edit").get_data(as_text=True)
+    assert "指摘する課</strong>：保険年金課" in page and 'name="department_id"' not in page
+    response = auth.post(f"/audit/findings/{finding_id}/edit", {
+        **HOKEN_FINDING, "title": "記載台に書き損じた申請書が２枚残されていた", "due_date": "2099-03-31",
+        "topic_id": ""})
+    assert response.status_code == 302
+    row = db["audit_findings"].get(finding_id)
+    assert (row["title"], row["department_id"]) == ("記載台に書き損じた申請書が２枚残されていた",
+                                                    department_id(db, "hoken"))

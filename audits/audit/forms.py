@@ -104,9 +104,11 @@ class FindingForm(FlaskForm):
                               default=values.REQUEST_KINDS[0], validators=[InputRequired("区分を選んでください。")])
     request = TextAreaField("課に求める対応", validators=[DataRequired(REQUIRED), Length(max=2000)])
     due_date = DateField("改善の期限", validators=[InputRequired("期限を入力してください。")])
-    department_id = SelectField("指摘する課", coerce=str)
+    # shown only for an audit of several 課 (and not when editing); findings.finding_department validates it
+    department_id = SelectField("指摘する課", coerce=str, validate_choice=False)
     topic_id = SelectField("監査項目", coerce=str)
-    check_id = SelectField("関係する点検項目", coerce=str)
+    # not shown when editing (a finding keeps its item); on creation findings.finding_department checks it
+    check_id = SelectField("関係する点検項目", coerce=str, validate_choice=False)
 
 
 class ProseForm(FlaskForm):
