@@ -3,8 +3,8 @@
 - 監査責任者・監査員 and 総括保護管理者 read every audit; only the audit's team edits it.
 - The audited 課 (保護管理者・保護担当者) sees its own audit, notes and findings only once the draft was
   sent for 事実確認; another 課's audit never (403, logged). In an audit of several 課 each 課 sees only its
-  own checks, findings, notes, evidence and 事実確認 comments (visible_department_ids), never another's. An issued report (PDF) is shared with every
-  課, as the model report is published to all.
+  own checks, findings, notes, evidence and 事実確認 comments (visible_department_ids), never another's.
+  An issued report (PDF) is shared whole with every 課, as the model report is published to all.
 - The システム管理者 reads no audit (PRODUCT.md: no access to answers beyond the log).
 """
 from __future__ import annotations

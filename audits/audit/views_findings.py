@@ -44,7 +44,8 @@ def finding_new(audit_id: int):
     if request.method == "GET" and check_id:
         row = next((c for c in visits.checks(db, audit) if c["id"] == check_id), None)
         if row:
-            initial = {"check_id": str(check_id), "department_id": str(row["department_id"]), "topic_id": str(row["topic_id"] or ""), "title": row["note"] or "",
+            initial = {"check_id": str(check_id), "department_id": str(row["department_id"]),
+                       "topic_id": str(row["topic_id"] or ""), "title": row["note"] or "",
                        "clause": "、".join(row["sources"]), "severity": row["severity"] if row["severity"] in
                        values.SEVERITIES else "中", "request_kind": values.REQUEST_KINDS[0]}
     form = _finding_form(db, audit, initial)

@@ -42,7 +42,8 @@ def detail(audit_id: int):
     return render_template(
         "audit/detail.html", audit=audit, team=visits.team(db, audit_id), topics=visits.topics(db, audit_id),
         departments=[d for d in audit["departments"] if d["department_id"] in shown],
-        counts=visits.result_counts(db, audit_id, shown), findings=findings.findings(db, audit_id, department_ids=shown),
+        counts=visits.result_counts(db, audit_id, shown),
+        findings=findings.findings(db, audit_id, department_ids=shown),
         reports=workflow.issued_reports(db, audit_id), comments=workflow.comments(db, audit_id, department_ids=shown),
         evidence=files, department_view=is_department_member(current_user, audit)
         and not current_user.reads_every_department, department_form=department_form,
@@ -106,10 +107,12 @@ def record(audit_id: int):
     team_form.auditors.choices = choice_list((p["id"], f"{p['display_name']}（{p['departments'] or '所属なし'}）")
                                              for p in people)
     team_form.lead_id.choices = choice_list((p["id"], p["display_name"]) for p in people)
-    department_forms = {d["department_id"]: _department_record_form(d, request.form if request.form.get(
-        "part") == f"department-{d['department_id']}" else None) for d in audit["departments"]} if audit["multi"] else {}
-    if request.form.get("part", "").startswith("department-"):
-        department_id = int(request.form["part"].split("-", 1)[1]) if request.form["part"][11:].isdigit() else 0
+    part = request.form.get("part", "")
+    department_forms = {} if not audit["multi"] else {
+        d["department_id"]: _department_record_form(d, request.form if part == f"department-{d['department_id']}"
+                                                    else None) for d in audit["departments"]}
+    if part.startswith("department-"):
+        department_id = int(part[11:]) if part[11:].isdigit() else 0
         department_form = department_forms.get(department_id)
         if department_form is None:
             abort(404)
@@ -124,7 +127,7 @@ def record(audit_id: int):
             else:
                 flash("課ごとの日時・場所を保存しました。", "success")
                 return redirect(url_for("audit.record", audit_id=audit_id))
-    elif request.form.get("part") == "team":
+    elif part == "team":
         if team_form.validate_on_submit():
             lead = team_form.lead_id.data if team_form.lead_id.data in team_form.auditors.data \
                 else team_form.auditors.data[0]

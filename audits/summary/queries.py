@@ -589,8 +589,9 @@ def audits_of_year(db: Database, scope: Scope, *, department_view: bool = False)
         findings AS (SELECT f.audit_id, f.department_id, SUM(f.status <> 'withdrawn') AS findings,
                             SUM(f.status = 'open') AS open_findings
                      FROM audit_findings f GROUP BY f.audit_id, f.department_id)
-        SELECT a.id, d.code, d.name, b.name AS bureau_name, a.theme, COALESCE(ad.started_at, a.started_at) AS started_at,
-               a.status, a.conclusion, ch.*, f.findings, f.open_findings
+        SELECT a.id, d.code, d.name, b.name AS bureau_name, a.theme,
+               COALESCE(ad.started_at, a.started_at) AS started_at, a.status, a.conclusion, ch.*, f.findings,
+               f.open_findings
         FROM audits a JOIN audit_departments ad ON ad.audit_id = a.id
         JOIN departments d ON d.id = ad.department_id JOIN bureaus b ON b.id = d.bureau_id
         LEFT JOIN checks ch ON ch.audit_id = a.id AND ch.department_id = ad.department_id
