@@ -424,3 +424,30 @@ def test_finding_pages_work_without_the_department_field(client, auth, db, joint
     row = db["audit_findings"].get(finding_id)
     assert (row["title"], row["department_id"]) == ("記載台に書き損じた申請書が２枚残されていた",
                                                     department_id(db, "hoken"))
+
+
+def test_a_joint_audit_is_registered_from_the_plans_targets(client, auth, db):
+    from audits.audit import plans
+
+    auditor = user(db, "auditor")
+    plan_id = plans.save_plan(db, 2026, theme="委託先の管理", basis="", notes="", user=auditor)
+    for code in ("hoiku", "kosodate"):
+        plans.set_target(db, plan_id, department_id(db, code), f"{code}の選定理由")
+    auth.login("auditor")
+    page = client.get("/audit/plans/2026").get_data(as_text=True)
+    assert "未登録の2課をまとめて1つの監査（合同監査）として登録" in page
+    ids = [str(department_id(db, c)) for c in ("hoiku", "kosodate")]
+    form = client.get(f"/audit/new?year=2026&department_id={ids[0]}&department_id={ids[1]}").get_data(as_text=True)
+    assert form.count('checked') >= 3                                         # both 課 and the auditor
+    assert "hoikuの選定理由" in form and "kosodateの選定理由" in form
+    response = auth.post("/audit/new", {"fiscal_year": "2026", "department_ids": ids,
+                                        "auditors": [str(auditor.id)], "lead_id": str(auditor.id),
+                                        "selection_reason": "合同で選定"})
+    assert response.status_code == 302
+    audit_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    assert load_audit(db, audit_id)["department_codes"] == ["hoiku", "kosodate"]
+    page = client.get("/audit/plans/2026").get_data(as_text=True)
+    assert page.count(f"/audit/{audit_id}\"") == 2                            # each target links to the audit
+    response = auth.post("/audit/new", {"fiscal_year": "2026", "auditors": [str(auditor.id)],
+                                        "lead_id": str(auditor.id), "selection_reason": "課なし"})
+    assert response.status_code == 400 and "課を1つ以上選んでください" in response.get_data(as_text=True)
