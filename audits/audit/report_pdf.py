@@ -90,7 +90,7 @@ def story(content: dict) -> list:
                 [[str(n), f.get("department", ""), f["title"], f["clause"], f["severity"],
                   f"【{f['request_kind']}】{f['request']}", wareki_date(f["due_date"], weekday=False)
                   if f["due_date"] else ""] for n, f in enumerate(content["findings"], start=1)],
-                [8, 20, 40, 22, 10, 46, 20]))
+                [10, 20, 38, 22, 10, 46, 20]))
         else:
             items.append(blocks.table(
                 ["番号", "指摘の内容", "関係条項", "重要度", "区分・求める対応", "改善の期限"],
