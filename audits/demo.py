@@ -150,4 +150,5 @@ def load(db: Database, *, password: str = DEFAULT_PASSWORD, upload_folder: str |
     from .audit import demo as audit_demo
 
     audit_demo.load(db)  # the FAX case at 健康づくり課 with its issued 監査報告書 (skipped when it exists)
+    audit_demo.load_joint(db)  # the joint audit of 市民課 and 保険年金課, sent for 事実確認 (likewise)
     return people

@@ -56,15 +56,17 @@ def _audit(b, year: int, plan_id: int, d, status: str, n: int, municipality: str
     db.execute("INSERT INTO audit_plan_targets (plan_id, department_id, reason, created_at) VALUES (?, ?, ?, ?)",
                [plan_id, d.id, REASON, created])
     audit_id = db.execute(
-        """INSERT INTO audits (plan_id, fiscal_year, department_id, schedule_id, theme, selection_reason, started_at,
-           ended_at, places, methods, attendees, interview_notes, conclusion, closing, status, version, created_at,
-           created_by, updated_at, updated_by, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', 'fieldwork',
+        """INSERT INTO audits (plan_id, fiscal_year, theme, selection_reason, started_at,
+           ended_at, places, methods, attendees, conclusion, closing, status, version, created_at,
+           created_by, updated_at, updated_by, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', 'fieldwork',
            1, ?, 2, ?, 2, 0)""",
-        [plan_id, year, d.id, b.schedules[year], THEMES[year % len(THEMES)], REASON, start.isoformat(timespec="seconds"),
+        [plan_id, year, THEMES[year % len(THEMES)], REASON, start.isoformat(timespec="seconds"),
          end.isoformat(timespec="seconds"),
          json.dumps([f"{d.name} 執務室", "本庁舎地下１階文書庫"], ensure_ascii=False),
-         json.dumps(["documents", "interview", "site"]), f"{d.name}長、担当係長", "聴き取りの記録（ベンチマーク用）",
+         json.dumps(["documents", "interview", "site"]), f"{d.name}長、担当係長",
          created, created]).lastrowid
+    db.execute("INSERT INTO audit_departments (audit_id, department_id, position, schedule_id, interview_notes) "
+               "VALUES (?, ?, 1, ?, ?)", [audit_id, d.id, b.schedules[year], "聴き取りの記録（ベンチマーク用）"])
     db.conn.executemany("INSERT INTO audit_auditors (audit_id, user_id, lead) VALUES (?, ?, ?)",
                    [(audit_id, 2, 1), (audit_id, 3, 0)])
     b.event(year, start - timedelta(days=30), 2, "audit.create", d.code, "audit", audit_id, {"fiscal_year": year})
@@ -84,9 +86,9 @@ def _audit(b, year: int, plan_id: int, d, status: str, n: int, municipality: str
         result = _results(rng, category) if status != "fieldwork" or position < 12 else "未確認"
         topic = topic_ids[(position - 1) * len(topic_ids) // len(chosen)]
         check_id = db.execute(
-            "INSERT INTO audit_checks (audit_id, topic_id, item_pk, item_id, position, result, note, updated_at, "
-            "updated_by, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 2, 1)",
-            [audit_id, topic, item_pk, item_id, position, result, NOTES.get(result, ""), at]).lastrowid
+            "INSERT INTO audit_checks (audit_id, department_id, topic_id, item_pk, item_id, position, result, note, "
+            "updated_at, updated_by, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 2, 1)",
+            [audit_id, d.id, topic, item_pk, item_id, position, result, NOTES.get(result, ""), at]).lastrowid
         b.event(year, end, 2, "audit.check_save", d.code, "audit_check", check_id,
                 {"audit": audit_id, "item": item_id, "result": result})
         if result in ("要改善", "不適正") and findings < 4:

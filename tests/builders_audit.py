@@ -69,8 +69,9 @@ def sheet(db, schedule_id: int, dept: int, version_id: int, status: str, answers
 def bare_audit(db, dept: int, year: int, *, open_findings: int = 0) -> int:
     """An audit row (and open findings) inserted directly, for the risk signals."""
     with transaction(db):
-        audit_id = db["audits"].insert({"fiscal_year": year, "department_id": dept, "status": "issued",
+        audit_id = db["audits"].insert({"fiscal_year": year, "status": "issued",
                                         "version": 1, "revision": 0, "created_at": STAMP}).last_pk
+        db["audit_departments"].insert({"audit_id": audit_id, "department_id": dept, "position": 1})
         for n in range(open_findings):
             db["audit_findings"].insert({"audit_id": audit_id, "department_id": dept, "title": f"指摘{n}",
                                          "severity": "中", "request_kind": "要望", "request": "改善されたい",
@@ -79,12 +80,13 @@ def bare_audit(db, dept: int, year: int, *, open_findings: int = 0) -> int:
 
 
 def audit_for(db, code: str, *, year: int = 2025, auditors=("auditor",)) -> int:
-    """A new audit (実施中) of the demo 課 `code`, with dates, two topics and the first items checked."""
+    """A new audit (実施中) of the demo 課 `code` ("shimin+hoken": a joint audit of both, in that order),
+    with dates, places and one topic."""
     from audits.audit import plans, visits
     from audits.audit.permissions import load_audit
 
     lead = user(db, auditors[0])
-    audit_id = visits.create_audit(db, fiscal_year=year, department_id=department_id(db, code),
+    audit_id = visits.create_audit(db, fiscal_year=year, department_ids=[department_id(db, c) for c in code.split("+")],
                                    auditor_ids=[user(db, a).id for a in auditors], lead_id=lead.id,
                                    theme="ＦＡＸの使用の必要性を確認する。", selection_reason="自己点検の結果による。",
                                    user=lead)

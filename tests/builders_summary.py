@@ -130,18 +130,27 @@ def load_standard(db, *, year: int = YEAR, with_previous_year: bool = True) -> d
 
 def audit(db, year: int, code: str, *, status: str = "issued", started_at: str | None = None,
           conclusion: str = "", fact_check_sent: bool = True, theme: str = "公用申請と操作ログの確認") -> int:
+    """An audit of the 課 `code` ("a+b": a joint audit of several 課, in that order)."""
     with transaction(db):
-        return db["audits"].insert({
-            "fiscal_year": year, "department_id": department(db, code), "theme": theme,
+        audit_id = db["audits"].insert({
+            "fiscal_year": year, "theme": theme,
             "selection_reason": "自己点検の結果", "started_at": started_at, "ended_at": None,
             "conclusion": conclusion, "status": status, "version": 1, "revision": 0,
             "fact_check_sent_at": STAMP if fact_check_sent else None, "created_at": STAMP}).last_pk
+        for position, one in enumerate(code.split("+"), start=1):
+            db["audit_departments"].insert({"audit_id": audit_id, "department_id": department(db, one),
+                                            "position": position})
+        return audit_id
 
 
-def audit_check(db, audit_id: int, item_pk: int, item_id: str, result: str) -> int:
+def audit_check(db, audit_id: int, item_pk: int, item_id: str, result: str, code: str | None = None) -> int:
+    """A 確認結果 at the audit's 課 `code` (default: its first 課)."""
+    dept = department(db, code) if code else db.execute(
+        "SELECT department_id FROM audit_departments WHERE audit_id = ? ORDER BY position", [audit_id]).fetchone()[0]
     with transaction(db):
-        return db["audit_checks"].insert({"audit_id": audit_id, "item_pk": item_pk, "item_id": item_id,
-                                          "result": result, "revision": 0, "position": item_pk}).last_pk
+        return db["audit_checks"].insert({"audit_id": audit_id, "department_id": dept, "item_pk": item_pk,
+                                          "item_id": item_id, "result": result, "revision": 0,
+                                          "position": item_pk}).last_pk
 
 
 def finding(db, audit_id: int, code: str, title: str, *, status: str = "open", severity: str = "高",

@@ -10,17 +10,17 @@ from audits.audit.plans import AuditError
 
 def test_independence_refused_in_the_service_with_the_reason(db):
     with pytest.raises(AuditError) as error:
-        visits.create_audit(db, fiscal_year=2025, department_id=department_id(db, "kansa"),
+        visits.create_audit(db, fiscal_year=2025, department_ids=[department_id(db, "kansa")],
                             auditor_ids=[user(db, "auditor").id], lead_id=user(db, "auditor").id, theme="",
                             selection_reason="理由", user=user(db, "auditor"))
     assert "所属しているため" in str(error.value) and "独立性" in str(error.value)
-    assert db.execute("SELECT COUNT(*) FROM audits WHERE department_id = ?",
+    assert db.execute("SELECT COUNT(*) FROM audit_departments WHERE department_id = ?",
                       [department_id(db, "kansa")]).fetchone()[0] == 0
 
 
 def test_independence_refused_on_the_page(client, auth, db):
     auth.login("auditor")
-    response = auth.post("/audit/new", {"fiscal_year": "2025", "department_id": str(department_id(db, "kansa")),
+    response = auth.post("/audit/new", {"fiscal_year": "2025", "department_ids": [str(department_id(db, "kansa"))],
                                         "auditors": [str(user(db, "auditor").id)],
                                         "lead_id": str(user(db, "auditor").id),
                                         "selection_reason": "試行"})
@@ -36,9 +36,9 @@ def test_team_change_checks_independence_too(db):
     audit = load_audit(db, audit_for(db, "hoken"))
     kansa_member = db.execute("""SELECT user_id FROM user_departments WHERE department_id = ?""",
                               [department_id(db, "kansa")]).fetchone()[0]
-    assert plans.independence_problem(db, kansa_member, audit["department_id"]) is None
+    assert plans.independence_problem(db, kansa_member, audit["department_ids"][0]) is None
     with pytest.raises(AuditError):
-        visits.set_team(db, {**audit, "department_id": department_id(db, "kansa")}, [kansa_member], kansa_member)
+        visits.set_team(db, {**audit, "department_ids": [department_id(db, "kansa")]}, [kansa_member], kansa_member)
 
 
 def test_plan_with_target_and_reason(client, auth, db):
@@ -60,9 +60,11 @@ def test_cycle_shows_which_departments_are_not_reached(client, auth, db):
     cycle_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
     coverage = {r["code"]: r for r in plans.cycle_coverage(db, cycle_id)}
     assert coverage["kenko"]["audited_year"] == 2024          # the demo audit
-    assert coverage["shimin"]["audited_year"] is None
+    assert coverage["shimin"]["audited_year"] == 2025         # the joint demo audit reaches each of its 課
+    assert coverage["hoken"]["audited_year"] == 2025
+    assert coverage["hoiku"]["audited_year"] is None
     html = client.get(f"/audit/cycles/{cycle_id}").get_data(as_text=True)
-    assert "まだ監査していない課" in html and "市民課" in html
+    assert "まだ監査していない課" in html and "保育課" in html
 
 
 def test_staff_cannot_plan(client, auth):

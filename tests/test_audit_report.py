@@ -28,7 +28,8 @@ def squash(text: str) -> str:
 
 
 def demo_audit(db) -> int:
-    return db.execute("""SELECT a.id FROM audits a JOIN departments d ON d.id = a.department_id
+    return db.execute("""SELECT a.id FROM audits a JOIN audit_departments ad ON ad.audit_id = a.id
+                         JOIN departments d ON d.id = ad.department_id
                          WHERE d.code = 'kenko' AND a.fiscal_year = 2024""").fetchone()[0]
 
 

@@ -12,6 +12,10 @@ from . import values
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
+# The names of an audit's 課 in their order, joined with 「、」 (SQL expression over an audit aliased `a`).
+DEPARTMENT_NAMES = """(SELECT group_concat(name, '、') FROM (SELECT d.name FROM audit_departments ad
+                       JOIN departments d ON d.id = ad.department_id WHERE ad.audit_id = a.id ORDER BY ad.position))"""
+
 
 def municipality() -> str:
     return current_app.config["MUNICIPALITY_NAME"]
@@ -30,10 +34,10 @@ def home_sections() -> dict:
         out["overdue_count"] = sum(1 for a in out["open_actions"] if a["overdue"])
     if current_user.has_role(roles.AUDITOR):
         out["my_audits"] = list(db.query(
-            """SELECT a.id, a.fiscal_year, a.status, d.name AS department_name,
+            f"""SELECT a.id, a.fiscal_year, a.status, {DEPARTMENT_NAMES} AS department_name,
                       (SELECT COUNT(*) FROM audit_comments c WHERE c.audit_id = a.id AND c.version = a.version
                        AND (c.response IS NULL OR c.response = '')) AS unanswered
-               FROM audits a JOIN departments d ON d.id = a.department_id
+               FROM audits a
                JOIN audit_auditors aa ON aa.audit_id = a.id AND aa.user_id = ?
                WHERE a.status != 'issued' ORDER BY a.fiscal_year DESC, a.id DESC""", [current_user.id]))
         out["submitted_actions"] = [a for a in out["open_actions"] if a["status"] == values.ACTION_SUBMITTED]
@@ -43,14 +47,17 @@ def home_sections() -> dict:
         ids = ",".join(str(int(i)) for i in sorted(current_user.department_ids))
         out["fact_checks"] = list(db.query(
             f"""SELECT a.id, a.fiscal_year, d.name AS department_name FROM audits a
-                JOIN departments d ON d.id = a.department_id
-                WHERE a.status = 'fact_check' AND a.department_id IN ({ids})"""))
+                JOIN audit_departments ad ON ad.audit_id = a.id JOIN departments d ON d.id = ad.department_id
+                WHERE a.status = 'fact_check' AND ad.department_id IN ({ids})
+                ORDER BY a.fiscal_year DESC, a.id, ad.position"""))
     return out
 
 
 @bp.app_context_processor
 def _audit_template_helpers():
-    return {"audit_home_sections": home_sections, "AUDIT": values,
+    from .drafting import when_and_where
+
+    return {"audit_home_sections": home_sections, "AUDIT": values, "when_and_where": when_and_where,
             "today_iso": lambda: now().date().isoformat()}
 
 

@@ -1,8 +1,15 @@
-"""Demo audit modelled on Setagaya's 報告資料No.6-2: the FAX 誤送信 at 健康づくり課 (kenko),令和６年度.
+"""Demo audits.
 
-The visit on 令和７年２月２６日（水）checks the improvements after the incident on site and finds one
-problem (文書保存箱の廃棄年月日); the report went through 事実確認 and was issued, and the 課 has
-reported its improvement. Loading twice changes nothing.
+1. Modelled on Setagaya's 報告資料No.6-2: the FAX 誤送信 at 健康づくり課 (kenko),令和６年度. The visit on
+   令和７年２月２６日（水）checks the improvements after the incident on site and finds one problem
+   (文書保存箱の廃棄年月日); the report went through 事実確認 and was issued, and the 課 has reported its
+   improvement.
+2. A joint audit of two 課,令和７年度: 市民課 (shimin) and 保険年金課 (hoken), theme マイナンバーを取り扱う
+   窓口事務, each 課 visited on its own (same day, morning and afternoon), some checks recorded, one finding
+   per 課 (市民課's under a 監査項目, 保険年金課's in 「その他の事項」); the draft was sent for 事実確認 and
+   市民課 has commented (answered).
+
+Loading twice changes nothing.
 """
 from __future__ import annotations
 
@@ -109,8 +116,8 @@ def load(db: Database, municipality: str = "みどり市") -> int | None:
     lead, member, manager = _user(db, "auditor"), _user(db, "auditor2"), _user(db, f"{CODE}.manager")
     if department is None or lead is None or member is None or manager is None:
         return None
-    existing = db.execute("SELECT id FROM audits WHERE department_id = ? AND fiscal_year = ?",
-                          [department[0], YEAR]).fetchone()
+    existing = db.execute("""SELECT a.id FROM audits a JOIN audit_departments ad ON ad.audit_id = a.id
+                             WHERE ad.department_id = ? AND a.fiscal_year = ?""", [department[0], YEAR]).fetchone()
     if existing:
         return existing[0]
     with transaction(db):
@@ -120,7 +127,7 @@ def load(db: Database, municipality: str = "みどり市") -> int | None:
             cycle_id = plans.save_cycle(db, title="中期監査計画（令和６年度～令和８年度）", start_year=2024,
                                         end_year=2026, notes="３年間で全ての課を一巡する。", user=lead)
             plans.set_planned_years(db, cycle_id, {department[0]: 2024})
-        audit_id = visits.create_audit(db, fiscal_year=YEAR, department_id=department[0],
+        audit_id = visits.create_audit(db, fiscal_year=YEAR, department_ids=[department[0]],
                                        auditor_ids=[lead.id, member.id], lead_id=lead.id, theme=THEME,
                                        selection_reason=REASON, user=lead, plan_id=plan_id)
         audit = _load(db, audit_id)
@@ -159,6 +166,97 @@ def load(db: Database, municipality: str = "みどり市") -> int | None:
         findings.submit(db, action, _load(db, audit_id),
                         "文書庫の当課の文書保存箱を全数点検し、誤記載のあった３箱の廃棄年月日を訂正した。"
                         "課内で起算方法を周知し、保存箱の記載を保護担当者が確認してから保管する手順とした。", manager)
+    return audit_id
+
+
+JOINT_YEAR = 2025
+JOINT_CODES = ("shimin", "hoken")
+JOINT_THEME = ("マイナンバーカードの交付や個人番号を記載した申請書の受付等、特定個人情報を取り扱う窓口事務について、"
+               "本人確認、申請書類の管理及び窓口端末の操作が、みどり市個人情報保護管理基準（以下「管理基準」という。）"
+               "及び特定個人情報の適正な取扱いに関するガイドラインに即して行われているかどうかについて確認する。")
+JOINT_REASON = ("市民課及び保険年金課は、個人番号を記載した申請書を日常的に窓口で受け付け、マイナンバーカードの交付や"
+                "資格確認等の個人番号利用事務を行っている。両課は同じ庁舎１階の窓口で来庁者に対応し、同じ記載台を"
+                "共用していることから、窓口事務を一体として確認するため、両課を合同で監査対象課として選定した。")
+JOINT_TOPICS = ["窓口における本人確認及び申請書類の取扱いの確認", "窓口端末の操作及び管理状況の確認"]
+# (課 code, topic index, item id, 確認結果, note)
+JOINT_CHECKS = [
+    ("shimin", 0, "G-05-04", "適正", "カードの交付時に、申請者に氏名と生年月日を述べてもらい、書類と照合してから渡していた"),
+    ("shimin", 0, "G-04-01", "適正", "受け付けた申請書は、窓口後方の施錠できるキャビネットに当日中に収納されていた"),
+    ("shimin", 1, "G-08-06", "適正", ""),
+    ("shimin", 1, "G-08-05", "要改善", "交付窓口の端末で、離席時に画面がロックされていない時間があった"),
+    ("hoken", 0, "G-04-01", "適正", "申請書は受付後ただちに受付簿に記録され、施錠できる書庫に保管されていた"),
+    ("hoken", 1, "G-08-05", "概ね適正", "離席時の画面ロックは徹底されていたが、自動ロックまでの時間が端末により異なっていた"),
+]
+JOINT_WHEN = {"shimin": ("2026-01-20T10:00:00+09:00", "2026-01-20T11:30:00+09:00", ["本庁舎１階窓口及び執務室"]),
+              "hoken": ("2026-01-20T14:00:00+09:00", "2026-01-20T15:20:00+09:00", ["本庁舎１階窓口及び２階書庫"])}
+JOINT_FINDINGS = {
+    "shimin": {"title": "マイナンバーカード交付窓口の端末で、職員の離席時に画面がロックされていない時間が見受けられた",
+               "clause": "番号法ガイドライン 別添1 2-C-b", "severity": "高", "request_kind": "改善を求める事項",
+               "request": "離席時には必ず画面をロックし、保護担当者が定期的に確認する"},
+    "hoken": {"title": "窓口の記載台に、前の来庁者が書き損じた申請書（個人番号の記載あり）が残されていた",
+              "clause": "事務対応ガイド 4-8-5", "severity": "中", "request_kind": "改善を求める事項",
+              "request": "記載台を定期的に確認し、書き損じた申請書は回収して確実に廃棄する"},
+}
+
+
+def load_joint(db: Database, municipality: str = "みどり市") -> int | None:
+    """Create the joint audit of 市民課 and 保険年金課 once (sent for 事実確認); returns its id."""
+    ids = {code: row[0] for code in JOINT_CODES
+           if (row := db.execute("SELECT id FROM departments WHERE code = ?", [code]).fetchone())}
+    lead, member = _user(db, "auditor"), _user(db, "auditor2")
+    commenter = _user(db, "shimin.manager")
+    if len(ids) < len(JOINT_CODES) or lead is None or member is None or commenter is None:
+        return None
+    existing = db.execute("""SELECT a.id FROM audits a JOIN audit_departments ad ON ad.audit_id = a.id
+                             WHERE ad.department_id = ? AND a.fiscal_year = ? AND a.theme = ?""",
+                          [ids["shimin"], JOINT_YEAR, JOINT_THEME]).fetchone()
+    if existing:
+        return existing[0]
+    with transaction(db):
+        plan_id = plans.save_plan(db, JOINT_YEAR, theme=JOINT_THEME, basis="個人情報保護条例", notes="", user=lead) \
+            if plans.get_plan(db, JOINT_YEAR) is None else plans.get_plan(db, JOINT_YEAR)["id"]
+        for code in JOINT_CODES:
+            plans.set_target(db, plan_id, ids[code], JOINT_REASON)
+        audit_id = visits.create_audit(db, fiscal_year=JOINT_YEAR, department_ids=[ids[c] for c in JOINT_CODES],
+                                       auditor_ids=[lead.id, member.id], lead_id=lead.id, theme=JOINT_THEME,
+                                       selection_reason=JOINT_REASON, user=lead, plan_id=plan_id)
+        visits.update_record(db, _load(db, audit_id), fields={
+            "started_at": JOINT_WHEN["shimin"][0], "ended_at": JOINT_WHEN["hoken"][1],
+            "attendees": "市民課長、保険年金課長、各課の保護担当者（係長）"},
+            places=["本庁舎１階 市民課・保険年金課窓口"], methods=["documents", "interview", "site"], user=lead)
+        for code, (start, end, places) in JOINT_WHEN.items():
+            visits.update_department_record(db, _load(db, audit_id), ids[code], started_at=start, ended_at=end,
+                                            places=places, user=lead)
+        topic_ids = [visits.add_topic(db, _load(db, audit_id), title) for title in JOINT_TOPICS]
+        for code, topic_index, item_id, result, note in JOINT_CHECKS:
+            audit = _load(db, audit_id)
+            items = {row["item_id"]: row["id"] for row in visits.candidate_items(db, audit, ids[code])}
+            if item_id not in items:
+                continue
+            visits.add_checks(db, audit, [items[item_id]], topic_ids[topic_index], lead, ids[code])
+            check_id = db.execute("""SELECT id FROM audit_checks WHERE audit_id = ? AND department_id = ?
+                                     AND item_pk = ?""", [audit_id, ids[code], items[item_id]]).fetchone()[0]
+            visits.save_check(db, audit, check_id, result=result, note=note, topic_id=topic_ids[topic_index],
+                              revision=None, user=lead)
+        shimin_check = db.execute("""SELECT id FROM audit_checks WHERE audit_id = ? AND department_id = ?
+                                     AND result = '要改善'""", [audit_id, ids["shimin"]]).fetchone()
+        findings.create_finding(db, _load(db, audit_id), JOINT_FINDINGS["shimin"], due_date="2027-03-31", user=lead,
+                                check_id=shimin_check[0] if shimin_check else None,
+                                topic_id=None if shimin_check else topic_ids[1], department_id=ids["shimin"])
+        findings.create_finding(db, _load(db, audit_id), JOINT_FINDINGS["hoken"], due_date="2027-03-31", user=lead,
+                                department_id=ids["hoken"])          # not under a 監査項目: 「その他の事項」
+        visits.save_notes(db, _load(db, audit_id), "【聴き取り】市民課長ほか２名。交付窓口は繁忙期に職員が頻繁に"
+                          "離席し、端末のロックは各自に任されている。", lead, ids["shimin"])
+        visits.save_notes(db, _load(db, audit_id), "【聴き取り】保険年金課長ほか１名。記載台の確認は閉庁後のみ。",
+                          lead, ids["hoken"])
+        drafting.apply_proposals(db, _load(db, audit_id), lead)
+        workflow.send_for_fact_check(db, _load(db, audit_id), lead)
+        db.execute("UPDATE audits SET fact_check_sent_at = '2026-02-09T10:00:00+09:00' WHERE id = ?", [audit_id])
+        comment_id = workflow.add_comment(db, _load(db, audit_id),
+                                          "別表の G-08-05 について、交付窓口の端末は令和８年２月から自動ロックを"
+                                          "５分に設定しました。", commenter, ids["shimin"])
+        workflow.respond(db, _load(db, audit_id), comment_id,
+                         "ご確認ありがとうございます。設定の変更は改善措置の報告で確認します。", lead)
     return audit_id
 
 

@@ -20,6 +20,9 @@ from . import values, visits
 CONCLUSION_FINE = "監査対象課における保有個人情報を取り扱う事務については、概ね適正であると判断する。以下にその理由を記載する。"
 CONCLUSION_IMPROPER = ("監査対象課における保有個人情報を取り扱う事務については、一部に不適正な取扱いが認められた。"
                        "以下にその内容と理由を記載する。")
+CONCLUSION_FINE_MULTI = ("各監査対象課における保有個人情報を取り扱う事務については、いずれも概ね適正であると判断する。"
+                         "以下にその理由を記載する。")
+OTHER_TITLE = "その他の事項"
 CLOSING_DEFAULT = ("各課においては、本報告書の内容を参考に、日々の業務や各種研修・自己点検等を通じて、"
                    "保有個人情報の取扱いが管理基準に即して行われているかをあらためて確認し、"
                    "個人情報の適正な取扱いに着実に取り組まれたい。")
@@ -30,8 +33,14 @@ def _strip_period(text: str) -> str:
     return (text or "").strip().rstrip("。").strip()
 
 
-def finding_sentence(finding: dict) -> str:
-    """「…が見受けられた。監査対象課においては、…よう取り組まれたい。」"""
+def _prefix(department_name: str | None) -> str:
+    """「（市民課）」 before a sentence when the audit covers several 課."""
+    return f"（{department_name}）" if department_name else ""
+
+
+def finding_sentence(finding: dict, department_name: str | None = None) -> str:
+    """「…が見受けられた。監査対象課においては、…よう取り組まれたい。」; with several 課 the sentence names
+    its 課: 「（市民課）…が見受けられた。同課においては、…」."""
     title, request = _strip_period(finding["title"]), _strip_period(finding["request"])
     found = f"{title}。" if title.endswith(("た", "る", "い", "ない")) else f"{title}が見受けられた。"
     if request.endswith("たい"):
@@ -40,55 +49,87 @@ def finding_sentence(finding: dict) -> str:
         asked = f"{request}よう取り組まれたい。"
     else:
         asked = f"{request}に取り組まれたい。"
-    return f"{found}監査対象課においては、{asked}"
+    subject = "同課" if department_name else "監査対象課"
+    return f"{_prefix(department_name)}{found}{subject}においては、{asked}"
 
 
-def confirmed_sentence(section_title: str, checks: list[dict]) -> str:
-    """One 「…を確認した。」 for a group of items found 適正 / 概ね適正."""
+def confirmed_sentence(section_title: str, checks: list[dict], department_name: str | None = None) -> str:
+    """One 「…を確認した。」 for a group of items found 適正 / 概ね適正 (of one 課)."""
     ids = "、".join(c["item_id"] for c in checks)
     notes = [_strip_period(c["note"]) for c in checks if (c["note"] or "").strip()]
     manner = "適正に" if all(c["result"] == "適正" for c in checks) else "概ね適正に"
+    head = f"{_prefix(department_name)}{section_title}（{ids}）について、"
     if notes:
-        return f"{section_title}（{ids}）について、{'。'.join(notes)}。これらの取組が{manner}行われていることを確認した。"
-    return f"{section_title}（{ids}）について、自己点検の回答のとおり{manner}取り扱われていることを確認した。"
+        return f"{head}{'。'.join(notes)}。これらの取組が{manner}行われていることを確認した。"
+    return f"{head}自己点検の回答のとおり{manner}取り扱われていることを確認した。"
 
 
-def _topic_proposal(checks: list[dict], topic_findings: list[dict]) -> str:
+def _topic_proposal(checks: list[dict], topic_findings: list[dict], multi: bool = False) -> str:
+    """The proposed text of one 監査項目; with several 課 each sentence names its 課 (in the audit's order)."""
     good = [c for c in checks if c["result"] in values.GOOD_RESULTS]
     parts = []
     if good:
         parts.append("① 確認した事項")
-        for section_title, group in groupby(sorted(good, key=lambda c: (c["section_id"], c["position"])),
-                                            key=lambda c: c["section_title"]):
-            parts.append(confirmed_sentence(section_title, list(group)))
+        key = lambda c: (c.get("department_position") or 0, c["section_id"], c["position"])  # noqa: E731
+        for (_dept, _section), group in groupby(sorted(good, key=key),
+                                                key=lambda c: (c.get("department_position"), c["section_id"])):
+            group = list(group)
+            parts.append(confirmed_sentence(group[0]["section_title"], group,
+                                            group[0]["department_name"] if multi else None))
     if topic_findings:
         kinds = {f["request_kind"] for f in topic_findings}
         heading = "改善を求める事項" if "改善を求める事項" in kinds else "要望"
         parts.append(f"{'②' if good else '①'} {heading}")
-        parts.extend(finding_sentence(f) for f in topic_findings)
+        parts.extend(finding_sentence(f, f["department_name"] if multi else None)
+                     for f in sorted(topic_findings, key=lambda f: (f.get("department_position") or 0, f["position"])))
     return "\n\n".join(parts)
 
 
+def _other_proposal(loose: list[dict], multi: bool) -> str:
+    """The generated text of 「その他の事項」: one sentence per finding not attached to a 監査項目."""
+    loose = sorted(loose, key=lambda f: (f.get("department_position") or 0, f["position"]))
+    return "\n\n".join(finding_sentence(f, f["department_name"] if multi else None) for f in loose)
+
+
+def _conclusion(audit: dict, all_checks: list[dict]) -> str:
+    improper = list(dict.fromkeys(c["department_name"] for c in all_checks if c["result"] == "不適正"))
+    if not audit.get("multi"):
+        return CONCLUSION_IMPROPER if improper else CONCLUSION_FINE
+    if not improper:
+        return CONCLUSION_FINE_MULTI
+    others = "その他の監査対象課における事務については概ね適正であると判断する。" \
+        if len(improper) < len(audit["departments"]) else ""
+    return (f"監査対象課のうち{'及び'.join(improper)}において、保有個人情報の取扱いに一部不適正なものが認められた。"
+            f"{others}以下にその内容と理由を記載する。")
+
+
 def proposals(db: Database, audit: dict) -> dict:
-    """Draft sentences from the recorded results: {'conclusion', 'closing', 'topics': {topic_id: text}}."""
+    """Draft sentences from the recorded results: {'conclusion', 'closing', 'topics': {topic_id: text},
+    'other': text of 「その他の事項」 (findings not attached to a 監査項目; '' when there are none)}."""
+    multi = bool(audit.get("multi"))
     all_checks = visits.checks(db, audit)
     all_findings = findings_service.findings(db, audit["id"])
-    improper = any(c["result"] == "不適正" for c in all_checks)
     topic_texts = {}
     for topic in visits.topics(db, audit["id"]):
         topic_texts[topic["id"]] = _topic_proposal([c for c in all_checks if c["topic_id"] == topic["id"]],
-                                                   [f for f in all_findings if f["topic_id"] == topic["id"]])
-    return {"conclusion": CONCLUSION_IMPROPER if improper else CONCLUSION_FINE, "closing": CLOSING_DEFAULT,
-            "topics": topic_texts}
+                                                   [f for f in all_findings if f["topic_id"] == topic["id"]], multi)
+    return {"conclusion": _conclusion(audit, all_checks), "closing": CLOSING_DEFAULT, "topics": topic_texts,
+            "other": _other_proposal([f for f in all_findings if f["topic_id"] is None], multi)}
+
+
+_KEEP = object()
 
 
 def save_prose(db: Database, audit: dict, *, theme: str, selection_reason: str, conclusion: str, closing: str,
-               topic_texts: dict[int, str], user) -> None:
+               topic_texts: dict[int, str], user, other_text=_KEEP) -> None:
+    """Save the auditor's prose; other_text is 「その他の事項」 (empty: use the generated text; omitted: unchanged)."""
+    row = {"theme": (theme or "").strip(), "selection_reason": (selection_reason or "").strip(),
+           "conclusion": (conclusion or "").strip(), "closing": (closing or "").strip()}
+    if other_text is not _KEEP:
+        row["other_text"] = (other_text or "").strip() or None
     with transaction(db):
         db["audits"].update(audit["id"], {
-            "theme": (theme or "").strip(), "selection_reason": (selection_reason or "").strip(),
-            "conclusion": (conclusion or "").strip(), "closing": (closing or "").strip(),
-            "updated_at": now_iso(), "updated_by": user.id, "revision": audit["revision"] + 1})
+            **row, "updated_at": now_iso(), "updated_by": user.id, "revision": audit["revision"] + 1})
         for topic_id, text in topic_texts.items():
             db.execute("UPDATE audit_topics SET result_text = ? WHERE id = ? AND audit_id = ?",
                        [(text or "").strip(), topic_id, audit["id"]])
@@ -106,6 +147,9 @@ def apply_proposals(db: Database, audit: dict, user, *, overwrite: bool = False)
             if overwrite or not (audit[key] or "").strip():
                 row[key] = proposed[key]
                 filled += 1
+        if proposed["other"] and (overwrite or not (audit.get("other_text") or "").strip()):
+            row["other_text"] = proposed["other"]
+            filled += 1
         if row:
             db["audits"].update(audit["id"], {**row, "updated_at": now_iso(), "updated_by": user.id,
                                               "revision": audit["revision"] + 1})
@@ -123,39 +167,90 @@ def report_title(fiscal_year: int, municipality: str, basis: str | None) -> str:
     return f"{nendo(fiscal_year)} {municipality}{basis or values.DEFAULT_BASIS}に基づく監査 報告書"
 
 
-def report_content(db: Database, audit: dict, municipality: str) -> dict:
-    """Everything the 監査報告書 shows, as plain data (frozen as JSON when the report is issued)."""
+def _span(started_at: str | None, ended_at: str | None) -> str:
+    return wareki_span(started_at, ended_at) if started_at else "（未記入）"
+
+
+def report_content(db: Database, audit: dict, municipality: str, *, department_ids=None) -> dict:
+    """Everything the 監査報告書 shows, as plain data (frozen as JSON when the report is issued).
+
+    With several 課, ２ lists each 課, ４ gives 日時・場所 per 課 when a 課 was visited apart from the others,
+    and the annex is grouped per 課. `department_ids` (the draft shown to one audited 課 for 事実確認) keeps
+    the prose whole but limits the annex and the list of findings to those 課."""
     audit = visits.decoded(dict(audit))
+    multi = bool(audit.get("multi"))
     plan = db.execute("SELECT basis FROM audit_plans WHERE id = ?", [audit["plan_id"]]).fetchone() \
         if audit["plan_id"] else None
-    all_checks = visits.checks(db, audit)
+    all_checks = visits.checks(db, audit, department_ids)
     all_findings = findings_service.findings(db, audit["id"])
-    counts = visits.result_counts(db, audit["id"])
+    shown_findings = [f for f in all_findings if department_ids is None or f["department_id"] in department_ids]
+    counts = visits.result_counts(db, audit["id"], department_ids)
     loose = [f for f in all_findings if f["topic_id"] is None]
     topics = [{"position": t["position"], "title": t["title"], "text": t["result_text"] or "", "extra": False}
               for t in visits.topics(db, audit["id"])]
-    if loose:
-        topics.append({"position": len(topics) + 1, "title": "その他の事項",
-                       "text": "\n\n".join(finding_sentence(f) for f in loose), "extra": True})
-    counts_text = "、".join(f"{k} {zenkaku(v)}" for k, v in counts.items())
+    other_text = audit.get("other_text")
+    if loose or (other_text or "").strip():
+        topics.append({"position": len(topics) + 1, "title": OTHER_TITLE,
+                       "text": other_text if other_text is not None else _other_proposal(loose, multi),
+                       "extra": True})
+
+    def counts_text(rows: list[dict], found: list[dict]) -> str:
+        per = {r: sum(1 for c in rows if c["result"] == r) for r in values.RESULTS}
+        detail = "、".join(f"{k} {zenkaku(v)}" for k, v in per.items())
+        return f"確認した項目 {zenkaku(len(rows))}項目（{detail}）、指摘事項 {zenkaku(len(found))}件"
+
+    def annex_row(c: dict) -> list[str]:
+        return [c["item_id"], c["question"], c["answer_text"] or "（回答なし）", c["result"], c["note"] or ""]
+
+    departments = []
+    for d in audit["departments"]:
+        if department_ids is not None and d["department_id"] not in department_ids:
+            shown = False
+        else:
+            shown = True
+        rows = [c for c in all_checks if c["department_id"] == d["department_id"]]
+        found = [f for f in shown_findings if f["department_id"] == d["department_id"]]
+        departments.append({
+            "code": d["code"], "name": d["name"], "bureau_name": d["bureau_name"],
+            "label": f"{d['bureau_name']}{d['name']}",
+            "when": _span(d["started_at"], d["ended_at"]) if d["started_at"] else None,
+            "places": d["places_list"], "shown": shown,
+            "counts_text": counts_text(rows, found), "annex": [annex_row(c) for c in rows]})
     return {
         "audit_id": audit["id"], "version": audit["version"],
         "title": report_title(audit["fiscal_year"], municipality, plan[0] if plan else None),
         "fiscal_year": audit["fiscal_year"], "fiscal_year_label": nendo(audit["fiscal_year"]),
-        "municipality": municipality,
-        "theme": audit["theme"] or "", "department": f"{audit['bureau_name']}{audit['department_name']}",
+        "municipality": municipality, "multi": multi,
+        "theme": audit["theme"] or "", "department": "、".join(d["label"] for d in departments),
         "department_name": audit["department_name"], "department_code": audit["department_code"],
+        "departments": departments,
         "selection_reason": audit["selection_reason"] or "",
-        "when": wareki_span(audit["started_at"], audit["ended_at"]) if audit["started_at"] else "（未記入）",
+        "when": _span(audit["started_at"], audit["ended_at"]),
         "places": audit["places_list"], "methods": values.methods_text(audit["methods_list"]),
         "topics": topics, "conclusion": audit["conclusion"] or "", "closing": audit["closing"] or "",
-        "counts": counts,
-        "counts_text": f"確認した項目 {zenkaku(len(all_checks))}項目（{counts_text}）、"
-                       f"指摘事項 {zenkaku(len(all_findings))}件",
-        "annex": [[c["item_id"], c["question"], c["answer_text"] or "（回答なし）", c["result"], c["note"] or ""]
-                  for c in all_checks],
+        "counts": counts, "counts_text": counts_text(all_checks, shown_findings),
+        "annex": [annex_row(c) for c in all_checks],
         "findings": [{"title": f["title"], "severity": f["severity"], "clause": f["clause"] or "",
+                      "request_kind": f["request_kind"], "request": f["request"], "due_date": f["due_date"],
+                      "department": f["department_name"]}
+                     for f in sorted(shown_findings, key=lambda f: (f["department_position"] or 0, f["position"]))
+                     ] if multi else
+                    [{"title": f["title"], "severity": f["severity"], "clause": f["clause"] or "",
                       "request_kind": f["request_kind"], "request": f["request"], "due_date": f["due_date"]}
-                     for f in all_findings],
+                     for f in shown_findings],
         "issued_on": wareki_date(audit["issued_at"]) if audit.get("issued_at") else "",
     }
+
+
+def when_and_where(content: dict) -> tuple[list[str], list[str]]:
+    """Lines of ４（１）日時 and （２）場所: as one when every 課 was visited together, else one line per 課
+    (「健康づくり課　令和７年２月２６日（水）午後３時００分から…」), a 課 without its own using the audit's."""
+    departments = content.get("departments") or []
+    when_lines = [content["when"]]
+    place_lines = list(content["places"]) or ["（未記入）"]
+    if len(departments) > 1 and any(d["when"] for d in departments):
+        when_lines = [f"{d['name']}\u3000{d['when'] or content['when']}" for d in departments]
+    if len(departments) > 1 and any(d["places"] for d in departments):
+        place_lines = [f"{d['name']}\u3000{'、'.join(d['places'] or content['places']) or '（未記入）'}"
+                       for d in departments]
+    return when_lines, place_lines

@@ -32,18 +32,47 @@ def _validate(data: dict) -> dict:
     return row
 
 
+def _code(db: Database, department_id: int) -> str:
+    return db.execute("SELECT code FROM departments WHERE id = ?", [department_id]).fetchone()[0]
+
+
+def _finding_code(db: Database, finding_id: int) -> str:
+    return db.execute("""SELECT d.code FROM audit_findings f JOIN departments d ON d.id = f.department_id
+                         WHERE f.id = ?""", [finding_id]).fetchone()[0]
+
+
 def _event(db: Database, action_id: int, event: str, user, *, from_status=None, to_status=None, comment=""):
     db["action_events"].insert({"action_id": action_id, "at": now_iso(), "user_id": user.id,
                                 "username": user.username, "event": event, "from_status": from_status,
                                 "to_status": to_status, "comment": comment or ""})
 
 
+def finding_department(db: Database, audit: dict, department_id: int | None, check_id: int | None) -> dict:
+    """The audited 課 a finding belongs to: the given one, else the check's, else the only 課 of the audit.
+    Refused (AuditError) when it is not one of the audit's 課 or differs from the check's 課."""
+    if check_id:
+        found = db.execute("SELECT department_id FROM audit_checks WHERE id = ? AND audit_id = ?",
+                           [check_id, audit["id"]]).fetchone()
+        if found is None:
+            raise AuditError("関係する点検項目が見つかりません。")
+        if department_id and department_id != found[0]:
+            raise AuditError("関係する点検項目は別の課の項目です。指摘事項の課と同じ課の項目を選んでください。")
+        department_id = found[0]
+    if department_id is None and len(audit["department_ids"]) == 1:
+        department_id = audit["department_ids"][0]
+    department = next((d for d in audit["departments"] if d["department_id"] == department_id), None)
+    if department is None:
+        raise AuditError("指摘事項の課を、この監査の監査対象課から選んでください。")
+    return department
+
+
 def create_finding(db: Database, audit: dict, data: dict, *, due_date: str, user, check_id: int | None = None,
-                   topic_id: int | None = None) -> int:
-    """A finding and its corrective action for the audited 課 (due date required)."""
+                   topic_id: int | None = None, department_id: int | None = None) -> int:
+    """A finding of one audited 課 and its corrective action for that 課 (due date required)."""
     row = _validate(data)
     if not due_date:
         raise AuditError("改善の期限を入力してください。")
+    department = finding_department(db, audit, department_id, check_id)
     with transaction(db):
         position = db.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM audit_findings WHERE audit_id = ?",
                               [audit["id"]]).fetchone()[0]
@@ -51,14 +80,14 @@ def create_finding(db: Database, audit: dict, data: dict, *, due_date: str, user
             found = db.execute("SELECT topic_id FROM audit_checks WHERE id = ?", [check_id]).fetchone()
             topic_id = found[0] if found else None
         finding_id = db["audit_findings"].insert({
-            **row, "audit_id": audit["id"], "department_id": audit["department_id"], "check_id": check_id,
+            **row, "audit_id": audit["id"], "department_id": department["department_id"], "check_id": check_id,
             "topic_id": topic_id, "position": position, "status": values.FINDING_OPEN,
             "created_at": now_iso(), "created_by": user.id, "updated_at": now_iso()}).last_pk
         action_id = db["corrective_actions"].insert({
-            "finding_id": finding_id, "department_id": audit["department_id"], "due_date": due_date,
+            "finding_id": finding_id, "department_id": department["department_id"], "due_date": due_date,
             "status": values.ACTION_OPEN, "revision": 0, "created_at": now_iso(), "updated_at": now_iso()}).last_pk
         _event(db, action_id, "create", user, to_status=values.ACTION_OPEN, comment=f"期限 {due_date}")
-        activity.record(db, "audit.finding_save", department_code=audit["department_code"],
+        activity.record(db, "audit.finding_save", department_code=department["code"],
                         object_type="audit_finding", object_id=finding_id,
                         detail={"audit": audit["id"], "severity": row["severity"], "due_date": due_date})
     return finding_id
@@ -77,7 +106,7 @@ def update_finding(db: Database, audit: dict, finding_id: int, data: dict, *, du
             db["corrective_actions"].update(action[0], {"due_date": due_date, "updated_at": now_iso()})
             _event(db, action[0], "due_change", user, from_status=action[2], to_status=action[2],
                    comment=f"{action[1]} → {due_date}")
-        activity.record(db, "audit.finding_save", department_code=audit["department_code"],
+        activity.record(db, "audit.finding_save", department_code=_finding_code(db, finding_id),
                         object_type="audit_finding", object_id=finding_id, detail={"audit": audit["id"]})
 
 
@@ -89,19 +118,25 @@ def withdraw_finding(db: Database, audit: dict, finding_id: int, user) -> None:
             db["corrective_actions"].update(action[0], {"status": values.ACTION_CLOSED, "closed_at": now_iso(),
                                                         "updated_at": now_iso()})
             _event(db, action[0], "withdraw", user, from_status=action[1], to_status=values.ACTION_CLOSED)
-        activity.record(db, "audit.finding_withdraw", department_code=audit["department_code"],
+        activity.record(db, "audit.finding_withdraw", department_code=_finding_code(db, finding_id),
                         object_type="audit_finding", object_id=finding_id)
 
 
-def findings(db: Database, audit_id: int, *, include_withdrawn: bool = False) -> list[dict]:
+def findings(db: Database, audit_id: int, *, include_withdrawn: bool = False, department_ids=None) -> list[dict]:
+    """The audit's findings with their 課; `department_ids` limits them to those 課."""
     where = "" if include_withdrawn else "AND f.status != 'withdrawn'"
+    if department_ids is not None:
+        where += f" AND f.department_id IN ({','.join(str(int(i)) for i in department_ids) or '-1'})"
     return list(db.query(
         f"""SELECT f.*, c.item_id, t.position AS topic_position, t.title AS topic_title,
+                   d.name AS department_name, d.code AS department_code, ad.position AS department_position,
                    ca.id AS action_id, ca.status AS action_status, ca.due_date
             FROM audit_findings f LEFT JOIN audit_checks c ON c.id = f.check_id
             LEFT JOIN audit_topics t ON t.id = f.topic_id
+            JOIN departments d ON d.id = f.department_id
+            LEFT JOIN audit_departments ad ON ad.audit_id = f.audit_id AND ad.department_id = f.department_id
             LEFT JOIN corrective_actions ca ON ca.finding_id = f.id
-            WHERE f.audit_id = ? {where} ORDER BY COALESCE(t.position, 999), f.position""", [audit_id]))
+            WHERE f.audit_id = ? {where} ORDER BY COALESCE(t.position, 999), ad.position, f.position""", [audit_id]))
 
 
 # ----------------------------------------------------------------------------- corrective actions
@@ -125,7 +160,7 @@ def submit(db: Database, action: dict, audit: dict, response: str, user) -> None
             "submitted_by": user.id, "updated_at": now_iso(), "revision": action["revision"] + 1})
         _event(db, action["id"], "submit", user, from_status=action["status"], to_status=values.ACTION_SUBMITTED,
                comment=response)
-        activity.record(db, "action.submit", department_code=audit["department_code"],
+        activity.record(db, "action.submit", department_code=_code(db, action["department_id"]),
                         object_type="corrective_action", object_id=action["id"])
 
 
@@ -142,7 +177,7 @@ def accept(db: Database, action: dict, audit: dict, comment: str, user) -> None:
                                                            "updated_at": now_iso()})
         _event(db, action["id"], "accept", user, from_status=action["status"], to_status=values.ACTION_CLOSED,
                comment=comment)
-        activity.record(db, "action.accept", department_code=audit["department_code"],
+        activity.record(db, "action.accept", department_code=_code(db, action["department_id"]),
                         object_type="corrective_action", object_id=action["id"])
 
 
@@ -161,7 +196,7 @@ def return_for_more(db: Database, action: dict, audit: dict, comment: str, user,
         db["corrective_actions"].update(action["id"], row)
         _event(db, action["id"], "return", user, from_status=action["status"], to_status=values.ACTION_OPEN,
                comment=comment + (f"（期限 {due_date}）" if due_date else ""))
-        activity.record(db, "action.return", department_code=audit["department_code"],
+        activity.record(db, "action.return", department_code=_code(db, action["department_id"]),
                         object_type="corrective_action", object_id=action["id"])
 
 

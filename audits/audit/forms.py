@@ -38,11 +38,27 @@ class CycleForm(FlaskForm):
 
 class AuditForm(FlaskForm):
     fiscal_year = IntegerField("年度（西暦）", validators=[InputRequired(REQUIRED), YEAR_RANGE])
-    department_id = SelectField("監査対象課", coerce=int, validators=[InputRequired("課を選んでください。")])
+    department_ids = MultiCheckboxField("監査対象課（1つ以上）", coerce=int,
+                                        validators=[DataRequired("課を1つ以上選んでください。")])
     auditors = MultiCheckboxField("担当する監査員", coerce=int, validators=[DataRequired("1人以上選んでください。")])
     lead_id = SelectField("監査責任者（主担当）", coerce=int)
     theme = TextAreaField("監査の観点", validators=[Optional(), Length(max=4000)])
     selection_reason = TextAreaField("選定理由", validators=[DataRequired(REQUIRED), Length(max=4000)])
+
+
+class AuditDepartmentForm(FlaskForm):
+    department_id = SelectField("追加する課", coerce=int, validators=[InputRequired("課を選んでください。")])
+
+
+class DepartmentRecordForm(FlaskForm):
+    """日時・場所 of one 課 visited apart from the others (empty: the audit's)."""
+    started_at = DateTimeLocalField("開始日時", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    ended_at = DateTimeLocalField("終了日時", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    places = TextAreaField("場所（1行に1か所）", validators=[Optional(), Length(max=2000)])
+
+    def validate_ended_at(self, field):
+        if field.data and self.started_at.data and field.data < self.started_at.data:
+            raise ValidationError("終了日時は開始日時より後にしてください。")
 
 
 class TeamForm(FlaskForm):
@@ -76,6 +92,7 @@ class CheckForm(FlaskForm):
 
 class NotesForm(FlaskForm):
     interview_notes = TextAreaField("聴き取り調査の記録", validators=[Optional(), Length(max=20000)])
+    department_id = HiddenField()
 
 
 class FindingForm(FlaskForm):
@@ -87,8 +104,11 @@ class FindingForm(FlaskForm):
                               default=values.REQUEST_KINDS[0], validators=[InputRequired("区分を選んでください。")])
     request = TextAreaField("課に求める対応", validators=[DataRequired(REQUIRED), Length(max=2000)])
     due_date = DateField("改善の期限", validators=[InputRequired("期限を入力してください。")])
+    # shown only for an audit of several 課 (and not when editing); findings.finding_department validates it
+    department_id = SelectField("指摘する課", coerce=str, validate_choice=False)
     topic_id = SelectField("監査項目", coerce=str)
-    check_id = SelectField("関係する点検項目", coerce=str)
+    # not shown when editing (a finding keeps its item); on creation findings.finding_department checks it
+    check_id = SelectField("関係する点検項目", coerce=str, validate_choice=False)
 
 
 class ProseForm(FlaskForm):

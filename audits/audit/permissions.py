@@ -2,11 +2,14 @@
 
 - 監査責任者・監査員 and 総括保護管理者 read every audit; only the audit's team edits it.
 - The audited 課 (保護管理者・保護担当者) sees its own audit, notes and findings only once the draft was
-  sent for 事実確認; another 課's audit never (403, logged). An issued report (PDF) is shared with every
-  課, as the model report is published to all.
+  sent for 事実確認; another 課's audit never (403, logged). In an audit of several 課 each 課 sees only its
+  own checks, findings, notes, evidence and 事実確認 comments (visible_department_ids), never another's.
+  An issued report (PDF) is shared whole with every 課, as the model report is published to all.
 - The システム管理者 reads no audit (PRODUCT.md: no access to answers beyond the log).
 """
 from __future__ import annotations
+
+import json
 
 from flask import abort
 from flask_login import current_user
@@ -25,6 +28,8 @@ ACTION_LABELS.update({
     "audit.create": "監査の登録",
     "audit.record_update": "監査記録の更新",
     "audit.team_update": "監査員の変更",
+    "audit.department_add": "監査対象課の追加",
+    "audit.department_remove": "監査対象課の削除",
     "audit.topic_save": "監査項目の保存",
     "audit.check_add": "確認項目の追加",
     "audit.check_save": "確認結果の記録",
@@ -45,19 +50,57 @@ ACTION_LABELS.update({
 })
 
 
+def audit_departments(db, audit_id: int) -> list[dict]:
+    """The audited 課 in their order, with the per-課 schedule, 日時・場所 (NULL: the audit's) and notes."""
+    rows = list(db.query(
+        """SELECT ad.*, d.code, d.name, b.name AS bureau_name FROM audit_departments ad
+           JOIN departments d ON d.id = ad.department_id JOIN bureaus b ON b.id = d.bureau_id
+           WHERE ad.audit_id = ? ORDER BY ad.position, d.code""", [audit_id]))
+    for row in rows:
+        row["places_list"] = json.loads(row["places"]) if row["places"] else None
+    return rows
+
+
 def load_audit(db, audit_id: int) -> dict | None:
-    return next(db.query(
-        """SELECT a.*, d.code AS department_code, d.name AS department_name, b.name AS bureau_name
-           FROM audits a JOIN departments d ON d.id = a.department_id JOIN bureaus b ON b.id = d.bureau_id
-           WHERE a.id = ?""", [audit_id]), None)
+    """The audit with its 課 (`departments`, `department_ids`); `department_name` joins their names for
+    headings and `department_code` is the first 課's code (for the activity log of audit-wide actions)."""
+    audit = next(db.query("SELECT * FROM audits WHERE id = ?", [audit_id]), None)
+    if audit is None:
+        return None
+    audit["departments"] = audit_departments(db, audit_id)
+    audit["department_ids"] = [d["department_id"] for d in audit["departments"]]
+    audit["department_codes"] = [d["code"] for d in audit["departments"]]
+    audit["department_name"] = "、".join(d["name"] for d in audit["departments"])
+    audit["department_code"] = audit["department_codes"][0] if audit["departments"] else None
+    audit["multi"] = len(audit["departments"]) > 1
+    return audit
+
+
+def department_of(audit: dict, department_id: int) -> dict | None:
+    return next((d for d in audit["departments"] if d["department_id"] == department_id), None)
 
 
 def team_ids(db, audit_id: int) -> set[int]:
     return {r[0] for r in db.execute("SELECT user_id FROM audit_auditors WHERE audit_id = ?", [audit_id])}
 
 
+def member_department_ids(user, audit: dict) -> list[int]:
+    """The audit's 課 to which the user belongs as 保護管理者・保護担当者 (in the audit's order)."""
+    if not user.has_role(roles.MANAGER, roles.STAFF):
+        return []
+    return [i for i in audit["department_ids"] if i in user.department_ids]
+
+
 def is_department_member(user, audit: dict) -> bool:
-    return user.has_role(roles.MANAGER, roles.STAFF) and audit["department_id"] in user.department_ids
+    return bool(member_department_ids(user, audit))
+
+
+def visible_department_ids(user, audit: dict) -> list[int]:
+    """Whose checks, findings, notes and comments the user may see: every 課 of the audit for organisation
+    readers, else only the user's own 課 among those audited (never another 課's, also after issue)."""
+    if user.has_role(roles.CHIEF, roles.AUDITOR):
+        return list(audit["department_ids"])
+    return member_department_ids(user, audit)
 
 
 def may_read_audit(user, audit: dict) -> bool:
@@ -87,6 +130,7 @@ def get_audit(audit_id: int, *, edit: bool = False) -> dict:
     if edit and not may_edit_audit(current_user, audit, db):
         deny(f"audit {audit_id} not editable", audit["department_code"])
     audit["editable"] = may_edit_audit(current_user, audit, db)
+    audit["visible_department_ids"] = visible_department_ids(current_user, audit)
     return audit
 
 
@@ -95,7 +139,10 @@ def get_finding(finding_id: int, *, edit: bool = False) -> tuple[dict, dict]:
     finding = next(db.query("SELECT * FROM audit_findings WHERE id = ?", [finding_id]), None)
     if finding is None:
         abort(404)
-    return finding, get_audit(finding["audit_id"], edit=edit)
+    audit = get_audit(finding["audit_id"], edit=edit)
+    if finding["department_id"] not in audit["visible_department_ids"]:
+        deny(f"finding {finding_id} of another 課", audit["department_code"])
+    return finding, audit
 
 
 def get_action(action_id: int) -> tuple[dict, dict, dict]:
@@ -105,27 +152,36 @@ def get_action(action_id: int) -> tuple[dict, dict, dict]:
     if action is None:
         abort(404)
     finding = db["audit_findings"].get(action["finding_id"])
-    return action, finding, get_audit(finding["audit_id"])
+    audit = get_audit(finding["audit_id"])
+    if action["department_id"] not in audit["visible_department_ids"]:
+        deny(f"corrective action {action_id} of another 課", audit["department_code"])
+    return action, finding, audit
 
 
-def _audit_of_evidence(row: dict) -> dict | None:
+def is_action_department_member(user, action: dict) -> bool:
+    """The user answers for the 課 the corrective action was set for."""
+    return user.has_role(roles.MANAGER, roles.STAFF) and action["department_id"] in user.department_ids
+
+
+def _audit_of_evidence(row: dict) -> tuple[dict | None, int | None]:
+    """The audit an evidence file belongs to and the 課 it concerns (the check's or action's 課)."""
     db = get_db()
     owner_type, owner_id = row["owner_type"], row["owner_id"]
     if owner_type == "audit":
-        audit_id = owner_id
+        found = (owner_id, row["department_id"])
     elif owner_type == "audit_item":
-        found = db.execute("SELECT audit_id FROM audit_checks WHERE id = ?", [owner_id]).fetchone()
-        audit_id = found[0] if found else None
+        found = db.execute("SELECT audit_id, department_id FROM audit_checks WHERE id = ?", [owner_id]).fetchone()
     else:  # action
-        found = db.execute("""SELECT f.audit_id FROM corrective_actions c JOIN audit_findings f ON f.id = c.finding_id
-                              WHERE c.id = ?""", [owner_id]).fetchone()
-        audit_id = found[0] if found else None
-    return load_audit(db, audit_id) if audit_id else None
+        found = db.execute("""SELECT f.audit_id, c.department_id FROM corrective_actions c
+                              JOIN audit_findings f ON f.id = c.finding_id WHERE c.id = ?""", [owner_id]).fetchone()
+    if not found:
+        return None, None
+    return load_audit(db, found[0]), found[1]
 
 
 def _evidence_policy(user, row: dict) -> bool:
-    audit = _audit_of_evidence(row)
-    return bool(audit) and may_read_audit(user, audit)
+    audit, department_id = _audit_of_evidence(row)
+    return bool(audit) and may_read_audit(user, audit) and department_id in visible_department_ids(user, audit)
 
 
 for _owner_type in ("audit", "audit_item", "action"):

@@ -66,7 +66,8 @@ def save_plan(db: Database, fiscal_year: int, *, theme: str, basis: str, notes: 
 def plan_targets(db: Database, plan_id: int) -> list[dict]:
     return list(db.query(
         """SELECT t.*, d.code, d.name AS department_name,
-                  (SELECT a.id FROM audits a WHERE a.plan_id = t.plan_id AND a.department_id = t.department_id
+                  (SELECT a.id FROM audits a JOIN audit_departments ad ON ad.audit_id = a.id
+                   WHERE a.plan_id = t.plan_id AND ad.department_id = t.department_id
                    ORDER BY a.id DESC LIMIT 1) AS audit_id
            FROM audit_plan_targets t JOIN departments d ON d.id = t.department_id
            WHERE t.plan_id = ? ORDER BY t.id""", [plan_id]))
@@ -143,8 +144,8 @@ def cycle_coverage(db: Database, cycle_id: int) -> list[dict]:
     cycle = db["audit_cycles"].get(cycle_id)
     return list(db.query(
         """SELECT d.id, d.code, d.name, b.name AS bureau_name, cd.planned_year,
-                  (SELECT min(a.fiscal_year) FROM audits a WHERE a.department_id = d.id
-                   AND a.fiscal_year BETWEEN :start AND :end) AS audited_year
+                  (SELECT min(a.fiscal_year) FROM audits a JOIN audit_departments ad ON ad.audit_id = a.id
+                   WHERE ad.department_id = d.id AND a.fiscal_year BETWEEN :start AND :end) AS audited_year
            FROM departments d JOIN bureaus b ON b.id = d.bureau_id
            LEFT JOIN audit_cycle_departments cd ON cd.department_id = d.id AND cd.cycle_id = :cycle
            WHERE d.active = 1 ORDER BY b.sort_order, b.code, d.sort_order, d.code""",

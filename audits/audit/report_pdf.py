@@ -14,6 +14,7 @@ from ..pdf import blocks, document
 from ..pdf.styles import styles
 from ..wareki import wareki_date
 from . import values
+from .drafting import when_and_where
 
 CIRCLED_START = re.compile(r"^([①-⑳])[\s\u3000]*(.+)$")
 LABEL_WIDTH_MM = 30
@@ -48,13 +49,20 @@ def story(content: dict) -> list:
     titles = values.SECTION_TITLES
     items = [blocks.title(content["title"])]
     items += [blocks.heading(1, 1, titles[0]), *blocks.body(content["theme"] or "（未記入）")]
-    items += [blocks.heading(1, 2, titles[1]), *blocks.body(content["department"])]
+    departments = content.get("departments") or []
+    if len(departments) > 1:
+        items.append(blocks.heading(1, 2, titles[1]))
+        for d in departments:                       # one 課 a line, each indented as the single 課 is
+            items += blocks.body(d["label"])
+    else:
+        items += [blocks.heading(1, 2, titles[1]), *blocks.body(content["department"])]
     items += [blocks.heading(1, 3, titles[2]), *blocks.body(content["selection_reason"] or "（未記入）")]
     topic_lines = "\n".join(f"{blocks.number_label(3, t['position'])}{t['title']}" for t in content["topics"]
                             if not t.get("extra"))
+    when_lines, place_lines = when_and_where(content)
     items += [blocks.heading(1, 4, titles[3]), _facts_table([
-        ("（１）日\u3000\u3000時", content["when"]),
-        ("（２）場\u3000\u3000所", "\n".join(content["places"]) or "（未記入）"),
+        ("（１）日\u3000\u3000時", "\n".join(when_lines)),
+        ("（２）場\u3000\u3000所", "\n".join(place_lines)),
         ("（３）監査項目", topic_lines or "（未記入）"),
         ("（４）実施手法", content["methods"] or "（未記入）"),
     ])]
@@ -65,16 +73,31 @@ def story(content: dict) -> list:
     items += [blocks.heading(1, 6, titles[5]), *blocks.body(content["closing"] or "（未記入）")]
     items += [PageBreak(), blocks.heading(1, None, "別表\u3000監査項目ごとの確認結果"),
               *blocks.body(content["counts_text"], 0)]
-    if content["annex"]:
-        items.append(blocks.table(["項目番号", "点検項目", "自己点検の回答", "監査の確認結果", "備考"],
-                                  content["annex"], [18, 68, 26, 18, 36]))
+    annex_header, annex_widths = ["項目番号", "点検項目", "自己点検の回答", "監査の確認結果", "備考"], [18, 68, 26, 18, 36]
+    if len(departments) > 1:
+        for n, d in enumerate([d for d in departments if d.get("shown", True)], start=1):
+            items += [*([blocks.spacer(4)] if n > 1 else []), blocks.heading(2, n, d["name"]),
+                      *blocks.body(d["counts_text"], 2)]
+            if d["annex"]:
+                items.append(blocks.table(annex_header, d["annex"], annex_widths))
+    elif content["annex"]:
+        items.append(blocks.table(annex_header, content["annex"], annex_widths))
     if content["findings"]:
-        items += [blocks.spacer(6), blocks.heading(1, None, "指摘事項の一覧"),
-                  blocks.table(["番号", "指摘の内容", "関係条項", "重要度", "区分・求める対応", "改善の期限"],
-                               [[str(n), f["title"], f["clause"], f["severity"], f"【{f['request_kind']}】{f['request']}",
-                                 wareki_date(f["due_date"], weekday=False) if f["due_date"] else ""]
-                                for n, f in enumerate(content["findings"], start=1)],
-                               [10, 46, 26, 12, 52, 20])]
+        items += [blocks.spacer(6), blocks.heading(1, None, "指摘事項の一覧")]
+        if len(departments) > 1:
+            items.append(blocks.table(
+                ["番号", "課", "指摘の内容", "関係条項", "重要度", "区分・求める対応", "改善の期限"],
+                [[str(n), f.get("department", ""), f["title"], f["clause"], f["severity"],
+                  f"【{f['request_kind']}】{f['request']}", wareki_date(f["due_date"], weekday=False)
+                  if f["due_date"] else ""] for n, f in enumerate(content["findings"], start=1)],
+                [10, 20, 38, 22, 10, 46, 20]))
+        else:
+            items.append(blocks.table(
+                ["番号", "指摘の内容", "関係条項", "重要度", "区分・求める対応", "改善の期限"],
+                [[str(n), f["title"], f["clause"], f["severity"], f"【{f['request_kind']}】{f['request']}",
+                  wareki_date(f["due_date"], weekday=False) if f["due_date"] else ""]
+                 for n, f in enumerate(content["findings"], start=1)],
+                [10, 46, 26, 12, 52, 20]))
     return items
 
 

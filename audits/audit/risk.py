@@ -5,7 +5,8 @@ Signals (all computed in one SQL query):
   over the sheets of the chosen self-check 年度;
 - overdue_sheets: sheets of that 年度 not yet submitted/approved whose due date (課 override first) has passed;
 - returned_sheets: sheets of that 年度 currently returned (差戻し);
-- years_since_audit: plan 年度 minus the 年度 of the 課's last audit (NULL: never audited);
+- years_since_audit: plan 年度 minus the 年度 of the 課's last audit, an audit of several 課 counting for
+  each of them (NULL: never audited);
 - open_findings: findings of earlier audits still open.
 The score adds them with the weights below, so an auditor can explain a choice from the signals.
 """
@@ -49,8 +50,9 @@ sheet_flags AS (
     FROM live_sheets GROUP BY department_id
 ),
 last_audit AS (
-    SELECT department_id, MAX(fiscal_year) AS last_year FROM audits
-    WHERE fiscal_year <= :plan_year GROUP BY department_id
+    SELECT ad.department_id, MAX(a.fiscal_year) AS last_year
+    FROM audits a JOIN audit_departments ad ON ad.audit_id = a.id
+    WHERE a.fiscal_year <= :plan_year GROUP BY ad.department_id
 ),
 open_findings AS (
     SELECT department_id, COUNT(*) AS open_findings FROM audit_findings

@@ -124,3 +124,36 @@ def audit(db: Database) -> None:
         foreign_keys=[("audit_id", "audits", "id")],
     )
     db["audit_reports"].create_index(["audit_id", "version"], unique=True)
+
+
+@migrations(name="0002_audit_departments")
+def audit_departments(db: Database) -> None:
+    """An audit covers one or more 課: audit_departments is the single source of truth for which.
+
+    Per 課 it holds the compared self-check schedule, the 課's own 日時・場所 when it was visited apart from
+    the others (NULL: the audit's), and the interview notes taken there (a 課 sees only its own before issue).
+    Each existing audit gets its one 課 row; checks and 事実確認 comments get the 課 they belong to; the audit's
+    former department_id, schedule_id and interview_notes columns are dropped. audits.other_text holds the
+    auditor's own text for 「その他の事項」 in section ５ (NULL: the generated proposal).
+    """
+    db["audit_departments"].create(
+        {"audit_id": int, "department_id": int, "position": int, "schedule_id": int, "started_at": str,
+         "ended_at": str, "places": str, "interview_notes": str},
+        pk=("audit_id", "department_id"), not_null={"position"},
+        foreign_keys=[("audit_id", "audits", "id"), ("department_id", "departments", "id"),
+                      ("schedule_id", "schedules", "id")],
+    )
+    db["audit_departments"].create_index(["department_id"])
+    db.execute("""INSERT INTO audit_departments (audit_id, department_id, position, schedule_id, interview_notes)
+                  SELECT id, department_id, 1, schedule_id, interview_notes FROM audits""")
+    db["audit_checks"].add_column("department_id", int, fk="departments", fk_col="id")
+    db.execute("UPDATE audit_checks SET department_id = (SELECT a.department_id FROM audits a "
+               "WHERE a.id = audit_checks.audit_id)")
+    db.execute("DROP INDEX IF EXISTS idx_audit_checks_audit_id_item_pk")
+    db["audit_checks"].create_index(["audit_id", "department_id", "item_pk"], unique=True)
+    db["audit_comments"].add_column("department_id", int, fk="departments", fk_col="id")
+    db.execute("UPDATE audit_comments SET department_id = (SELECT a.department_id FROM audits a "
+               "WHERE a.id = audit_comments.audit_id)")
+    db["audits"].add_column("other_text", str)
+    db.execute("DROP INDEX IF EXISTS idx_audits_department_id")
+    db["audits"].transform(drop={"department_id", "schedule_id", "interview_notes"})

@@ -11,8 +11,8 @@ from ..evidence import service as evidence
 from ..evidence.storage import EvidenceRejected
 from ..forms import EmptyForm, choice_list
 from . import findings, forms, values, visits, workflow
-from .blueprint import bp
-from .permissions import get_action, get_audit, get_finding, is_department_member
+from .blueprint import DEPARTMENT_NAMES, bp
+from .permissions import get_action, get_audit, get_finding, is_action_department_member
 from .plans import AuditError
 
 EVERYONE = (roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
@@ -20,10 +20,13 @@ EVERYONE = (roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
 
 def _finding_form(db, audit, data=None) -> forms.FindingForm:
     form = forms.FindingForm(data=data)
+    form.department_id.choices = choice_list([("", "（選んでください）")] * audit["multi"] + [
+        (d["department_id"], d["name"]) for d in audit["departments"]])
     form.topic_id.choices = choice_list([("", "（監査項目に属さない）")] + [
         (t["id"], f"{t['position']}. {t['title']}") for t in visits.topics(db, audit["id"])])
     form.check_id.choices = choice_list([("", "（特定の点検項目に属さない）")] + [
-        (c["id"], f"{c['item_id']}（{c['result']}）") for c in visits.checks(db, audit)])
+        (c["id"], f"{c['department_name'] + ' ' if audit['multi'] else ''}{c['item_id']}（{c['result']}）")
+        for c in visits.checks(db, audit)])
     return form
 
 
@@ -41,7 +44,8 @@ def finding_new(audit_id: int):
     if request.method == "GET" and check_id:
         row = next((c for c in visits.checks(db, audit) if c["id"] == check_id), None)
         if row:
-            initial = {"check_id": str(check_id), "topic_id": str(row["topic_id"] or ""), "title": row["note"] or "",
+            initial = {"check_id": str(check_id), "department_id": str(row["department_id"]),
+                       "topic_id": str(row["topic_id"] or ""), "title": row["note"] or "",
                        "clause": "、".join(row["sources"]), "severity": row["severity"] if row["severity"] in
                        values.SEVERITIES else "中", "request_kind": values.REQUEST_KINDS[0]}
     form = _finding_form(db, audit, initial)
@@ -49,9 +53,10 @@ def finding_new(audit_id: int):
         try:
             findings.create_finding(db, audit, form.data, due_date=form.due_date.data.isoformat(), user=current_user,
                                     check_id=_int_or_none(form.check_id.data),
-                                    topic_id=_int_or_none(form.topic_id.data))
+                                    topic_id=_int_or_none(form.topic_id.data),
+                                    department_id=_int_or_none(form.department_id.data))
         except AuditError as error:
-            form.title.errors.append(str(error))
+            (form.department_id if "課" in str(error) else form.title).errors.append(str(error))
         else:
             flash("指摘事項を登録しました。改善措置が課に設定されます。", "success")
             return redirect(url_for("audit.detail", audit_id=audit_id) + "#findings")
@@ -70,6 +75,7 @@ def finding_edit(finding_id: int):
         from datetime import date
 
         data = {**finding, "topic_id": str(finding["topic_id"] or ""), "check_id": str(finding["check_id"] or ""),
+                "department_id": str(finding["department_id"]),
                 "due_date": date.fromisoformat(action["due_date"]) if action else None}
     form = _finding_form(db, audit, data)
     if form.validate_on_submit():
@@ -104,16 +110,16 @@ def action(action_id: int):
     return render_template(
         "audit/action.html", action=row, finding=finding, audit=audit, events=findings.events(db, action_id),
         files=evidence.for_owners(db, "action", [action_id], include_removed=False)[action_id],
-        may_answer=is_department_member(current_user, audit) and row["status"] != values.ACTION_CLOSED,
+        may_answer=is_action_department_member(current_user, row) and row["status"] != values.ACTION_CLOSED,
         may_review=current_user.has_role(roles.AUDITOR) and row["status"] == values.ACTION_SUBMITTED,
         submit_form=forms.ActionSubmitForm(data={"response": row["response"]}), review_form=forms.ReviewForm(),
         evidence_form=forms.EvidenceForm(prefix="ev"))
 
 
-def _department_member_or_deny(audit):
+def _department_member_or_deny(action, audit):
     from ..access import deny
 
-    if not is_department_member(current_user, audit):
+    if not is_action_department_member(current_user, action):
         deny("corrective action of another 課", audit["department_code"])
 
 
@@ -121,7 +127,7 @@ def _department_member_or_deny(audit):
 @roles_required(roles.MANAGER, roles.STAFF)
 def action_submit(action_id: int):
     row, finding, audit = get_action(action_id)
-    _department_member_or_deny(audit)
+    _department_member_or_deny(row, audit)
     form = forms.ActionSubmitForm()
     if form.validate_on_submit():
         try:
@@ -165,7 +171,7 @@ def action_review(action_id: int):
 @roles_required(roles.MANAGER, roles.STAFF)
 def action_evidence(action_id: int):
     row, finding, audit = get_action(action_id)
-    _department_member_or_deny(audit)
+    _department_member_or_deny(row, audit)
     form = forms.EvidenceForm(prefix="ev")
     if row["status"] == values.ACTION_CLOSED:
         flash("完了した改善措置には添付できません。", "error")
@@ -174,7 +180,7 @@ def action_evidence(action_id: int):
     else:
         try:
             evidence.attach(get_db(), form.file.data, owner_type="action", owner_id=action_id,
-                            department_id=audit["department_id"], user=current_user, note=form.note.data,
+                            department_id=row["department_id"], user=current_user, note=form.note.data,
                             department_code=audit["department_code"])
         except EvidenceRejected as error:
             flash(str(error), "error")
@@ -200,13 +206,13 @@ def department_findings():
     ids = sorted(current_user.department_ids) or [-1]
     marks = ",".join("?" * len(ids))
     audits = list(db.query(
-        f"""SELECT a.*, d.name AS department_name FROM audits a JOIN departments d ON d.id = a.department_id
-            WHERE a.department_id IN ({marks}) AND a.fact_check_sent_at IS NOT NULL
+        f"""SELECT a.*, {DEPARTMENT_NAMES} AS department_name
+            FROM audits a WHERE a.fact_check_sent_at IS NOT NULL AND a.id IN (
+                SELECT audit_id FROM audit_departments WHERE department_id IN ({marks}))
             ORDER BY a.fiscal_year DESC, a.id DESC""", ids))
     rows = findings.action_list(db, department_ids=current_user.department_ids, visible_to_department=True)
     shared = list(db.query(
-        """SELECT a.id, a.fiscal_year, a.issued_at, d.name AS department_name FROM audits a
-           JOIN departments d ON d.id = a.department_id WHERE a.issued_at IS NOT NULL
-           ORDER BY a.fiscal_year DESC, a.issued_at DESC"""))
+        f"""SELECT a.id, a.fiscal_year, a.issued_at, {DEPARTMENT_NAMES} AS department_name FROM audits a
+            WHERE a.issued_at IS NOT NULL ORDER BY a.fiscal_year DESC, a.issued_at DESC"""))
     return render_template("audit/department.html", audits=audits, rows=rows, shared=shared,
                            status_labels=values.AUDIT_STATUS_LABELS, workflow=workflow)

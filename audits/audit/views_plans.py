@@ -12,7 +12,7 @@ from ..forms import EmptyForm, choice_list
 from ..timeutil import now
 from ..wareki import fiscal_year_of, nendo
 from . import forms, plans, risk, values, visits
-from .blueprint import bp
+from .blueprint import DEPARTMENT_NAMES, bp
 from .plans import AuditError
 
 READERS = (roles.CHIEF, roles.AUDITOR)
@@ -30,9 +30,10 @@ def index():
         return redirect(url_for("audit.department_findings"))
     db = get_db()
     audits = list(db.query(
-        """SELECT a.*, d.name AS department_name, d.code AS department_code,
+        f"""SELECT a.*, {DEPARTMENT_NAMES} AS department_name,
+                  (SELECT COUNT(*) FROM audit_departments ad WHERE ad.audit_id = a.id) AS department_count,
                   (SELECT COUNT(*) FROM audit_findings f WHERE f.audit_id = a.id AND f.status != 'withdrawn') AS findings
-           FROM audits a JOIN departments d ON d.id = a.department_id
+           FROM audits a
            ORDER BY a.fiscal_year DESC, a.started_at IS NULL, a.started_at DESC, a.id DESC"""))
     current = fiscal_year_of(now().date())
     years = sorted(set(plans.plan_years(db)) | {current, current + 1}, reverse=True)
@@ -166,16 +167,22 @@ def cycle(cycle_id: int):
 def new():
     db = get_db()
     year = request.args.get("year", type=int) or fiscal_year_of(now().date())
-    department_id = request.args.get("department_id", type=int)
+    picked = [int(v) for v in request.args.getlist("department_id") if v.isdigit()]
     plan_row = plans.get_plan(db, year)
+    targets = plans.plan_targets(db, plan_row["id"]) if plan_row else []
     initial = {"fiscal_year": year, "auditors": [current_user.id], "lead_id": current_user.id,
                "theme": plan_row["theme"] if plan_row else ""}
-    if department_id and plan_row:
-        target = db.execute("SELECT reason FROM audit_plan_targets WHERE plan_id = ? AND department_id = ?",
-                            [plan_row["id"], department_id]).fetchone()
-        initial.update({"department_id": department_id, "selection_reason": target[0] if target else ""})
+    if picked:
+        reasons = [t["reason"] for t in targets if t["department_id"] in picked]
+        initial.update({"department_ids": picked, "selection_reason": "\n\n".join(reasons)})
     form = forms.AuditForm(data=None if request.method == "POST" else initial)
-    form.department_id.choices = _department_choices(db)
+    # the plan's targets first (with a mark), then every other active 課
+    target_ids = [t["department_id"] for t in targets]
+    choices = {d["id"]: f"{d['name']}（{d['bureau_name']}）"
+               for d in departments.list_departments(db, include_inactive=False)}
+    form.department_ids.choices = choice_list(
+        [(i, f"★{choices[i]}") for i in target_ids if i in choices]
+        + [(i, label) for i, label in choices.items() if i not in target_ids])
     people = plans.auditors(db)
     form.auditors.choices = choice_list((p["id"], f"{p['display_name']}（{p['departments'] or '所属なし'}）")
                                         for p in people)
@@ -185,12 +192,12 @@ def new():
         lead = form.lead_id.data if form.lead_id.data in form.auditors.data else form.auditors.data[0]
         try:
             audit_id = visits.create_audit(
-                db, fiscal_year=form.fiscal_year.data, department_id=form.department_id.data,
+                db, fiscal_year=form.fiscal_year.data, department_ids=form.department_ids.data,
                 auditor_ids=form.auditors.data, lead_id=lead, theme=form.theme.data or
                 (chosen_plan["theme"] if chosen_plan else ""), selection_reason=form.selection_reason.data,
                 user=current_user, plan_id=chosen_plan["id"] if chosen_plan else None)
         except AuditError as error:
-            form.auditors.errors.append(str(error))
+            (form.department_ids if "監査対象課を" in str(error) else form.auditors).errors.append(str(error))
         else:
             flash("監査を登録しました。実施日時・場所と監査項目を記録してください。", "success")
             return redirect(url_for("audit.detail", audit_id=audit_id))

@@ -11,7 +11,7 @@ from ..db import get_db
 from ..forms import EmptyForm
 from . import drafting, forms, values, visits, workflow
 from .blueprint import bp, municipality
-from .permissions import get_audit, is_department_member, load_audit, may_read_audit, may_read_issued_report
+from .permissions import get_audit, load_audit, may_read_audit, may_read_issued_report, member_department_ids
 from .plans import AuditError
 
 
@@ -19,8 +19,12 @@ def _prose_page(audit, form, status=200):
     db = get_db()
     topic_rows = visits.topics(db, audit["id"])
     texts = {t["id"]: request.form.get(f"topic-{t['id']}", t["result_text"] or "") for t in topic_rows}
+    proposals = drafting.proposals(db, audit)
+    other_text = request.form.get("other_text", audit.get("other_text") or "")
     return render_template("audit/report.html", audit=audit, form=form, topics=topic_rows, texts=texts,
-                           proposals=drafting.proposals(db, audit), content=drafting.report_content(
+                           proposals=proposals, other_text=other_text,
+                           show_other=bool(proposals["other"] or (audit.get("other_text") or "").strip()),
+                           other_position=len(topic_rows) + 1, content=drafting.report_content(
                                db, audit, municipality()), comments=workflow.comments(db, audit["id"], audit["version"]),
                            reports=workflow.issued_reports(db, audit["id"]), button=EmptyForm(),
                            respond_form=forms.RespondForm()), status
@@ -34,9 +38,10 @@ def report(audit_id: int):
     if request.method == "POST" and form.validate_on_submit():
         db = get_db()
         topic_texts = {t["id"]: request.form.get(f"topic-{t['id']}", "") for t in visits.topics(db, audit_id)}
+        extra = {"other_text": request.form["other_text"]} if "other_text" in request.form else {}
         drafting.save_prose(db, audit, theme=form.theme.data, selection_reason=form.selection_reason.data,
                             conclusion=form.conclusion.data, closing=form.closing.data, topic_texts=topic_texts,
-                            user=current_user)
+                            user=current_user, **extra)
         flash("文案を保存しました。", "success")
         return redirect(url_for("audit.report", audit_id=audit_id))
     return _prose_page(audit, form, 400 if form.errors else 200)
@@ -103,22 +108,28 @@ def factcheck(audit_id: int):
     audit = get_audit(audit_id)
     db = get_db()
     form = forms.CommentForm()
+    own = member_department_ids(current_user, audit)
+    organisation = current_user.has_role(roles.CHIEF, roles.AUDITOR)
     if request.method == "POST":
-        if not is_department_member(current_user, audit):
+        if not own:
             deny(f"audit {audit_id}: only the audited 課 comments", audit["department_code"])
+        department_id = request.form.get("department_id", type=int) or own[0]
+        if department_id not in own:
+            deny(f"audit {audit_id}: comment for another 課", audit["department_code"])
         if form.validate_on_submit():
             try:
-                workflow.add_comment(db, audit, form.body.data, current_user)
+                workflow.add_comment(db, audit, form.body.data, current_user, department_id)
             except AuditError as error:
                 form.body.errors.append(str(error))
             else:
                 flash("意見を送りました。監査責任者が回答します。", "success")
                 return redirect(url_for("audit.factcheck", audit_id=audit_id))
+    shown = None if organisation else own
     return render_template("audit/factcheck.html", audit=audit, form=form,
-                           content=drafting.report_content(db, audit, municipality()),
-                           comments=workflow.comments(db, audit_id),
-                           may_comment=is_department_member(current_user, audit)
-                           and audit["status"] == values.FACT_CHECK), 400 if form.errors else 200
+                           content=drafting.report_content(db, audit, municipality(), department_ids=shown),
+                           comments=workflow.comments(db, audit_id, department_ids=shown),
+                           own_departments=[d for d in audit["departments"] if d["department_id"] in own],
+                           may_comment=bool(own) and audit["status"] == values.FACT_CHECK), 400 if form.errors else 200
 
 
 @bp.route("/<int:audit_id>/comments/<int:comment_id>/respond", methods=["POST"])
@@ -153,7 +164,10 @@ def report_pdf(audit_id: int):
     if not wants_draft and not may_read_issued_report(current_user):
         deny(f"audit {audit_id} report not readable", audit["department_code"])
     try:
-        pdf, name = workflow.report_pdf_bytes(db, audit, municipality(), version=version, draft=wants_draft)
+        shown = None if current_user.has_role(roles.CHIEF, roles.AUDITOR) else \
+            member_department_ids(current_user, audit)
+        pdf, name = workflow.report_pdf_bytes(db, audit, municipality(), version=version, draft=wants_draft,
+                                              department_ids=shown if wants_draft else None)
     except AuditError:
         abort(404)
     activity.record(db, "audit.report_export", department_code=audit["department_code"], object_type="audit",

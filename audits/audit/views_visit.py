@@ -8,8 +8,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import roles
-from ..access import roles_required
+from ..access import deny, roles_required
 from ..db import get_db
+from ..departments import service as departments_service
 from ..evidence import service as evidence
 from ..evidence.storage import EvidenceRejected
 from ..forms import EmptyForm, choice_list
@@ -33,15 +34,62 @@ def _iso(value: datetime | None) -> str:
 def detail(audit_id: int):
     audit = visits.decoded(get_audit(audit_id))
     db = get_db()
+    shown = audit["visible_department_ids"]
+    department_form = forms.AuditDepartmentForm(prefix="dept")
+    department_form.department_id.choices = _department_choices(db, exclude=audit["department_ids"])
+    files = [f for f in evidence.for_owners(db, "audit", [audit_id], include_removed=False)[audit_id]
+             if f["department_id"] in shown]
     return render_template(
         "audit/detail.html", audit=audit, team=visits.team(db, audit_id), topics=visits.topics(db, audit_id),
-        counts=visits.result_counts(db, audit_id), findings=findings.findings(db, audit_id),
-        reports=workflow.issued_reports(db, audit_id), comments=workflow.comments(db, audit_id),
-        evidence=evidence.for_owners(db, "audit", [audit_id], include_removed=False)[audit_id],
-        department_view=is_department_member(current_user, audit) and not current_user.reads_every_department,
-        topic_form=forms.TopicForm(prefix="topic"), notes_form=forms.NotesForm(data=audit),
-        evidence_form=forms.EvidenceForm(prefix="ev"), button=EmptyForm(),
+        departments=[d for d in audit["departments"] if d["department_id"] in shown],
+        counts=visits.result_counts(db, audit_id, shown),
+        findings=findings.findings(db, audit_id, department_ids=shown),
+        reports=workflow.issued_reports(db, audit_id), comments=workflow.comments(db, audit_id, department_ids=shown),
+        evidence=files, department_view=is_department_member(current_user, audit)
+        and not current_user.reads_every_department, department_form=department_form,
+        topic_form=forms.TopicForm(prefix="topic"), evidence_form=forms.EvidenceForm(prefix="ev"), button=EmptyForm(),
         methods_text=values.methods_text(audit["methods_list"]))
+
+
+def _department_choices(db, exclude=()) -> list:
+    return choice_list((d["id"], f"{d['name']}（{d['bureau_name']}）")
+                       for d in departments_service.list_departments(db, include_inactive=False)
+                       if d["id"] not in set(exclude))
+
+
+@bp.route("/<int:audit_id>/departments", methods=["POST"])
+@roles_required(roles.AUDITOR)
+def department_add(audit_id: int):
+    """Add a 課 to the audit while in the field (independence checked against the team)."""
+    audit = get_audit(audit_id, edit=True)
+    db = get_db()
+    form = forms.AuditDepartmentForm(prefix="dept")
+    form.department_id.choices = _department_choices(db, exclude=audit["department_ids"])
+    if not form.validate_on_submit():
+        flash("追加する課を選んでください。", "error")
+    else:
+        try:
+            visits.add_department(db, audit, form.department_id.data, current_user)
+        except AuditError as error:
+            flash(str(error), "error")
+        else:
+            flash("監査対象課を追加しました。", "success")
+    return redirect(url_for("audit.detail", audit_id=audit_id) + "#departments")
+
+
+@bp.route("/<int:audit_id>/departments/<int:department_id>/remove", methods=["POST"])
+@roles_required(roles.AUDITOR)
+def department_remove(audit_id: int, department_id: int):
+    audit = get_audit(audit_id, edit=True)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        visits.remove_department(get_db(), audit, department_id, current_user)
+    except AuditError as error:
+        flash(str(error), "error")
+    else:
+        flash("監査対象課から外しました。", "success")
+    return redirect(url_for("audit.detail", audit_id=audit_id) + "#departments")
 
 
 @bp.route("/<int:audit_id>/record", methods=["GET", "POST"])
@@ -59,7 +107,27 @@ def record(audit_id: int):
     team_form.auditors.choices = choice_list((p["id"], f"{p['display_name']}（{p['departments'] or '所属なし'}）")
                                              for p in people)
     team_form.lead_id.choices = choice_list((p["id"], p["display_name"]) for p in people)
-    if request.form.get("part") == "team":
+    part = request.form.get("part", "")
+    department_forms = {} if not audit["multi"] else {
+        d["department_id"]: _department_record_form(d, request.form if part == f"department-{d['department_id']}"
+                                                    else None) for d in audit["departments"]}
+    if part.startswith("department-"):
+        department_id = int(part[11:]) if part[11:].isdigit() else 0
+        department_form = department_forms.get(department_id)
+        if department_form is None:
+            abort(404)
+        if department_form.validate_on_submit():
+            try:
+                visits.update_department_record(
+                    db, audit, department_id, started_at=_iso(department_form.started_at.data),
+                    ended_at=_iso(department_form.ended_at.data),
+                    places=(department_form.places.data or "").splitlines(), user=current_user)
+            except AuditError as error:
+                department_form.ended_at.errors.append(str(error))
+            else:
+                flash("課ごとの日時・場所を保存しました。", "success")
+                return redirect(url_for("audit.record", audit_id=audit_id))
+    elif part == "team":
         if team_form.validate_on_submit():
             lead = team_form.lead_id.data if team_form.lead_id.data in team_form.auditors.data \
                 else team_form.auditors.data[0]
@@ -82,8 +150,16 @@ def record(audit_id: int):
         else:
             flash("監査の記録を保存しました。", "success")
             return redirect(url_for("audit.detail", audit_id=audit_id))
-    status = 400 if (form.errors or team_form.errors) and request.method == "POST" else 200
-    return render_template("audit/record.html", audit=audit, form=form, team_form=team_form), status
+    failed = form.errors or team_form.errors or any(f.errors for f in department_forms.values())
+    status = 400 if failed and request.method == "POST" else 200
+    return render_template("audit/record.html", audit=audit, form=form, team_form=team_form,
+                           department_forms=department_forms), status
+
+
+def _department_record_form(department: dict, formdata) -> forms.DepartmentRecordForm:
+    return forms.DepartmentRecordForm(formdata=formdata, prefix=f"d{department['department_id']}", data={
+        "started_at": _local(department["started_at"]), "ended_at": _local(department["ended_at"]),
+        "places": "\n".join(department["places_list"] or [])})
 
 
 @bp.route("/<int:audit_id>/topics", methods=["POST"])
@@ -124,8 +200,11 @@ def topic_update(audit_id: int, topic_id: int):
 def notes(audit_id: int):
     audit = get_audit(audit_id, edit=True)
     form = forms.NotesForm()
+    department_id = request.form.get("department_id", type=int) or audit["department_ids"][0]
+    if department_id not in audit["department_ids"]:
+        abort(404)
     if form.validate_on_submit():
-        visits.save_notes(get_db(), audit, form.interview_notes.data, current_user)
+        visits.save_notes(get_db(), audit, form.interview_notes.data, current_user, department_id)
         flash("聴き取り調査の記録を保存しました。", "success")
     else:
         flash("記録が長すぎます。", "error")
@@ -138,17 +217,32 @@ def items(audit_id: int):
     audit = get_audit(audit_id, edit=True)
     db = get_db()
     topic_rows = visits.topics(db, audit_id)
+    department = _chosen_department(audit)
     if request.method == "POST":
         if not EmptyForm().validate_on_submit():
             abort(400)
         picked = [int(v) for v in request.form.getlist("item_pk") if v.isdigit()]
         topic = request.form.get("topic_id", "")
         topic_id = int(topic) if topic.isdigit() and int(topic) in {t["id"] for t in topic_rows} else None
-        added = visits.add_checks(db, audit, picked, topic_id, current_user)
-        flash(f"{added}項目を確認の対象に加えました。", "success")
-        return redirect(url_for("audit.checks", audit_id=audit_id))
-    return render_template("audit/items.html", audit=audit, items=visits.candidate_items(db, audit),
+        added = visits.add_checks(db, audit, picked, topic_id, current_user, department["department_id"])
+        flash(f"{department['name']}の{added}項目を確認の対象に加えました。", "success")
+        return redirect(url_for("audit.checks", audit_id=audit_id, department=department["department_id"]))
+    return render_template("audit/items.html", audit=audit, department=department,
+                           items=visits.candidate_items(db, audit, department["department_id"]),
                            topics=topic_rows, form=EmptyForm())
+
+
+def _chosen_department(audit: dict) -> dict:
+    """The 課 chosen with ?department=ID among those the user may see (default: the first visible one):
+    404 for a 課 the audit does not cover, 403 (logged) for another audited 課 than the user's own."""
+    visible = audit.get("visible_department_ids", audit["department_ids"])
+    wanted = request.args.get("department", type=int) or (visible[0] if visible else None)
+    found = next((d for d in audit["departments"] if d["department_id"] == wanted), None)
+    if found is None:
+        abort(404)
+    if wanted not in visible:
+        deny(f"audit {audit['id']}: checks of another 課", found["code"])
+    return found
 
 
 def _check_form(check: dict, topic_rows: list[dict], formdata=None) -> forms.CheckForm:
@@ -162,17 +256,22 @@ def _check_form(check: dict, topic_rows: list[dict], formdata=None) -> forms.Che
 
 @bp.route("/<int:audit_id>/checks", methods=["GET"])
 @roles_required(roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
-def checks(audit_id: int, failed: tuple[int, forms.CheckForm] | None = None):
+def checks(audit_id: int, failed: tuple[int, forms.CheckForm] | None = None, department_id: int | None = None):
+    """The visit screen (tablet): one audited 課 at a time (tabs switch between the 課 the user may see),
+    each item's self-check answer beside the auditor's 確認結果."""
     audit = get_audit(audit_id)
     db = get_db()
-    rows = visits.checks(db, audit)
+    department = _chosen_department(audit) if department_id is None else \
+        next(d for d in audit["departments"] if d["department_id"] == department_id)
+    rows = visits.checks(db, audit, [department["department_id"]])
     topic_rows = visits.topics(db, audit_id)
     check_forms = {r["id"]: _check_form(r, topic_rows) for r in rows}
     if failed:
         check_forms[failed[0]] = failed[1]
     answer_ids = [r["answer_id"] for r in rows if r["answer_id"]]
     return render_template(
-        "audit/checks.html", audit=audit, checks=rows, check_forms=check_forms,
+        "audit/checks.html", audit=audit, checks=rows, check_forms=check_forms, department=department,
+        departments=[d for d in audit["departments"] if d["department_id"] in audit["visible_department_ids"]],
         answer_evidence=evidence.for_owners(db, "answer", answer_ids, include_removed=False),
         check_evidence=evidence.for_owners(db, "audit_item", [r["id"] for r in rows], include_removed=False),
         evidence_form=forms.EvidenceForm(prefix="ev"), button=EmptyForm(),
@@ -195,7 +294,7 @@ def check_save(audit_id: int, check_id: int):
             visits.remove_check(db, audit, check_id)
         except AuditError as error:
             flash(str(error), "error")
-        return redirect(url_for("audit.checks", audit_id=audit_id))
+        return redirect(url_for("audit.checks", audit_id=audit_id, department=row["department_id"]))
     if form.validate_on_submit():
         topic = form.topic_id.data
         try:
@@ -206,9 +305,10 @@ def check_save(audit_id: int, check_id: int):
         except AuditError as error:
             form.note.errors.append(str(error))
         else:
-            flash(f"{row['item_id']} の確認結果を保存しました。", "success")
-            return redirect(url_for("audit.checks", audit_id=audit_id) + f"#check-{check_id}")
-    return checks(audit_id, failed=(check_id, form))
+            flash(f"{row['department_name']} {row['item_id']} の確認結果を保存しました。", "success")
+            return redirect(url_for("audit.checks", audit_id=audit_id, department=row["department_id"])
+                            + f"#check-{check_id}")
+    return checks(audit_id, failed=(check_id, form), department_id=row["department_id"])
 
 
 @bp.route("/<int:audit_id>/evidence", methods=["POST"])
@@ -218,19 +318,27 @@ def evidence_upload(audit_id: int):
     audit = get_audit(audit_id, edit=True)
     db = get_db()
     check_id = request.args.get("check", type=int)
-    if check_id and not db.execute("SELECT 1 FROM audit_checks WHERE id = ? AND audit_id = ?",
-                                   [check_id, audit_id]).fetchone():
-        abort(404)
+    if check_id:
+        found = db.execute("SELECT department_id FROM audit_checks WHERE id = ? AND audit_id = ?",
+                           [check_id, audit_id]).fetchone()
+        if not found:
+            abort(404)
+        department_id = found[0]
+    else:
+        department_id = request.form.get("department_id", type=int) or audit["department_ids"][0]
+        if department_id not in audit["department_ids"]:
+            abort(404)
+    department_code = next(d["code"] for d in audit["departments"] if d["department_id"] == department_id)
     form = forms.EvidenceForm(prefix="ev")
-    back = url_for("audit.checks", audit_id=audit_id) + f"#check-{check_id}" if check_id \
+    back = url_for("audit.checks", audit_id=audit_id, department=department_id) + f"#check-{check_id}" if check_id \
         else url_for("audit.detail", audit_id=audit_id) + "#evidence"
     if not form.validate_on_submit():
         flash("ファイルを選んでください。", "error")
         return redirect(back)
     try:
         evidence.attach(db, form.file.data, owner_type="audit_item" if check_id else "audit",
-                        owner_id=check_id or audit_id, department_id=audit["department_id"], user=current_user,
-                        note=form.note.data, department_code=audit["department_code"])
+                        owner_id=check_id or audit_id, department_id=department_id, user=current_user,
+                        note=form.note.data, department_code=department_code)
     except EvidenceRejected as error:
         flash(str(error), "error")
     else:

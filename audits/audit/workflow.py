@@ -38,24 +38,37 @@ def send_for_fact_check(db: Database, audit: dict, user) -> None:
                         object_id=audit["id"], detail={"version": audit["version"]})
 
 
-def comments(db: Database, audit_id: int, version: int | None = None) -> list[dict]:
-    if version is None:
-        return list(db.query("SELECT * FROM audit_comments WHERE audit_id = ? ORDER BY id", [audit_id]))
-    return list(db.query("SELECT * FROM audit_comments WHERE audit_id = ? AND version = ? ORDER BY id",
-                         [audit_id, version]))
+def comments(db: Database, audit_id: int, version: int | None = None, department_ids=None) -> list[dict]:
+    """事実確認 comments with the 課 each was made for; `department_ids` limits them to those 課."""
+    where, params = ["c.audit_id = ?"], [audit_id]
+    if version is not None:
+        where.append("c.version = ?")
+        params.append(version)
+    if department_ids is not None:
+        where.append(f"c.department_id IN ({','.join(str(int(i)) for i in department_ids) or '-1'})")
+    return list(db.query(f"""SELECT c.*, d.name AS department_name FROM audit_comments c
+                             LEFT JOIN departments d ON d.id = c.department_id
+                             WHERE {' AND '.join(where)} ORDER BY c.id""", params))
 
 
-def add_comment(db: Database, audit: dict, body: str, user) -> int:
+def add_comment(db: Database, audit: dict, body: str, user, department_id: int | None = None) -> int:
+    """A comment of one audited 課 on the draft (default: the audit's only 課)."""
     if audit["status"] != values.FACT_CHECK:
         raise AuditError("事実確認の期間ではないため、意見を登録できません。")
     body = (body or "").strip()
     if not body:
         raise AuditError("意見を入力してください。")
+    if department_id is None and len(audit["department_ids"]) == 1:
+        department_id = audit["department_ids"][0]
+    department = next((d for d in audit["departments"] if d["department_id"] == department_id), None)
+    if department is None:
+        raise AuditError("意見を出す課を、この監査の監査対象課から選んでください。")
     with transaction(db):
         comment_id = db["audit_comments"].insert({
             "audit_id": audit["id"], "version": audit["version"], "body": body, "author_id": user.id,
-            "author_name": user.display_name, "created_at": now_iso()}).last_pk
-        activity.record(db, "audit.comment_add", department_code=audit["department_code"], object_type="audit",
+            "author_name": user.display_name, "created_at": now_iso(),
+            "department_id": department["department_id"]}).last_pk
+        activity.record(db, "audit.comment_add", department_code=department["code"], object_type="audit",
                         object_id=audit["id"], detail={"comment": comment_id})
     return comment_id
 
@@ -65,13 +78,13 @@ def respond(db: Database, audit: dict, comment_id: int, response: str, user) -> 
     if not response:
         raise AuditError("回答を入力してください。")
     with transaction(db):
-        found = db.execute("SELECT 1 FROM audit_comments WHERE id = ? AND audit_id = ?",
-                           [comment_id, audit["id"]]).fetchone()
+        found = db.execute("""SELECT d.code FROM audit_comments c LEFT JOIN departments d ON d.id = c.department_id
+                              WHERE c.id = ? AND c.audit_id = ?""", [comment_id, audit["id"]]).fetchone()
         if not found:
             raise AuditError("意見が見つかりません。")
         db["audit_comments"].update(comment_id, {"response": response, "responded_by": user.id,
                                                  "responded_by_name": user.display_name, "responded_at": now_iso()})
-        activity.record(db, "audit.comment_respond", department_code=audit["department_code"], object_type="audit",
+        activity.record(db, "audit.comment_respond", department_code=found[0], object_type="audit",
                         object_id=audit["id"], detail={"comment": comment_id})
 
 
@@ -128,13 +141,18 @@ def issued_pdf(db: Database, audit_id: int, version: int | None = None) -> tuple
 
 
 def report_pdf_bytes(db: Database, audit: dict, municipality: str, *, version: int | None = None,
-                     draft: bool = False) -> tuple[bytes, str]:
-    """The PDF to hand out: the issued one (latest or `version`), else the current draft marked 案."""
+                     draft: bool = False, department_ids=None) -> tuple[bytes, str]:
+    """The PDF to hand out: the issued one (latest or `version`), else the current draft marked 案
+    (for an audited 課 of several, `department_ids` limits the draft's annex and findings to its own)."""
     if not draft:
         found = issued_pdf(db, audit["id"], version)
         if found:
-            return found[1], f"監査報告書_{audit['department_code']}_{audit['fiscal_year']}_第{found[0]}版.pdf"
+            return found[1], f"監査報告書_{_codes(audit)}_{audit['fiscal_year']}_第{found[0]}版.pdf"
         if version is not None:
             raise AuditError(f"第{version}版は発行されていません。")
-    content = drafting.report_content(db, audit, municipality)
-    return report_pdf.render(content, draft=True), f"監査報告書_{audit['department_code']}_{audit['fiscal_year']}_案.pdf"
+    content = drafting.report_content(db, audit, municipality, department_ids=department_ids)
+    return report_pdf.render(content, draft=True), f"監査報告書_{_codes(audit)}_{audit['fiscal_year']}_案.pdf"
+
+
+def _codes(audit: dict) -> str:
+    return "_".join(audit.get("department_codes") or [audit["department_code"]])

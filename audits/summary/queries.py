@@ -508,6 +508,7 @@ AUDIT_RESULTS = ("適正", "概ね適正", "要改善", "不適正", "未確認"
 
 @dataclass
 class AuditRow:
+    """One audited 課 of an audit: an audit of several 課 gives one row per 課 (its own checks and findings)."""
     id: int
     department_code: str
     department_name: str
@@ -538,16 +539,22 @@ def audits_of_year(db: Database, scope: Scope, *, department_view: bool = False)
     head = "WITH " + _scope_cte(scope, params) + "\n"
     results = ", ".join(f"SUM(c.result = '{r}') AS r{i}" for i, r in enumerate(AUDIT_RESULTS))
     rows = db.query(head + f"""
-        , checks AS (SELECT c.audit_id, {results} FROM audit_checks c GROUP BY c.audit_id),
-        findings AS (SELECT f.audit_id, SUM(f.status <> 'withdrawn') AS findings, SUM(f.status = 'open') AS open_findings
-                     FROM audit_findings f GROUP BY f.audit_id)
-        SELECT a.id, d.code, d.name, b.name AS bureau_name, a.theme, a.started_at, a.status, a.conclusion,
-               ch.*, f.findings, f.open_findings
-        FROM audits a JOIN departments d ON d.id = a.department_id JOIN bureaus b ON b.id = d.bureau_id
-        LEFT JOIN checks ch ON ch.audit_id = a.id LEFT JOIN findings f ON f.audit_id = a.id
-        WHERE a.fiscal_year = :year AND a.department_id IN (SELECT id FROM scope_departments)
+        , checks AS (SELECT c.audit_id, c.department_id, {results} FROM audit_checks c
+                     GROUP BY c.audit_id, c.department_id),
+        findings AS (SELECT f.audit_id, f.department_id, SUM(f.status <> 'withdrawn') AS findings,
+                            SUM(f.status = 'open') AS open_findings
+                     FROM audit_findings f GROUP BY f.audit_id, f.department_id)
+        SELECT a.id, d.code, d.name, b.name AS bureau_name, a.theme,
+               COALESCE(ad.started_at, a.started_at) AS started_at, a.status, a.conclusion, ch.*, f.findings,
+               f.open_findings
+        FROM audits a JOIN audit_departments ad ON ad.audit_id = a.id
+        JOIN departments d ON d.id = ad.department_id JOIN bureaus b ON b.id = d.bureau_id
+        LEFT JOIN checks ch ON ch.audit_id = a.id AND ch.department_id = ad.department_id
+        LEFT JOIN findings f ON f.audit_id = a.id AND f.department_id = ad.department_id
+        WHERE a.fiscal_year = :year AND ad.department_id IN (SELECT id FROM scope_departments)
               {_audit_visibility(department_view)}
-        ORDER BY a.started_at IS NULL, a.started_at, d.code""", params)
+        ORDER BY COALESCE(ad.started_at, a.started_at) IS NULL, COALESCE(ad.started_at, a.started_at), d.code""",
+        params)
     return [AuditRow(r["id"], r["code"], r["name"], r["bureau_name"], r["theme"] or "", r["started_at"], r["status"],
                      r["conclusion"] or "", {res: int(r[f"r{i}"] or 0) for i, res in enumerate(AUDIT_RESULTS)},
                      int(r["findings"] or 0), int(r["open_findings"] or 0)) for r in rows]

@@ -40,7 +40,7 @@ def test_unsent_notes_are_restored_after_a_reload(live_server, page):
     page.get_by_role("button", name="記録を保存").click()
     page.wait_for_url(f"{live_server}/audit/{audit_id}#notes")
     saved = sqlite3.connect(SERVERS[live_server]).execute(
-        "SELECT interview_notes FROM audits WHERE id = ?", [audit_id]).fetchone()[0]
+        "SELECT interview_notes FROM audit_departments WHERE audit_id = ?", [audit_id]).fetchone()[0]
     assert saved == "課長から短縮ダイヤルの点検手順を聴取"
     page.reload()
     assert page.locator("#notes .autosave-status").inner_text() == ""    # saved: nothing left to restore
