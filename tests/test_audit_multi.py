@@ -287,6 +287,18 @@ def test_lists_count_a_joint_audit_for_each_department(client, auth, db, joint):
     assert reached["shimin"] == reached["hoken"] == 2025
     auth.login("auditor")
     assert "市民課、保険年金課" in client.get("/audit/").get_data(as_text=True)
+    # The summary Excel counts the audit once and each of its 課.
+    import io
+
+    from openpyxl import load_workbook
+
+    auth.logout()
+    auth.login("chief")
+    workbook = load_workbook(io.BytesIO(client.get("/summary/report.xlsx?year=2025").data))
+    overview = {row[0]: row[1] for row in workbook["概要"].iter_rows(min_row=2, values_only=True)}
+    every = audits_of_year(db, Scope(2025))
+    assert overview["監査の件数"] == len({r.id for r in every}) < len(every)
+    assert overview["監査した課の数"] == len(every)
 
 
 def test_overdue_actions_reach_each_departments_home(client, auth, db, joint):

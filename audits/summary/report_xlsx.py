@@ -86,7 +86,8 @@ def _overview(wb: Workbook, report: SummaryReport) -> None:
         ("前年度比：前年度の実施率（％）", _round(yoy.common.rate_before)),
         ("前年度比：当年度の実施率（％）", _round(yoy.common.rate_now)),
         ("前年度比（ポイント）", _round(yoy.common.change)),
-        ("監査の件数", len(report.audits)),
+        ("監査の件数", len({a.id for a in report.audits})),
+        ("監査した課の数", len(report.audits)),      # an audit of several 課 has one row per 課
         ("指摘事項（当年度）", report.actions.findings_this_year),
         ("改善措置：対応中", report.actions.open),
         ("改善措置：期限超過", report.actions.overdue),
