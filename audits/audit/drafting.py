@@ -15,7 +15,7 @@ from ..db import transaction
 from ..timeutil import now_iso
 from ..wareki import nendo, wareki_date, wareki_span, zenkaku
 from . import findings as findings_service
-from . import values, visits
+from . import editing, values, visits
 
 CONCLUSION_FINE = "監査対象課における保有個人情報を取り扱う事務については、概ね適正であると判断する。以下にその理由を記載する。"
 CONCLUSION_IMPROPER = ("監査対象課における保有個人情報を取り扱う事務については、一部に不適正な取扱いが認められた。"
@@ -121,13 +121,16 @@ _KEEP = object()
 
 
 def save_prose(db: Database, audit: dict, *, theme: str, selection_reason: str, conclusion: str, closing: str,
-               topic_texts: dict[int, str], user, other_text=_KEEP) -> None:
-    """Save the auditor's prose; other_text is 「その他の事項」 (empty: use the generated text; omitted: unchanged)."""
+               topic_texts: dict[int, str], user, other_text=_KEEP, base: str | None = None) -> None:
+    """Save the auditor's prose; other_text is 「その他の事項」 (empty: use the generated text; omitted: unchanged).
+
+    `base`: the fingerprint the form was loaded with (editing.py); a save over someone else's is refused."""
     row = {"theme": (theme or "").strip(), "selection_reason": (selection_reason or "").strip(),
            "conclusion": (conclusion or "").strip(), "closing": (closing or "").strip()}
     if other_text is not _KEEP:
         row["other_text"] = (other_text or "").strip() or None
     with transaction(db):
+        editing.check(db, audit["id"], base, editing.prose_values(db, audit["id"]))
         db["audits"].update(audit["id"], {
             **row, "updated_at": now_iso(), "updated_by": user.id, "revision": audit["revision"] + 1})
         for topic_id, text in topic_texts.items():

@@ -55,6 +55,7 @@ class DepartmentRecordForm(FlaskForm):
     started_at = DateTimeLocalField("開始日時", format="%Y-%m-%dT%H:%M", validators=[Optional()])
     ended_at = DateTimeLocalField("終了日時", format="%Y-%m-%dT%H:%M", validators=[Optional()])
     places = TextAreaField("場所（1行に1か所）", validators=[Optional(), Length(max=2000)])
+    base = HiddenField()        # editing.fingerprint of the values the form was loaded with
 
     def validate_ended_at(self, field):
         if field.data and self.started_at.data and field.data < self.started_at.data:
@@ -72,6 +73,7 @@ class RecordForm(FlaskForm):
     places = TextAreaField("場所（1行に1か所）", validators=[Optional(), Length(max=2000)])
     methods = MultiCheckboxField("実施手法", choices=choice_list(values.METHODS.items()))
     attendees = TextAreaField("出席者（監査対象課）", validators=[Optional(), Length(max=2000)])
+    base = HiddenField()
 
     def validate_ended_at(self, field):
         if field.data and self.started_at.data and field.data < self.started_at.data:
@@ -93,6 +95,7 @@ class CheckForm(FlaskForm):
 class NotesForm(FlaskForm):
     interview_notes = TextAreaField("聴き取り調査の記録", validators=[Optional(), Length(max=20000)])
     department_id = HiddenField()
+    base = HiddenField()
 
 
 class FindingForm(FlaskForm):
@@ -116,6 +119,7 @@ class ProseForm(FlaskForm):
     selection_reason = TextAreaField("３ 監査対象課の選定理由", validators=[Optional(), Length(max=8000)])
     conclusion = TextAreaField("５ 監査の結果（総括）", validators=[Optional(), Length(max=8000)])
     closing = TextAreaField("６ 終わりに", validators=[Optional(), Length(max=8000)])
+    base = HiddenField()
 
 
 class CommentForm(FlaskForm):

@@ -9,7 +9,7 @@ from ..access import deny, roles_required
 from ..activity import service as activity
 from ..db import get_db
 from ..forms import EmptyForm
-from . import drafting, forms, values, visits, workflow
+from . import drafting, editing, forms, values, visits, workflow
 from .blueprint import bp, municipality
 from .permissions import get_audit, load_audit, may_read_audit, may_read_issued_report, member_department_ids
 from .plans import AuditError
@@ -34,14 +34,21 @@ def _prose_page(audit, form, status=200):
 @roles_required(roles.CHIEF, roles.AUDITOR)
 def report(audit_id: int):
     audit = get_audit(audit_id, edit=request.method == "POST")
-    form = forms.ProseForm(data=None if request.method == "POST" else audit)
+    db = get_db()
+    saved = editing.fingerprint(editing.prose_values(db, audit_id))
+    form = forms.ProseForm(data=None if request.method == "POST" else {**audit, "base": saved})
     if request.method == "POST" and form.validate_on_submit():
-        db = get_db()
         topic_texts = {t["id"]: request.form.get(f"topic-{t['id']}", "") for t in visits.topics(db, audit_id)}
         extra = {"other_text": request.form["other_text"]} if "other_text" in request.form else {}
-        drafting.save_prose(db, audit, theme=form.theme.data, selection_reason=form.selection_reason.data,
-                            conclusion=form.conclusion.data, closing=form.closing.data, topic_texts=topic_texts,
-                            user=current_user, **extra)
+        try:
+            drafting.save_prose(db, audit, theme=form.theme.data, selection_reason=form.selection_reason.data,
+                                conclusion=form.conclusion.data, closing=form.closing.data, topic_texts=topic_texts,
+                                user=current_user, base=form.base.data, **extra)
+        except editing.EditConflict as conflict:
+            # What was typed stays in the form; the preview below shows the saved text.
+            flash(f"{conflict} 保存済みの内容は下の報告書の案に表示しています。", "error")
+            form.base.data = saved
+            return _prose_page(audit, form, 409)
         flash("文案を保存しました。", "success")
         return redirect(url_for("audit.report", audit_id=audit_id))
     return _prose_page(audit, form, 400 if form.errors else 200)

@@ -15,9 +15,9 @@ from ..evidence import service as evidence
 from ..evidence.storage import EvidenceRejected
 from ..forms import EmptyForm, choice_list
 from ..timeutil import JST, parse_iso
-from . import findings, forms, plans, values, visits, workflow
+from . import editing, findings, forms, plans, values, visits, workflow
 from .blueprint import bp
-from .permissions import get_audit, is_department_member
+from .permissions import get_audit, is_department_member, load_audit
 from .plans import AuditError
 
 
@@ -48,7 +48,9 @@ def detail(audit_id: int):
         evidence=files, department_view=is_department_member(current_user, audit)
         and not current_user.reads_every_department, department_form=department_form,
         topic_form=forms.TopicForm(prefix="topic"), evidence_form=forms.EvidenceForm(prefix="ev"), button=EmptyForm(),
-        methods_text=values.methods_text(audit["methods_list"]))
+        methods_text=values.methods_text(audit["methods_list"]), conflict=request.args.get("conflict", type=int),
+        notes_base={d["department_id"]: editing.fingerprint(editing.notes_values(db, audit_id, d["department_id"]))
+                    for d in audit["departments"] if d["department_id"] in shown})
 
 
 def _department_choices(db, exclude=()) -> list:
@@ -97,9 +99,11 @@ def department_remove(audit_id: int, department_id: int):
 def record(audit_id: int):
     audit = visits.decoded(get_audit(audit_id, edit=True))
     db = get_db()
+    saved = editing.fingerprint(editing.record_values(db, audit_id))
     form = forms.RecordForm(data=None if request.method == "POST" else {
         "started_at": _local(audit["started_at"]), "ended_at": _local(audit["ended_at"]),
-        "places": "\n".join(audit["places_list"]), "methods": audit["methods_list"], "attendees": audit["attendees"]})
+        "places": "\n".join(audit["places_list"]), "methods": audit["methods_list"], "attendees": audit["attendees"],
+        "base": saved})
     team_form = forms.TeamForm(prefix="team", data=None if request.method == "POST" else {
         "auditors": [m["id"] for m in visits.team(db, audit_id)],
         "lead_id": next((m["id"] for m in visits.team(db, audit_id) if m["lead"]), None)})
@@ -121,7 +125,12 @@ def record(audit_id: int):
                 visits.update_department_record(
                     db, audit, department_id, started_at=_iso(department_form.started_at.data),
                     ended_at=_iso(department_form.ended_at.data),
-                    places=(department_form.places.data or "").splitlines(), user=current_user)
+                    places=(department_form.places.data or "").splitlines(), user=current_user,
+                    base=department_form.base.data)
+            except editing.EditConflict as conflict:
+                department_form.base.data = editing.fingerprint(
+                    editing.department_record_values(db, audit_id, department_id))
+                return _record_conflict(audit, form, team_form, department_forms, conflict)
             except AuditError as error:
                 department_form.ended_at.errors.append(str(error))
             else:
@@ -144,7 +153,10 @@ def record(audit_id: int):
                                                     "ended_at": _iso(form.ended_at.data),
                                                     "attendees": form.attendees.data},
                                  places=(form.places.data or "").splitlines(), methods=form.methods.data or [],
-                                 user=current_user)
+                                 user=current_user, base=form.base.data)
+        except editing.EditConflict as conflict:
+            form.base.data = saved
+            return _record_conflict(audit, form, team_form, department_forms, conflict)
         except AuditError as error:
             form.ended_at.errors.append(str(error))
         else:
@@ -156,10 +168,20 @@ def record(audit_id: int):
                            department_forms=department_forms), status
 
 
+def _record_conflict(audit: dict, form, team_form, department_forms, conflict):
+    """Someone saved the record meanwhile: keep what was typed, show what is saved (the page's `saved`)."""
+    flash(f"{conflict} 保存済みの内容はページの上に表示しています。", "error")
+    saved = visits.decoded(load_audit(get_db(), audit["id"]))
+    return render_template("audit/record.html", audit=audit, form=form, team_form=team_form,
+                           department_forms=department_forms, saved=saved), 409
+
+
 def _department_record_form(department: dict, formdata) -> forms.DepartmentRecordForm:
+    base = editing.fingerprint(editing.department_record_values(get_db(), department["audit_id"],
+                                                                department["department_id"]))
     return forms.DepartmentRecordForm(formdata=formdata, prefix=f"d{department['department_id']}", data={
         "started_at": _local(department["started_at"]), "ended_at": _local(department["ended_at"]),
-        "places": "\n".join(department["places_list"] or [])})
+        "places": "\n".join(department["places_list"] or []), "base": base})
 
 
 @bp.route("/<int:audit_id>/topics", methods=["POST"])
@@ -204,7 +226,14 @@ def notes(audit_id: int):
     if department_id not in audit["department_ids"]:
         abort(404)
     if form.validate_on_submit():
-        visits.save_notes(get_db(), audit, form.interview_notes.data, current_user, department_id)
+        try:
+            visits.save_notes(get_db(), audit, form.interview_notes.data, current_user, department_id,
+                              base=form.base.data)
+        except editing.EditConflict as conflict:
+            # The text typed stays in this device's draft (audit_autosave.js) and comes back on the page,
+            # which shows the saved record beside it.
+            flash(f"{conflict} 保存済みの記録は入力欄の上に表示しています。", "error")
+            return redirect(url_for("audit.detail", audit_id=audit_id, conflict=department_id) + "#notes")
         flash("聴き取り調査の記録を保存しました。", "success")
     else:
         flash("記録が長すぎます。", "error")

@@ -9,7 +9,7 @@ from ..activity import service as activity
 from ..db import transaction
 from ..sheets.answers import display_value
 from ..timeutil import now_iso
-from . import values
+from . import editing, values
 from .plans import AuditError, independence_problem
 
 
@@ -142,18 +142,23 @@ def decoded(audit: dict) -> dict:
 RECORD_FIELDS = ("started_at", "ended_at", "attendees")
 
 
-def update_record(db: Database, audit: dict, *, fields: dict, places: list[str], methods: list[str], user) -> None:
-    """日時・場所・実施手法・出席者 (the 観点 and 選定理由 are edited with the report's prose)."""
+def update_record(db: Database, audit: dict, *, fields: dict, places: list[str], methods: list[str], user,
+                  base: str | None = None) -> None:
+    """日時・場所・実施手法・出席者 (the 観点 and 選定理由 are edited with the report's prose).
+
+    `base`: the fingerprint the form was loaded with (editing.py); a save over someone else's is refused."""
     if fields.get("started_at") and fields.get("ended_at") and fields["ended_at"] < fields["started_at"]:
         raise AuditError("終了日時は開始日時より後にしてください。")
     row = {k: (fields.get(k) or "").strip() or None for k in RECORD_FIELDS}
     row["places"] = json.dumps([p.strip() for p in places if p.strip()], ensure_ascii=False)
     row["methods"] = json.dumps([m for m in values.METHODS if m in set(methods)])
-    _save(db, audit, row, user, "audit.record_update")
+    with transaction(db):
+        editing.check(db, audit["id"], base, editing.record_values(db, audit["id"]))
+        _save(db, audit, row, user, "audit.record_update")
 
 
 def update_department_record(db: Database, audit: dict, department_id: int, *, started_at: str, ended_at: str,
-                             places: list[str], user) -> None:
+                             places: list[str], user, base: str | None = None) -> None:
     """日時・場所 of one 課 when it was visited apart from the others; empty values use the audit's."""
     if department_id not in audit["department_ids"]:
         raise AuditError("この課は監査対象課ではありません。")
@@ -163,6 +168,7 @@ def update_department_record(db: Database, audit: dict, department_id: int, *, s
         raise AuditError("開始日時を入力してください。")
     places = [p.strip() for p in places if p.strip()]
     with transaction(db):
+        editing.check(db, audit["id"], base, editing.department_record_values(db, audit["id"], department_id))
         db.execute("""UPDATE audit_departments SET started_at = ?, ended_at = ?, places = ?
                       WHERE audit_id = ? AND department_id = ?""",
                    [started_at or None, ended_at or None,
@@ -173,12 +179,14 @@ def update_department_record(db: Database, audit: dict, department_id: int, *, s
                         object_id=audit["id"], detail={"fields": ["department_started_at", "department_places"]})
 
 
-def save_notes(db: Database, audit: dict, notes: str, user, department_id: int | None = None) -> None:
+def save_notes(db: Database, audit: dict, notes: str, user, department_id: int | None = None,
+               base: str | None = None) -> None:
     """The interview notes taken at one 課 (default: the audit's first 課)."""
     department_id = department_id or audit["department_ids"][0]
     if department_id not in audit["department_ids"]:
         raise AuditError("この課は監査対象課ではありません。")
     with transaction(db):
+        editing.check(db, audit["id"], base, editing.notes_values(db, audit["id"], department_id))
         db.execute("UPDATE audit_departments SET interview_notes = ? WHERE audit_id = ? AND department_id = ?",
                    [(notes or "").strip(), audit["id"], department_id])
         db["audits"].update(audit["id"], {"updated_at": now_iso(), "updated_by": user.id,

@@ -1,0 +1,69 @@
+"""Two auditors never silently overwrite each other's text in an audit's record or report.
+
+A form carries a fingerprint of the values it was loaded with (`fingerprint(…_values(…))` in a hidden
+field). The save reads the same values again inside its write transaction; when they changed in the
+meantime (someone else saved them), `check()` refuses with `EditConflict`, naming who saved and when.
+The view keeps what the user typed, shows the saved values and gives the form the new fingerprint, so
+a second, deliberate save goes through. Only the fields a form edits count: saving the interview notes
+does not block someone writing the report.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from sqlite_utils import Database
+
+from ..timeutil import display
+from .plans import AuditError
+
+
+class EditConflict(AuditError):
+    def __init__(self, who: str, when: str):
+        super().__init__(f"{who}さんが {when} にこの内容を保存しています。あなたの入力は消さずに残しています。"
+                         "保存済みの内容を確かめ、必要なら取り入れてから、もう一度保存してください。")
+
+
+def fingerprint(values: dict) -> str:
+    text = json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def prose_values(db: Database, audit_id: int) -> dict:
+    """What the report's prose form edits: the five texts and every 監査項目's result text."""
+    row = db.execute("SELECT theme, selection_reason, conclusion, closing, other_text FROM audits WHERE id = ?",
+                     [audit_id]).fetchone()
+    topics = db.execute("SELECT id, result_text FROM audit_topics WHERE audit_id = ? ORDER BY id",
+                        [audit_id]).fetchall()
+    return {"theme": row[0] or "", "selection_reason": row[1] or "", "conclusion": row[2] or "",
+            "closing": row[3] or "", "other_text": row[4] or "",
+            "topics": {str(topic_id): text or "" for topic_id, text in topics}}
+
+
+def record_values(db: Database, audit_id: int) -> dict:
+    """What the record form edits: 日時, 場所, 実施手法, 出席者."""
+    row = db.execute("SELECT started_at, ended_at, places, methods, attendees FROM audits WHERE id = ?",
+                     [audit_id]).fetchone()
+    return dict(zip(("started_at", "ended_at", "places", "methods", "attendees"), (v or "" for v in row)))
+
+
+def department_record_values(db: Database, audit_id: int, department_id: int) -> dict:
+    """What one 課's record form edits: its own 日時 and 場所."""
+    row = db.execute("SELECT started_at, ended_at, places FROM audit_departments WHERE audit_id = ? "
+                     "AND department_id = ?", [audit_id, department_id]).fetchone()
+    return dict(zip(("started_at", "ended_at", "places"), (v or "" for v in row))) if row else {}
+
+
+def notes_values(db: Database, audit_id: int, department_id: int) -> dict:
+    row = db.execute("SELECT interview_notes FROM audit_departments WHERE audit_id = ? AND department_id = ?",
+                     [audit_id, department_id]).fetchone()
+    return {"interview_notes": (row[0] or "") if row else ""}
+
+
+def check(db: Database, audit_id: int, base: str | None, current: dict) -> None:
+    """Inside the save's transaction: refuse when `current` is no longer what the form was loaded with."""
+    if not base or fingerprint(current) == base:
+        return
+    row = db.execute("SELECT u.display_name, a.updated_at FROM audits a LEFT JOIN users u ON u.id = a.updated_by "
+                     "WHERE a.id = ?", [audit_id]).fetchone()
+    raise EditConflict(row[0] or "他の監査員", display(row[1]) if row[1] else "先ほど")
