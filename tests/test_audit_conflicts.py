@@ -110,3 +110,12 @@ def test_one_departments_record_saved_meanwhile_is_not_overwritten(client, auth,
     places = db.execute("SELECT places FROM audit_departments WHERE audit_id = ? AND department_id = ?",
                         [audit_id, hoken]).fetchone()[0]
     assert "二人目" in places
+
+
+def test_every_change_counts_once_even_from_a_stale_copy(db, audit_id):
+    before = stored(db, audit_id, "revision")
+    stale = load_audit(db, audit_id)
+    visits.save_notes(db, stale, "一人目", user(db, "auditor"))
+    visits.save_notes(db, stale, "二人目", user(db, "auditor2"))      # the copy read before the first save
+    assert stored(db, audit_id, "revision") == before + 2
+    assert stored(db, audit_id, "updated_by") == user(db, "auditor2").id

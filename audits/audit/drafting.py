@@ -12,7 +12,6 @@ from sqlite_utils import Database
 
 from ..activity import service as activity
 from ..db import transaction
-from ..timeutil import now_iso
 from ..wareki import nendo, wareki_date, wareki_span, zenkaku
 from . import findings as findings_service
 from . import editing, values, visits
@@ -131,8 +130,7 @@ def save_prose(db: Database, audit: dict, *, theme: str, selection_reason: str, 
         row["other_text"] = (other_text or "").strip() or None
     with transaction(db):
         editing.check(db, audit["id"], base, editing.prose_values(db, audit["id"]))
-        db["audits"].update(audit["id"], {
-            **row, "updated_at": now_iso(), "updated_by": user.id, "revision": audit["revision"] + 1})
+        editing.touch(db, audit["id"], user, row)
         for topic_id, text in topic_texts.items():
             db.execute("UPDATE audit_topics SET result_text = ? WHERE id = ? AND audit_id = ?",
                        [(text or "").strip(), topic_id, audit["id"]])
@@ -154,8 +152,7 @@ def apply_proposals(db: Database, audit: dict, user, *, overwrite: bool = False)
             row["other_text"] = proposed["other"]
             filled += 1
         if row:
-            db["audits"].update(audit["id"], {**row, "updated_at": now_iso(), "updated_by": user.id,
-                                              "revision": audit["revision"] + 1})
+            editing.touch(db, audit["id"], user, row)
         for topic in visits.topics(db, audit["id"]):
             text = proposed["topics"].get(topic["id"], "")
             if text and (overwrite or not (topic["result_text"] or "").strip()):

@@ -14,7 +14,7 @@ import json
 
 from sqlite_utils import Database
 
-from ..timeutil import display
+from ..timeutil import display, now_iso
 from .plans import AuditError
 
 
@@ -58,6 +58,14 @@ def notes_values(db: Database, audit_id: int, department_id: int) -> dict:
     row = db.execute("SELECT interview_notes FROM audit_departments WHERE audit_id = ? AND department_id = ?",
                      [audit_id, department_id]).fetchone()
     return {"interview_notes": (row[0] or "") if row else ""}
+
+
+def touch(db: Database, audit_id: int, user, changes: dict | None = None) -> None:
+    """Write `changes` to the audit row and count one more change (who, when, revision + 1 in SQL)."""
+    changes = dict(changes or {})
+    assignments = ", ".join(f"{column} = ?" for column in changes)
+    db.execute(f"UPDATE audits SET {assignments + ', ' if assignments else ''}updated_at = ?, updated_by = ?, "
+               "revision = revision + 1 WHERE id = ?", [*changes.values(), now_iso(), user.id, audit_id])
 
 
 def check(db: Database, audit_id: int, base: str | None, current: dict) -> None:

@@ -81,8 +81,7 @@ def add_department(db: Database, audit: dict, department_id: int, user) -> None:
                               [audit["id"]]).fetchone()[0]
         db["audit_departments"].insert({"audit_id": audit["id"], "department_id": department_id, "position": position,
                                         "schedule_id": self_check_schedule(db, department_id, audit["fiscal_year"])})
-        db["audits"].update(audit["id"], {"updated_at": now_iso(), "updated_by": user.id,
-                                          "revision": audit["revision"] + 1})
+        editing.touch(db, audit["id"], user)
         activity.record(db, "audit.department_add", department_code=found[0], object_type="audit",
                         object_id=audit["id"])
 
@@ -108,8 +107,7 @@ def remove_department(db: Database, audit: dict, department_id: int, user) -> No
                 [audit["id"]]).fetchall(), start=1):
             db.execute("UPDATE audit_departments SET position = ? WHERE audit_id = ? AND department_id = ?",
                        [position, audit["id"], row[0]])
-        db["audits"].update(audit["id"], {"updated_at": now_iso(), "updated_by": user.id,
-                                          "revision": audit["revision"] + 1})
+        editing.touch(db, audit["id"], user)
         activity.record(db, "audit.department_remove", department_code=_code(db, department_id),
                         object_type="audit", object_id=audit["id"])
 
@@ -173,8 +171,7 @@ def update_department_record(db: Database, audit: dict, department_id: int, *, s
                       WHERE audit_id = ? AND department_id = ?""",
                    [started_at or None, ended_at or None,
                     json.dumps(places, ensure_ascii=False) if places else None, audit["id"], department_id])
-        db["audits"].update(audit["id"], {"updated_at": now_iso(), "updated_by": user.id,
-                                          "revision": audit["revision"] + 1})
+        editing.touch(db, audit["id"], user)
         activity.record(db, "audit.record_update", department_code=_code(db, department_id), object_type="audit",
                         object_id=audit["id"], detail={"fields": ["department_started_at", "department_places"]})
 
@@ -189,16 +186,14 @@ def save_notes(db: Database, audit: dict, notes: str, user, department_id: int |
         editing.check(db, audit["id"], base, editing.notes_values(db, audit["id"], department_id))
         db.execute("UPDATE audit_departments SET interview_notes = ? WHERE audit_id = ? AND department_id = ?",
                    [(notes or "").strip(), audit["id"], department_id])
-        db["audits"].update(audit["id"], {"updated_at": now_iso(), "updated_by": user.id,
-                                          "revision": audit["revision"] + 1})
+        editing.touch(db, audit["id"], user)
         activity.record(db, "audit.notes_save", department_code=_code(db, department_id), object_type="audit",
                         object_id=audit["id"], detail={"fields": ["interview_notes"]})
 
 
 def _save(db: Database, audit: dict, row: dict, user, action: str) -> None:
     with transaction(db):
-        db["audits"].update(audit["id"], {**row, "updated_at": now_iso(), "updated_by": user.id,
-                                          "revision": audit["revision"] + 1})
+        editing.touch(db, audit["id"], user, row)
         activity.record(db, action, department_code=audit["department_code"], object_type="audit",
                         object_id=audit["id"], detail={"fields": sorted(row)})
 
