@@ -122,7 +122,7 @@ def init_db(path: str) -> list[str]:
 @with_appcontext
 def init_db_command() -> None:
     """データベースを作成または最新の構造に更新します（何度実行しても安全です）。"""
-    from .catalogue.service import sync_builtin
+    from .catalogue.service import sync_builtin, unreadable_versions
 
     applied = init_db(current_app.config["DATABASE"])
     if applied:
@@ -132,8 +132,15 @@ def init_db_command() -> None:
         for result in sync_builtin(db):
             if result.outcome != "unchanged":
                 click.echo("チェックリスト " + result.message)
+        problems = unreadable_versions(db)
     finally:
         db.conn.close()
+    for problem in problems:
+        click.echo(f"NG: {problem}", err=True)
+    if problems:
+        raise click.ClickException(
+            f"今の回答尺度・タグ（checklists/scales.yaml・tags.yaml）では読めない登録済みの版が {len(problems)} 件あります。"
+            "削除・改名した回答尺度やタグを元に戻してください（点検票はその版の項目で回答されています）。")
     click.echo(f"データベースは最新です: {current_app.config['DATABASE']}")
 
 

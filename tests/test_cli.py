@@ -56,6 +56,23 @@ def test_init_db_twice_is_harmless(empty_app):
     conn.close()
 
 
+def test_init_db_reports_versions_the_vocabulary_no_longer_reads(app, monkeypatch):
+    from dataclasses import replace
+
+    from audits.catalogue import service
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    real = service.vocabulary()
+    # As if an upgrade had removed the scale most items answer with.
+    reduced = replace(real, scales={k: v for k, v in real.scales.items() if k != "implementation"})
+    monkeypatch.setattr(service, "vocabulary", lambda: reduced)
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 1
+    assert "NG: general 第1版:" in result.output and "implementation" in result.output
+    assert "読めない登録済みの版" in result.output
+
+
 def test_init_db_keeps_data(app, db):
     before = db.execute("SELECT count(*) FROM users").fetchone()[0]
     assert init_db(app.config["DATABASE"]) == []

@@ -167,6 +167,21 @@ def version_checklist(db: Database, version_id: int) -> loader.Checklist:
     return _parse_stored(row[0], row[1], row[2] or "")
 
 
+def unreadable_versions(db: Database) -> list[str]:
+    """Stored versions the current vocabulary (scales.yaml, tags.yaml) can no longer read, one message each.
+
+    Versions are kept as data and read with today's vocabulary, so removing or renaming a scale or a tag
+    that an old version uses would break that version's sheets; `init-db` reports it before users meet it."""
+    problems = []
+    for row in db.query("SELECT checklist_id, version, data, source FROM checklist_versions ORDER BY checklist_id, "
+                        "version"):
+        try:
+            loader.parse_data(json.loads(row["data"]), row["source"] or "", vocabulary())
+        except loader.ChecklistError as error:
+            problems.append(f"{row['checklist_id']} 第{row['version']}版: {error.errors[0]}")
+    return problems
+
+
 @lru_cache(maxsize=64)
 def _parse_stored(content_hash: str, data: str, source: str) -> loader.Checklist:
     return loader.parse_data(json.loads(data), source, vocabulary())
