@@ -26,6 +26,8 @@ from .scoring import Counts
 
 VALUES = 7     # done, partial, not_done, unanswered, na, w_total, w_credit
 _CATEGORY_CODES = np.arange(len(results.CODES), dtype=np.uint8)
+# Answered for the year-over-year comparison: not 該当しない, not 未回答.
+_ANSWERED_CODES = np.array([results.DONE, results.PARTIAL, results.NOT_DONE], dtype=np.uint8)
 
 
 def counts_of(values) -> Counts:
@@ -53,7 +55,6 @@ class Block:
 @dataclass
 class YearCells:
     blocks: list[Block] = field(default_factory=list)
-    codes_of_departments: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, db: Database, sheets: list[tuple[int, int, int]]) -> "YearCells":
@@ -125,7 +126,7 @@ class YearCells:
         states = np.full((len(code_index), len(item_index)), -1, dtype=np.int8)
         for block in self.blocks:
             layout = block.layout
-            answered = block.codes <= results.NOT_DONE       # DONE, PARTIAL, NOT_DONE come first
+            answered = np.isin(block.codes, _ANSWERED_CODES)
             value = np.where(answered, block.codes == results.DONE, -1).astype(np.int8)
             rows = np.array([code_index[department_codes[d]] for d in block.department_ids])[:, None]
             cols = np.array([item_index[(layout.checklist_id, i)] for i in layout.item_ids])[None, :]
