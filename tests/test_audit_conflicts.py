@@ -119,3 +119,68 @@ def test_every_change_counts_once_even_from_a_stale_copy(db, audit_id):
     visits.save_notes(db, stale, "二人目", user(db, "auditor2"))      # the copy read before the first save
     assert stored(db, audit_id, "revision") == before + 2
     assert stored(db, audit_id, "updated_by") == user(db, "auditor2").id
+
+
+# ----------------------------------------------------------------------------- findings and corrective actions
+
+FINDING = {"title": "文書保存箱の廃棄年月日に誤記載が見受けられた", "severity": "中", "request_kind": "改善を求める事項",
+           "request": "廃棄年月日を正しく記載する"}
+
+
+def finding_form(**changes) -> dict:
+    return {"title": FINDING["title"], "clause": "", "severity": "中", "request_kind": "改善を求める事項",
+            "request": FINDING["request"], "due_date": "2099-03-31", "topic_id": "", **changes}
+
+
+def test_a_finding_edited_meanwhile_is_not_overwritten(client, auth, db, audit_id):
+    from audits.audit import findings
+
+    finding_id = findings.create_finding(db, load_audit(db, audit_id), FINDING, due_date="2099-03-31",
+                                         user=user(db, "auditor"), department_id=department_id(db, "shimin"))
+    auth.login("auditor")
+    base = base_of(client.get(f"/audit/findings/{finding_id}/edit").get_data(as_text=True))
+    findings.update_finding(db, load_audit(db, audit_id), finding_id, {**FINDING, "request": "二人目が直した対応"},
+                            due_date="2099-03-31", user=user(db, "auditor2"))
+    response = auth.post(f"/audit/findings/{finding_id}/edit", {**finding_form(request="一人目が直した対応"), "base": base})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "二人目が直した対応" in page and "一人目が直した対応</textarea>" in page
+    assert db.execute("SELECT request FROM audit_findings WHERE id = ?", [finding_id]).fetchone()[0] == "二人目が直した対応"
+
+
+def test_a_corrective_action_reported_meanwhile_is_not_overwritten(client, auth, db):
+    from audits.audit import findings
+
+    action = db.execute("""SELECT ca.id, ca.revision FROM corrective_actions ca JOIN departments d ON d.id = ca.department_id
+                           WHERE d.code = 'kenko' AND ca.status <> 'closed'""").fetchone()
+    assert action, "the demo FAX audit has an open corrective action of 健康づくり課"
+    auth.login("kenko.manager")
+    page = client.get(f"/audit/actions/{action[0]}").get_data(as_text=True)
+    assert f'name="revision" type="hidden" value="{action[1]}"' in page
+    # 健康づくり課's staff member reports first, then the manager sends the page opened before.
+    row = next(db.query("SELECT * FROM corrective_actions WHERE id = ?", [action[0]]))
+    audit = load_audit(db, next(db.query("SELECT f.audit_id FROM audit_findings f WHERE f.id = ?",
+                                         [row["finding_id"]]))["audit_id"])
+    if row["status"] == "submitted":      # make it open again so that both may report
+        findings.return_for_more(db, row, audit, "追加の写真を添付してください。", user(db, "auditor"))
+        row = next(db.query("SELECT * FROM corrective_actions WHERE id = ?", [action[0]]))
+        page = client.get(f"/audit/actions/{action[0]}").get_data(as_text=True)
+    opened = row["revision"]
+    findings.submit(db, row, audit, "担当者が報告した改善の内容", user(db, "kenko.staff"))
+    response = auth.post(f"/audit/actions/{action[0]}/submit", {"response": "課長が報告した改善の内容",
+                                                                "revision": opened})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "画面を開いた後に更新されています" in page and "課長が報告した改善の内容</textarea>" in page
+    assert db.execute("SELECT response FROM corrective_actions WHERE id = ?",
+                      [action[0]]).fetchone()[0] == "担当者が報告した改善の内容"
+
+
+def test_a_review_refused_keeps_the_typed_comment(client, auth, db):
+    action_id = db.execute("SELECT id FROM corrective_actions WHERE status = 'open' LIMIT 1").fetchone()[0]
+    auth.login("auditor")
+    response = auth.post(f"/audit/actions/{action_id}/review", {"decision": "return", "comment": "写真を追加してください"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "課から改善の報告がされていないため、差し戻せません。" in page
+    assert "送信されなかった入力" in page and "写真を追加してください" in page   # no review form for an open action

@@ -68,6 +68,15 @@ def touch(db: Database, audit_id: int, user, changes: dict | None = None) -> Non
                "revision = revision + 1 WHERE id = ?", [*changes.values(), now_iso(), user.id, audit_id])
 
 
+def finding_values(db: Database, finding_id: int) -> dict:
+    """What the finding's edit form edits, its corrective action's due date included."""
+    row = db.execute("""SELECT f.title, f.clause, f.severity, f.request_kind, f.request, f.topic_id, ca.due_date
+                        FROM audit_findings f LEFT JOIN corrective_actions ca ON ca.finding_id = f.id
+                        WHERE f.id = ?""", [finding_id]).fetchone()
+    return dict(zip(("title", "clause", "severity", "request_kind", "request", "topic_id", "due_date"),
+                    (v if v is not None else "" for v in row)))
+
+
 def check(db: Database, audit_id: int, base: str | None, current: dict) -> None:
     """Inside the save's transaction: refuse when `current` is no longer what the form was loaded with."""
     if not base or fingerprint(current) == base:

@@ -13,7 +13,7 @@ from sqlite_utils import Database
 from ..activity import service as activity
 from ..db import transaction
 from ..timeutil import now, now_iso
-from . import values
+from . import editing, values
 from .plans import AuditError
 
 FINDING_FIELDS = ("title", "clause", "severity", "request_kind", "request")
@@ -94,11 +94,13 @@ def create_finding(db: Database, audit: dict, data: dict, *, due_date: str, user
 
 
 def update_finding(db: Database, audit: dict, finding_id: int, data: dict, *, due_date: str, user,
-                   topic_id: int | None = None) -> None:
+                   topic_id: int | None = None, base: str | None = None) -> None:
+    """Save an edited finding; `base` (editing.py) refuses a save over someone else's edit."""
     row = _validate(data)
     if not due_date:
         raise AuditError("改善の期限を入力してください。")
     with transaction(db):
+        editing.check(db, audit["id"], base, editing.finding_values(db, finding_id))
         db["audit_findings"].update(finding_id, {**row, "topic_id": topic_id, "updated_at": now_iso()})
         action = db.execute("SELECT id, due_date, status FROM corrective_actions WHERE finding_id = ?",
                             [finding_id]).fetchone()
@@ -145,34 +147,54 @@ def _today(today: date | None) -> str:
     return (today or now().date()).isoformat()
 
 
-def submit(db: Database, action: dict, audit: dict, response: str, user) -> None:
+class ActionConflict(AuditError):
+    """The corrective action changed after the page was opened (someone else reported or reviewed it)."""
+
+
+def _current(db: Database, action: dict, revision: int | None) -> dict:
+    """Inside the transaction: the action as stored now; refuses when it is not the revision the page showed."""
+    current = next(db.query("SELECT * FROM corrective_actions WHERE id = ?", [action["id"]]))
+    if revision is not None and current["revision"] != revision:
+        raise ActionConflict(
+            "この改善措置は、画面を開いた後に更新されています（現在の状態: "
+            f"{values.ACTION_STATUS_LABELS.get(current['status'], current['status'])}）。あなたの入力は残しています。"
+            "最新の内容と経過を確かめてから、もう一度操作してください。")
+    return current
+
+
+def _update(db: Database, action_id: int, row: dict) -> None:
+    assignments = ", ".join(f"{column} = ?" for column in row)
+    db.execute(f"UPDATE corrective_actions SET {assignments}, updated_at = ?, revision = revision + 1 WHERE id = ?",
+               [*row.values(), now_iso(), action_id])
+
+
+def submit(db: Database, action: dict, audit: dict, response: str, user, *, revision: int | None = None) -> None:
     """The 課 reports what it did (after the report was issued)."""
     if not audit["issued_at"]:
         raise AuditError("監査報告書の発行後に改善の状況を報告できます。")
-    if action["status"] == values.ACTION_CLOSED:
-        raise AuditError("この改善措置は完了しています。")
     response = (response or "").strip()
     if not response:
         raise AuditError("実施した改善の内容を入力してください。")
     with transaction(db):
-        db["corrective_actions"].update(action["id"], {
-            "response": response, "status": values.ACTION_SUBMITTED, "submitted_at": now_iso(),
-            "submitted_by": user.id, "updated_at": now_iso(), "revision": action["revision"] + 1})
+        action = _current(db, action, revision)
+        if action["status"] == values.ACTION_CLOSED:
+            raise AuditError("この改善措置は完了しています。")
+        _update(db, action["id"], {"response": response, "status": values.ACTION_SUBMITTED,
+                                   "submitted_at": now_iso(), "submitted_by": user.id})
         _event(db, action["id"], "submit", user, from_status=action["status"], to_status=values.ACTION_SUBMITTED,
                comment=response)
         activity.record(db, "action.submit", department_code=_code(db, action["department_id"]),
                         object_type="corrective_action", object_id=action["id"])
 
 
-def accept(db: Database, action: dict, audit: dict, comment: str, user) -> None:
+def accept(db: Database, action: dict, audit: dict, comment: str, user, *, revision: int | None = None) -> None:
     """The auditor confirms the improvement: action closed, finding closed."""
-    if action["status"] != values.ACTION_SUBMITTED:
-        raise AuditError("課から改善の報告がされていないため、完了にできません。")
     with transaction(db):
-        db["corrective_actions"].update(action["id"], {
-            "status": values.ACTION_CLOSED, "review_comment": (comment or "").strip(), "reviewed_at": now_iso(),
-            "reviewed_by": user.id, "closed_at": now_iso(), "updated_at": now_iso(),
-            "revision": action["revision"] + 1})
+        action = _current(db, action, revision)
+        if action["status"] != values.ACTION_SUBMITTED:
+            raise AuditError("課から改善の報告がされていないため、完了にできません。")
+        _update(db, action["id"], {"status": values.ACTION_CLOSED, "review_comment": (comment or "").strip(),
+                                   "reviewed_at": now_iso(), "reviewed_by": user.id, "closed_at": now_iso()})
         db["audit_findings"].update(action["finding_id"], {"status": values.FINDING_CLOSED, "closed_at": now_iso(),
                                                            "updated_at": now_iso()})
         _event(db, action["id"], "accept", user, from_status=action["status"], to_status=values.ACTION_CLOSED,
@@ -181,19 +203,21 @@ def accept(db: Database, action: dict, audit: dict, comment: str, user) -> None:
                         object_type="corrective_action", object_id=action["id"])
 
 
-def return_for_more(db: Database, action: dict, audit: dict, comment: str, user, *, due_date: str = "") -> None:
+def return_for_more(db: Database, action: dict, audit: dict, comment: str, user, *, due_date: str = "",
+                    revision: int | None = None) -> None:
     """The auditor asks for more: back to open, with the reason (and optionally a new due date)."""
-    if action["status"] != values.ACTION_SUBMITTED:
-        raise AuditError("課から改善の報告がされていないため、差し戻せません。")
     comment = (comment or "").strip()
     if not comment:
         raise AuditError("追加で求める対応を入力してください。")
     with transaction(db):
+        action = _current(db, action, revision)
+        if action["status"] != values.ACTION_SUBMITTED:
+            raise AuditError("課から改善の報告がされていないため、差し戻せません。")
         row = {"status": values.ACTION_OPEN, "review_comment": comment, "reviewed_at": now_iso(),
-               "reviewed_by": user.id, "updated_at": now_iso(), "revision": action["revision"] + 1}
+               "reviewed_by": user.id}
         if due_date:
             row["due_date"] = due_date
-        db["corrective_actions"].update(action["id"], row)
+        _update(db, action["id"], row)
         _event(db, action["id"], "return", user, from_status=action["status"], to_status=values.ACTION_OPEN,
                comment=comment + (f"（期限 {due_date}）" if due_date else ""))
         activity.record(db, "action.return", department_code=_code(db, action["department_id"]),

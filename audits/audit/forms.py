@@ -112,6 +112,7 @@ class FindingForm(FlaskForm):
     topic_id = SelectField("監査項目", coerce=str)
     # not shown when editing (a finding keeps its item); on creation findings.finding_department checks it
     check_id = SelectField("関係する点検項目", coerce=str, validate_choice=False)
+    base = HiddenField()        # editing.fingerprint of the finding as the edit form was loaded
 
 
 class ProseForm(FlaskForm):
@@ -132,11 +133,13 @@ class RespondForm(FlaskForm):
 
 class ActionSubmitForm(FlaskForm):
     response = TextAreaField("実施した改善の内容", validators=[DataRequired(REQUIRED), Length(max=8000)])
+    revision = HiddenField()    # the corrective action's revision when the page was opened
 
 
 class ReviewForm(FlaskForm):
     comment = TextAreaField("確認の所見・追加で求める対応", validators=[Optional(), Length(max=4000)])
     due_date = DateField("新しい期限（追加対応を求める場合、任意）", validators=[Optional()])
+    revision = HiddenField()
 
 
 class EvidenceForm(FlaskForm):

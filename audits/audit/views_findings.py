@@ -10,7 +10,7 @@ from ..db import get_db
 from ..evidence import service as evidence
 from ..evidence.storage import EvidenceRejected
 from ..forms import EmptyForm, choice_list
-from . import findings, forms, values, visits, workflow
+from . import editing, findings, forms, values, visits, workflow
 from .blueprint import DEPARTMENT_NAMES, bp
 from .permissions import get_action, get_audit, get_finding, is_action_department_member
 from .plans import AuditError
@@ -77,11 +77,20 @@ def finding_edit(finding_id: int):
         data = {**finding, "topic_id": str(finding["topic_id"] or ""), "check_id": str(finding["check_id"] or ""),
                 "department_id": str(finding["department_id"]),
                 "due_date": date.fromisoformat(action["due_date"]) if action else None}
+    saved = editing.fingerprint(editing.finding_values(db, finding_id))
+    if data is not None:
+        data["base"] = saved
     form = _finding_form(db, audit, data)
     if form.validate_on_submit():
         try:
             findings.update_finding(db, audit, finding_id, form.data, due_date=form.due_date.data.isoformat(),
-                                    user=current_user, topic_id=_int_or_none(form.topic_id.data))
+                                    user=current_user, topic_id=_int_or_none(form.topic_id.data),
+                                    base=form.base.data)
+        except editing.EditConflict as conflict:
+            flash(f"{conflict} 保存済みの内容はページの上に表示しています。", "error")
+            form.base.data = saved
+            return render_template("audit/finding_form.html", audit=audit, form=form, finding=finding,
+                                   saved={**finding, "due_date": action["due_date"] if action else ""}), 409
         except AuditError as error:
             form.title.errors.append(str(error))
         else:
@@ -106,14 +115,28 @@ def finding_withdraw(finding_id: int):
 @roles_required(*EVERYONE)
 def action(action_id: int):
     row, finding, audit = get_action(action_id)
+    return _action_page(row, finding, audit,
+                        forms.ActionSubmitForm(data={"response": row["response"], "revision": row["revision"]}),
+                        forms.ReviewForm(data={"revision": row["revision"]}))
+
+
+def _action_page(row, finding, audit, submit_form, review_form, status: int = 200, *, unsent: str = "",
+                 unsent_form: str = ""):
+    """The corrective action with its history. The forms keep what was typed when a save was refused; when the
+    action's state no longer offers that form ('answer' or 'review'), the typed text is shown as `unsent`."""
     db = get_db()
+    may_answer = is_action_department_member(current_user, row) and row["status"] != values.ACTION_CLOSED
+    may_review = current_user.has_role(roles.AUDITOR) and row["status"] == values.ACTION_SUBMITTED
     return render_template(
-        "audit/action.html", action=row, finding=finding, audit=audit, events=findings.events(db, action_id),
-        files=evidence.for_owners(db, "action", [action_id], include_removed=False)[action_id],
-        may_answer=is_action_department_member(current_user, row) and row["status"] != values.ACTION_CLOSED,
-        may_review=current_user.has_role(roles.AUDITOR) and row["status"] == values.ACTION_SUBMITTED,
-        submit_form=forms.ActionSubmitForm(data={"response": row["response"]}), review_form=forms.ReviewForm(),
-        evidence_form=forms.EvidenceForm(prefix="ev"))
+        "audit/action.html", action=row, finding=finding, audit=audit, events=findings.events(db, row["id"]),
+        files=evidence.for_owners(db, "action", [row["id"]], include_removed=False)[row["id"]],
+        may_answer=may_answer, may_review=may_review, submit_form=submit_form, review_form=review_form,
+        evidence_form=forms.EvidenceForm(prefix="ev"),
+        unsent="" if {"answer": may_answer, "review": may_review}.get(unsent_form, True) else unsent), status
+
+
+def _revision(field) -> int | None:
+    return int(field.data) if (field.data or "").isdigit() else None
 
 
 def _department_member_or_deny(action, audit):
@@ -129,20 +152,22 @@ def action_submit(action_id: int):
     row, finding, audit = get_action(action_id)
     _department_member_or_deny(row, audit)
     form = forms.ActionSubmitForm()
+    status = 400
     if form.validate_on_submit():
         try:
-            findings.submit(get_db(), row, audit, form.response.data, current_user)
+            findings.submit(get_db(), row, audit, form.response.data, current_user, revision=_revision(form.revision))
+        except findings.ActionConflict as conflict:
+            flash(str(conflict), "error")
+            row, finding, audit = get_action(action_id)          # show what is stored now
+            form.revision.data = row["revision"]
+            status = 409
         except AuditError as error:
             form.response.errors.append(str(error))
         else:
             flash("改善の状況を報告しました。監査責任者の確認を待ってください。", "success")
             return redirect(url_for("audit.action", action_id=action_id))
-    db = get_db()
-    return render_template(
-        "audit/action.html", action=row, finding=finding, audit=audit, events=findings.events(db, action_id),
-        files=evidence.for_owners(db, "action", [action_id], include_removed=False)[action_id],
-        may_answer=True, may_review=False, submit_form=form, review_form=forms.ReviewForm(),
-        evidence_form=forms.EvidenceForm(prefix="ev")), 400
+    return _action_page(row, finding, audit, form, forms.ReviewForm(data={"revision": row["revision"]}), status,
+                        unsent=form.response.data or "", unsent_form="answer")
 
 
 @bp.route("/actions/<int:action_id>/review", methods=["POST"])
@@ -150,20 +175,27 @@ def action_submit(action_id: int):
 def action_review(action_id: int):
     row, finding, audit = get_action(action_id)
     form = forms.ReviewForm()
+    submit_form = forms.ActionSubmitForm(formdata=None, data={"response": row["response"], "revision": row["revision"]})
     if not form.validate_on_submit():
-        flash("入力内容を確認してください。", "error")
-        return redirect(url_for("audit.action", action_id=action_id))
+        return _action_page(row, finding, audit, submit_form, form, 400)
     db = get_db()
     try:
         if request.form.get("decision") == "accept":
-            findings.accept(db, row, audit, form.comment.data, current_user)
+            findings.accept(db, row, audit, form.comment.data, current_user, revision=_revision(form.revision))
             flash("改善を確認し、完了にしました。", "success")
         else:
             findings.return_for_more(db, row, audit, form.comment.data, current_user,
-                                     due_date=form.due_date.data.isoformat() if form.due_date.data else "")
+                                     due_date=form.due_date.data.isoformat() if form.due_date.data else "",
+                                     revision=_revision(form.revision))
             flash("追加の対応を依頼しました。", "success")
     except AuditError as error:
+        # What was typed stays in the form, shown with the action as stored now.
         flash(str(error), "error")
+        row, finding, audit = get_action(action_id)
+        form.revision.data = row["revision"]
+        return _action_page(row, finding, audit, submit_form, form,
+                            409 if isinstance(error, findings.ActionConflict) else 400, unsent=form.comment.data or "",
+                            unsent_form="review")
     return redirect(url_for("audit.action", action_id=action_id))
 
 
