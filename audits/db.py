@@ -63,9 +63,9 @@ def transaction(db: Database) -> Iterator[Database]:
 
 
 def in_clause(column: str, values) -> tuple[str, list]:
-    """`column IN (?, ?, …)` and its parameters, for a filter on a set of ids (never empty: callers check).
-
-    A long list goes as one JSON parameter instead, below SQLite's limit on the number of parameters."""
+    """`column IN (?, ?, …)` and its parameters, for a filter on a set of ids (an empty set matches nothing:
+    SQLite accepts `IN ()`). A long list goes as one JSON parameter instead, below SQLite's limit on the
+    number of parameters."""
     ordered = sorted(values)
     if len(ordered) > _MANY:
         return f"{column} IN (SELECT value FROM json_each(?))", [json.dumps(ordered)]

@@ -202,12 +202,14 @@ def report_content(db: Database, audit: dict, municipality: str, *, department_i
     def annex_row(c: dict) -> list[str]:
         return [c["item_id"], c["question"], c["answer_text"] or "（回答なし）", c["result"], c["note"] or ""]
 
+    def finding_row(f: dict) -> dict:
+        row = {"title": f["title"], "severity": f["severity"], "clause": f["clause"] or "",
+               "request_kind": f["request_kind"], "request": f["request"], "due_date": f["due_date"]}
+        return {**row, "department": f["department_name"]} if multi else row
+
     departments = []
     for d in audit["departments"]:
-        if department_ids is not None and d["department_id"] not in department_ids:
-            shown = False
-        else:
-            shown = True
+        shown = department_ids is None or d["department_id"] in department_ids
         rows = [c for c in all_checks if c["department_id"] == d["department_id"]]
         found = [f for f in shown_findings if f["department_id"] == d["department_id"]]
         departments.append({
@@ -230,14 +232,9 @@ def report_content(db: Database, audit: dict, municipality: str, *, department_i
         "topics": topics, "conclusion": audit["conclusion"] or "", "closing": audit["closing"] or "",
         "counts": counts, "counts_text": counts_text(all_checks, shown_findings),
         "annex": [annex_row(c) for c in all_checks],
-        "findings": [{"title": f["title"], "severity": f["severity"], "clause": f["clause"] or "",
-                      "request_kind": f["request_kind"], "request": f["request"], "due_date": f["due_date"],
-                      "department": f["department_name"]}
-                     for f in sorted(shown_findings, key=lambda f: (f["department_position"] or 0, f["position"]))
-                     ] if multi else
-                    [{"title": f["title"], "severity": f["severity"], "clause": f["clause"] or "",
-                      "request_kind": f["request_kind"], "request": f["request"], "due_date": f["due_date"]}
-                     for f in shown_findings],
+        "findings": [finding_row(f) for f in (sorted(shown_findings, key=lambda f: (f["department_position"] or 0,
+                                                                                   f["position"]))
+                                              if multi else shown_findings)],
         "issued_on": wareki_date(audit["issued_at"]) if audit.get("issued_at") else "",
     }
 

@@ -11,7 +11,8 @@ from datetime import date
 from sqlite_utils import Database
 
 from ..activity import service as activity
-from ..db import transaction
+from ..db import Conditions, transaction
+from ..departments.service import department_code
 from ..timeutil import now, now_iso
 from . import editing, values
 from .plans import AuditError
@@ -30,10 +31,6 @@ def _validate(data: dict) -> dict:
     if not row["request"]:
         raise AuditError("課に求める対応を入力してください。")
     return row
-
-
-def _code(db: Database, department_id: int) -> str:
-    return db.execute("SELECT code FROM departments WHERE id = ?", [department_id]).fetchone()[0]
 
 
 def _finding_code(db: Database, finding_id: int) -> str:
@@ -126,9 +123,11 @@ def withdraw_finding(db: Database, audit: dict, finding_id: int, user) -> None:
 
 def findings(db: Database, audit_id: int, *, include_withdrawn: bool = False, department_ids=None) -> list[dict]:
     """The audit's findings with their 課; `department_ids` limits them to those 課."""
-    where = "" if include_withdrawn else "AND f.status != 'withdrawn'"
+    where = Conditions().add("f.audit_id = ?", audit_id)
+    if not include_withdrawn:
+        where.add("f.status != 'withdrawn'")
     if department_ids is not None:
-        where += f" AND f.department_id IN ({','.join(str(int(i)) for i in department_ids) or '-1'})"
+        where.ids("f.department_id", department_ids)
     return list(db.query(
         f"""SELECT f.*, c.item_id, t.position AS topic_position, t.title AS topic_title,
                    d.name AS department_name, d.code AS department_code, ad.position AS department_position,
@@ -138,7 +137,7 @@ def findings(db: Database, audit_id: int, *, include_withdrawn: bool = False, de
             JOIN departments d ON d.id = f.department_id
             LEFT JOIN audit_departments ad ON ad.audit_id = f.audit_id AND ad.department_id = f.department_id
             LEFT JOIN corrective_actions ca ON ca.finding_id = f.id
-            WHERE f.audit_id = ? {where} ORDER BY COALESCE(t.position, 999), ad.position, f.position""", [audit_id]))
+            {where.sql()} ORDER BY COALESCE(t.position, 999), ad.position, f.position""", where.params))
 
 
 # ----------------------------------------------------------------------------- corrective actions
@@ -183,7 +182,7 @@ def submit(db: Database, action: dict, audit: dict, response: str, user, *, revi
                                    "submitted_at": now_iso(), "submitted_by": user.id})
         _event(db, action["id"], "submit", user, from_status=action["status"], to_status=values.ACTION_SUBMITTED,
                comment=response)
-        activity.record(db, "action.submit", department_code=_code(db, action["department_id"]),
+        activity.record(db, "action.submit", department_code=department_code(db, action["department_id"]),
                         object_type="corrective_action", object_id=action["id"])
 
 
@@ -199,7 +198,7 @@ def accept(db: Database, action: dict, audit: dict, comment: str, user, *, revis
                                                            "updated_at": now_iso()})
         _event(db, action["id"], "accept", user, from_status=action["status"], to_status=values.ACTION_CLOSED,
                comment=comment)
-        activity.record(db, "action.accept", department_code=_code(db, action["department_id"]),
+        activity.record(db, "action.accept", department_code=department_code(db, action["department_id"]),
                         object_type="corrective_action", object_id=action["id"])
 
 
@@ -220,7 +219,7 @@ def return_for_more(db: Database, action: dict, audit: dict, comment: str, user,
         _update(db, action["id"], row)
         _event(db, action["id"], "return", user, from_status=action["status"], to_status=values.ACTION_OPEN,
                comment=comment + (f"（期限 {due_date}）" if due_date else ""))
-        activity.record(db, "action.return", department_code=_code(db, action["department_id"]),
+        activity.record(db, "action.return", department_code=department_code(db, action["department_id"]),
                         object_type="corrective_action", object_id=action["id"])
 
 

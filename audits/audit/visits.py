@@ -6,15 +6,14 @@ import json
 from sqlite_utils import Database
 
 from ..activity import service as activity
-from ..db import transaction
+from ..db import Conditions, transaction
+from ..departments.service import department_code
 from ..sheets.answers import display_value
 from ..timeutil import now_iso
 from . import editing, values
 from .plans import AuditError, independence_problem
 
 
-def _code(db: Database, department_id: int) -> str:
-    return db.execute("SELECT code FROM departments WHERE id = ?", [department_id]).fetchone()[0]
 
 
 def self_check_schedule(db: Database, department_id: int, fiscal_year: int) -> int | None:
@@ -59,9 +58,9 @@ def create_audit(db: Database, *, fiscal_year: int, department_ids: list[int], a
         for auditor_id in auditor_ids:
             db["audit_auditors"].insert({"audit_id": audit_id, "user_id": auditor_id,
                                          "lead": int(auditor_id == lead_id)})
-        activity.record(db, "audit.create", department_code=_code(db, department_ids[0]), object_type="audit",
-                        object_id=audit_id, detail={"fiscal_year": fiscal_year, "auditors": auditor_ids,
-                                                    "departments": [_code(db, i) for i in department_ids]})
+        codes = [department_code(db, i) for i in department_ids]
+        activity.record(db, "audit.create", department_code=codes[0], object_type="audit", object_id=audit_id,
+                        detail={"fiscal_year": fiscal_year, "auditors": auditor_ids, "departments": codes})
     return audit_id
 
 
@@ -74,8 +73,7 @@ def add_department(db: Database, audit: dict, department_id: int, user) -> None:
         raise AuditError("課が見つかりません。")
     if department_id in audit["department_ids"]:
         raise AuditError("この課はすでに監査対象課です。")
-    _independence(db, [r[0] for r in db.execute("SELECT user_id FROM audit_auditors WHERE audit_id = ?",
-                                                 [audit["id"]])], [department_id])
+    _independence(db, [member["id"] for member in team(db, audit["id"])], [department_id])
     with transaction(db):
         position = db.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM audit_departments WHERE audit_id = ?",
                               [audit["id"]]).fetchone()[0]
@@ -108,7 +106,7 @@ def remove_department(db: Database, audit: dict, department_id: int, user) -> No
             db.execute("UPDATE audit_departments SET position = ? WHERE audit_id = ? AND department_id = ?",
                        [position, audit["id"], row[0]])
         editing.touch(db, audit["id"], user)
-        activity.record(db, "audit.department_remove", department_code=_code(db, department_id),
+        activity.record(db, "audit.department_remove", department_code=department_code(db, department_id),
                         object_type="audit", object_id=audit["id"])
 
 
@@ -152,7 +150,9 @@ def update_record(db: Database, audit: dict, *, fields: dict, places: list[str],
     row["methods"] = json.dumps([m for m in values.METHODS if m in set(methods)])
     with transaction(db):
         editing.check(db, audit["id"], base, editing.record_values(db, audit["id"]))
-        _save(db, audit, row, user, "audit.record_update")
+        editing.touch(db, audit["id"], user, row)
+        activity.record(db, "audit.record_update", department_code=audit["department_code"], object_type="audit",
+                        object_id=audit["id"], detail={"fields": sorted(row)})
 
 
 def update_department_record(db: Database, audit: dict, department_id: int, *, started_at: str, ended_at: str,
@@ -172,8 +172,9 @@ def update_department_record(db: Database, audit: dict, department_id: int, *, s
                    [started_at or None, ended_at or None,
                     json.dumps(places, ensure_ascii=False) if places else None, audit["id"], department_id])
         editing.touch(db, audit["id"], user)
-        activity.record(db, "audit.record_update", department_code=_code(db, department_id), object_type="audit",
-                        object_id=audit["id"], detail={"fields": ["department_started_at", "department_places"]})
+        activity.record(db, "audit.record_update", department_code=department_code(db, department_id),
+                        object_type="audit", object_id=audit["id"],
+                        detail={"fields": ["department_started_at", "department_places"]})
 
 
 def save_notes(db: Database, audit: dict, notes: str, user, department_id: int | None = None,
@@ -187,15 +188,8 @@ def save_notes(db: Database, audit: dict, notes: str, user, department_id: int |
         db.execute("UPDATE audit_departments SET interview_notes = ? WHERE audit_id = ? AND department_id = ?",
                    [(notes or "").strip(), audit["id"], department_id])
         editing.touch(db, audit["id"], user)
-        activity.record(db, "audit.notes_save", department_code=_code(db, department_id), object_type="audit",
-                        object_id=audit["id"], detail={"fields": ["interview_notes"]})
-
-
-def _save(db: Database, audit: dict, row: dict, user, action: str) -> None:
-    with transaction(db):
-        editing.touch(db, audit["id"], user, row)
-        activity.record(db, action, department_code=audit["department_code"], object_type="audit",
-                        object_id=audit["id"], detail={"fields": sorted(row)})
+        activity.record(db, "audit.notes_save", department_code=department_code(db, department_id),
+                        object_type="audit", object_id=audit["id"], detail={"fields": ["interview_notes"]})
 
 
 # ----------------------------------------------------------------------------- 監査項目 (topics)
@@ -319,8 +313,8 @@ def save_check(db: Database, audit: dict, check_id: int, *, result: str, note: s
         db["audit_checks"].update(check_id, {"result": result, "note": (note or "").strip(), "topic_id": topic_id,
                                              "updated_at": now_iso(), "updated_by": user.id,
                                              "revision": current[0] + 1})
-        activity.record(db, "audit.check_save", department_code=_code(db, current[2]), object_type="audit_check",
-                        object_id=check_id, detail={"audit": audit["id"], "item": current[1], "result": result})
+        activity.record(db, "audit.check_save", department_code=department_code(db, current[2]),
+                        object_type="audit_check", object_id=check_id, detail={"audit": audit["id"], "item": current[1], "result": result})
     return current[0] + 1
 
 
@@ -331,7 +325,7 @@ def remove_check(db: Database, audit: dict, check_id: int) -> None:
         found = db.execute("SELECT department_id FROM audit_checks WHERE id = ? AND audit_id = ?",
                            [check_id, audit["id"]]).fetchone()
         db.execute("DELETE FROM audit_checks WHERE id = ? AND audit_id = ?", [check_id, audit["id"]])
-        activity.record(db, "audit.check_add", department_code=_code(db, found[0]) if found else None,
+        activity.record(db, "audit.check_add", department_code=department_code(db, found[0]) if found else None,
                         object_type="audit",
                         object_id=audit["id"], detail={"removed_check": check_id})
 
@@ -339,9 +333,9 @@ def remove_check(db: Database, audit: dict, check_id: int) -> None:
 def checks(db: Database, audit: dict, department_ids=None) -> list[dict]:
     """Each check with its 課, item and that 課's self-check answer (value label, category, detail, answer id),
     in the order of the audit's 課, then 監査項目; `department_ids` limits them to those 課."""
-    where = ""
+    where = Conditions().add("c.audit_id = ?", audit["id"])
     if department_ids is not None:
-        where = f"AND c.department_id IN ({','.join(str(int(i)) for i in department_ids) or '-1'})"
+        where.ids("c.department_id", department_ids)
     rows = list(db.query(
         f"""SELECT c.*, i.question, i.section_id, i.section_title, i.severity, i.scale, i.unit, i.sources,
                   i.guidance, t.position AS topic_position, t.title AS topic_title,
@@ -355,8 +349,8 @@ def checks(db: Database, audit: dict, department_ids=None) -> list[dict]:
            LEFT JOIN answers a ON a.item_pk = c.item_pk AND a.sheet_id IN (
                SELECT s.id FROM sheets s WHERE s.schedule_id = ad.schedule_id AND s.department_id = c.department_id
                AND s.removed_at IS NULL)
-           WHERE c.audit_id = :audit {where}
-           ORDER BY ad.position, COALESCE(t.position, 999), c.position, c.id""", {"audit": audit["id"]}))
+           {where.sql()}
+           ORDER BY ad.position, COALESCE(t.position, 999), c.position, c.id""", where.params))
     for row in rows:
         row["answer_text"] = display_value(row, row["answer_value"])
         row["sources"] = json.loads(row["sources"] or "[]")
@@ -365,10 +359,10 @@ def checks(db: Database, audit: dict, department_ids=None) -> list[dict]:
 
 def result_counts(db: Database, audit_id: int, department_ids=None) -> dict[str, int]:
     counts = {r: 0 for r in values.RESULTS}
-    where = ""
+    where = Conditions().add("audit_id = ?", audit_id)
     if department_ids is not None:
-        where = f"AND department_id IN ({','.join(str(int(i)) for i in department_ids) or '-1'})"
-    for result, n in db.execute(f"SELECT result, COUNT(*) FROM audit_checks WHERE audit_id = ? {where} "
-                                "GROUP BY result", [audit_id]):
+        where.ids("department_id", department_ids)
+    for result, n in db.execute(f"SELECT result, COUNT(*) FROM audit_checks {where.sql()} GROUP BY result",
+                                where.params):
         counts[result] = n
     return counts

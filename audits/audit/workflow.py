@@ -11,7 +11,7 @@ import json
 from sqlite_utils import Database
 
 from ..activity import service as activity
-from ..db import transaction
+from ..db import Conditions, transaction
 from ..timeutil import now_iso
 from . import drafting, report_pdf, values
 from .plans import AuditError
@@ -40,15 +40,14 @@ def send_for_fact_check(db: Database, audit: dict, user) -> None:
 
 def comments(db: Database, audit_id: int, version: int | None = None, department_ids=None) -> list[dict]:
     """事実確認 comments with the 課 each was made for; `department_ids` limits them to those 課."""
-    where, params = ["c.audit_id = ?"], [audit_id]
+    where = Conditions().add("c.audit_id = ?", audit_id)
     if version is not None:
-        where.append("c.version = ?")
-        params.append(version)
+        where.add("c.version = ?", version)
     if department_ids is not None:
-        where.append(f"c.department_id IN ({','.join(str(int(i)) for i in department_ids) or '-1'})")
+        where.ids("c.department_id", department_ids)
     return list(db.query(f"""SELECT c.*, d.name AS department_name FROM audit_comments c
                              LEFT JOIN departments d ON d.id = c.department_id
-                             WHERE {' AND '.join(where)} ORDER BY c.id""", params))
+                             {where.sql()} ORDER BY c.id""", where.params))
 
 
 def add_comment(db: Database, audit: dict, body: str, user, department_id: int | None = None) -> int:

@@ -17,7 +17,7 @@ from flask.cli import AppGroup
 from checklists import loader
 
 from ..db import connect
-from . import diff, service
+from . import service
 
 checklists_cli = AppGroup(
     "checklists",
@@ -95,9 +95,7 @@ def _show_plans(db, loaded: list[tuple[loader.Checklist, str]]) -> None:
     """What `import` would do with each file, and the differences from the latest stored version."""
     problems = service.import_problems(db, loaded)
     for checklist, name in loaded:
-        plan = service.plan_store(db, checklist)
-        base = service.version_checklist(db, plan.latest["id"]) if plan.latest else None
-        changes = diff.compare(base, checklist)
+        plan, changes = service.preview(db, checklist)
         click.echo(f"{name}: {checklist.id} {plan.message} {changes.summary}")
         for label, items in (("追加", changes.added), ("削除", changes.removed)):
             for item in items:

@@ -202,11 +202,10 @@ def _import_page(form: ChecklistImportForm, errors: list[str]):
 
 def _preview(checklist: loader.Checklist, name: str, errors: list[str] | None = None):
     db = get_db()
-    plan = service.plan_store(db, checklist)
-    base = service.version_checklist(db, plan.latest["id"]) if plan.latest else None
+    plan, changes = service.preview(db, checklist)
     errors = errors if errors is not None else service.import_problems(db, [(checklist, name)])
     confirm = ChecklistImportConfirmForm(formdata=None, content=json.dumps(checklist.to_data(), ensure_ascii=False),
                                          name=name, content_hash=checklist.content_hash())
     return render_template("catalogue/import_preview.html", checklist=checklist, name=name, plan=plan,
                            base_version=plan.latest["version"] if plan.latest else None,
-                           diff=diff.compare(base, checklist), errors=errors, form=confirm)
+                           diff=changes, errors=errors, form=confirm)

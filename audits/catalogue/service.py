@@ -20,6 +20,7 @@ from checklists import loader
 from ..activity import service as activity
 from ..db import transaction
 from ..timeutil import now_iso
+from . import diff
 
 
 @lru_cache(maxsize=1)
@@ -102,6 +103,13 @@ def plan_store(db: Database, checklist: loader.Checklist) -> StorePlan:
     if latest and not version_in_use(db, latest["id"]):
         return StorePlan(latest, "replaced", latest["version"])
     return StorePlan(latest, "created", (latest["version"] + 1) if latest else 1)
+
+
+def preview(db: Database, checklist: loader.Checklist) -> tuple[StorePlan, "diff.VersionDiff"]:
+    """What storing `checklist` would do, and how it differs from the latest stored version (nothing stored)."""
+    plan = plan_store(db, checklist)
+    base = version_checklist(db, plan.latest["id"]) if plan.latest else None
+    return plan, diff.compare(base, checklist)
 
 
 def store(db: Database, checklist: loader.Checklist, *, origin: str, source: str,

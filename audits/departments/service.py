@@ -59,6 +59,12 @@ def resolve_tag(text: str) -> str | None:
     return None
 
 
+def department_code(db: Database, department_id: int) -> str | None:
+    """The 課コード (what the activity log records) of a 課 id; None for an unknown id."""
+    row = db.execute("SELECT code FROM departments WHERE id = ?", [department_id]).fetchone()
+    return row[0] if row else None
+
+
 def list_bureaus(db: Database) -> list[dict]:
     return list(db.query("SELECT * FROM bureaus ORDER BY sort_order, code"))
 

@@ -176,9 +176,8 @@ def add_department(db: Database, schedule_id: int, department_id: int, due_date:
         db["schedule_departments"].upsert({"schedule_id": schedule_id, "department_id": department_id,
                                            "due_date": due_date or None}, pk=("schedule_id", "department_id"))
         created = _create_sheets_for(db, schedule, department_id) if schedule["status"] == "open" else 0
-        code = db.execute("SELECT code FROM departments WHERE id = ?", [department_id]).fetchone()[0]
-        activity.record(db, "schedule.add_department", department_code=code, object_type="schedule",
-                        object_id=schedule_id, detail={"sheets": created})
+        activity.record(db, "schedule.add_department", department_code=departments.department_code(db, department_id),
+                        object_type="schedule", object_id=schedule_id, detail={"sheets": created})
     return created
 
 
@@ -201,9 +200,8 @@ def remove_department(db: Database, schedule_id: int, department_id: int, *, con
                    "AND removed_at IS NULL", [stamp, user.id, schedule_id, department_id])
         db.execute("DELETE FROM schedule_departments WHERE schedule_id = ? AND department_id = ?",
                    [schedule_id, department_id])
-        code = db.execute("SELECT code FROM departments WHERE id = ?", [department_id]).fetchone()[0]
-        activity.record(db, "schedule.remove_department", department_code=code, object_type="schedule",
-                        object_id=schedule_id, detail={"answered": answered})
+        activity.record(db, "schedule.remove_department", department_code=departments.department_code(db, department_id),
+                        object_type="schedule", object_id=schedule_id, detail={"answered": answered})
 
 
 def set_due_override(db: Database, schedule_id: int, department_id: int, due_date: str | None) -> None:
@@ -212,9 +210,8 @@ def set_due_override(db: Database, schedule_id: int, department_id: int, due_dat
     with transaction(db):
         db.execute("UPDATE schedule_departments SET due_date = ? WHERE schedule_id = ? AND department_id = ?",
                    [due_date or None, schedule_id, department_id])
-        code = db.execute("SELECT code FROM departments WHERE id = ?", [department_id]).fetchone()[0]
-        activity.record(db, "schedule.due_override", department_code=code, object_type="schedule",
-                        object_id=schedule_id, detail={"due_date": due_date})
+        activity.record(db, "schedule.due_override", department_code=departments.department_code(db, department_id),
+                        object_type="schedule", object_id=schedule_id, detail={"due_date": due_date})
 
 
 def _next_year(iso: str) -> str:
