@@ -15,6 +15,16 @@ DEMO_PASSWORD = "test-demo-pass1"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
+# Tests that take seconds each: a real browser, a killed server, a synthetic city, the benchmark.
+# `pytest -m "not slow"` leaves them out; CI runs everything.
+SLOW_FILES = {"test_faults.py", "test_summary_scale.py", "test_bench_smoke.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "e2e" in item.path.parts or item.path.name in SLOW_FILES or item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory):
