@@ -21,7 +21,7 @@ EXPECT_KEYS = {"date": ("within_days",), "number": ("at_least", "at_most")}
 CHECKLIST_KEYS = ("id", "title", "description", "prefix", "tags", "sections")
 SECTION_KEYS = ("id", "title", "items")
 ITEM_KEYS = ("id", "question", "guidance", "evidence_hint", "evidence_required", "scale",
-             "severity", "tags", "sources", "expect", "unit")
+             "severity", "tags", "sources", "expect", "unit", "measurement")
 
 
 class ChecklistError(Exception):
@@ -125,6 +125,9 @@ class Item:
     sources: tuple[str, ...]
     expect: FrozenDict | None            # read-only mapping, e.g. {"within_days": 35}; None if absent
     unit: str | None                     # overrides the scale's unit (number scales only)
+    # A measurement item asks for a figure (incidents this year, staff not yet trained): knowing it is
+    # what counts as 実施, and the figure is reported as information, never judged (FORMAT.md).
+    measurement: bool = False
 
     def data(self) -> dict:
         """The item in the plain-data form of FORMAT.md."""
@@ -143,6 +146,8 @@ class Item:
             out["expect"] = dict(self.expect)
         if self.unit is not None:
             out["unit"] = self.unit
+        if self.measurement:
+            out["measurement"] = True
         return out
 
 

@@ -235,7 +235,21 @@ class _Parser:
                 if problem:
                     self.emit(loc, "sources", f"「{_show(src)}」の{problem}")
 
-        expect = self.expect(raw, loc, scale)
+        measurement = raw.get("measurement", False)
+        if measurement is None:
+            measurement = False
+        if not isinstance(measurement, bool):
+            self.emit(loc, "measurement", f"true か false にしてください（{_show(measurement)}）",
+                      "はい か いいえ にしてください")
+        elif measurement:
+            if scale is not None and scale.kind != "number":
+                self.emit(loc, "measurement", f"計測項目は数値の回答尺度の項目にだけ指定できます"
+                                              f"（回答尺度 {scale.id} は{_kind_ja(scale.kind)}です）")
+            if raw.get("expect") is not None:
+                self.emit(loc, "measurement", "計測項目には expect（「実施」とみなす値）を書けません。"
+                                              "件数や人数は情報として集計し、値で判定しません")
+
+        expect = self.expect(raw, loc, scale, measurement=measurement is True)
 
         unit = None
         if raw.get("unit") is not None:
@@ -248,11 +262,14 @@ class _Parser:
         return Item(id=iid, section_id=sid or "", section_title=stitle or "", position=position,
                     question=question, guidance=guidance, evidence_hint=evidence_hint,
                     evidence_required=evidence_required, scale=scale_id, severity=severity,
-                    tags=tuple(tags), sources=tuple(sources), expect=expect, unit=unit)
+                    tags=tuple(tags), sources=tuple(sources), expect=expect, unit=unit,
+                    measurement=measurement)
 
-    def expect(self, raw: dict, loc: Loc, scale: Scale | None) -> FrozenDict | None:
+    def expect(self, raw: dict, loc: Loc, scale: Scale | None, measurement: bool = False) -> FrozenDict | None:
         value = raw.get("expect")
         if value is None:
+            if measurement:
+                return None
             if scale is not None and scale.kind == "date":
                 self.emit(loc, "expect", f"日付の回答尺度（{scale.id}）の項目には、何日以内なら「実施」とみなすかを書いてください"
                                          "（例: {within_days: 365}）",

@@ -107,9 +107,12 @@ def load_vocabulary(folder: str | Path = BUILTIN_DIR) -> Vocabulary:
                 errors.append(f"{where}: kind は {' / '.join(SCALE_KINDS)} のいずれかにしてください（{_show(kind)}）")
             options: list[ScaleOption] = []
             raw_options = sc.get("options")
-            if kind == "choice":
-                if not isinstance(raw_options, list) or not raw_options:
-                    errors.append(f"{where}: 選択式（choice）には options を1件以上書いてください")
+            if kind == "choice" or raw_options is not None:
+                # A choice scale's options are its answers; a date or number scale's options are the
+                # answers given instead of a value (「実施していない」, 「把握していない」, 「該当しない」).
+                if not isinstance(raw_options, list) or (kind == "choice" and not raw_options):
+                    errors.append(f"{where}: 選択式（choice）には options を1件以上書いてください" if kind == "choice"
+                                  else f"{where}: options は {{id: …, label: …, category: …}} のリストで書いてください")
                     raw_options = []
                 seen_opts: set[str] = set()
                 for j, opt in enumerate(raw_options, 1):
@@ -123,14 +126,15 @@ def load_vocabulary(folder: str | Path = BUILTIN_DIR) -> Vocabulary:
                     ocat = _vocab_text(opt, "category", owhere, errors)
                     if ocat is not None and categories and ocat not in categories:
                         errors.append(f"{owhere}: category は {' / '.join(categories)} のいずれかにしてください（{ocat}）")
+                    if oid is not None and kind in ("date", "number") and not re.match(r"[A-Za-z]", oid):
+                        errors.append(f"{owhere}: 日付・数値の回答尺度の選択肢 id は、日付や数値と区別できる英字で"
+                                      f"始めてください（{oid}）")
                     if oid is not None and oid in seen_opts:
                         errors.append(f"{owhere}: 選択肢 id「{oid}」が重複しています")
                     if oid is not None:
                         seen_opts.add(oid)
                     if oid and olabel and ocat:
                         options.append(ScaleOption(oid, olabel, ocat))
-            elif raw_options is not None:
-                errors.append(f"{where}: options は選択式（choice）の回答尺度にだけ書けます")
             unit = None
             if "unit" in sc:
                 if kind != "number":

@@ -40,7 +40,9 @@ ITEM_COLUMNS = (
     ("根拠", "sources", 24, True),
     ("期待値", "expect", 16, False),
     ("単位", "unit", 7, False),
+    ("計測項目", "measurement", 9, False),
 )
+FLAG_COLUMNS = ("evidence_required", "measurement")   # はい / いいえ, blank = いいえ
 YES, NO = "はい", "いいえ"
 _MULTI_SPLIT_RE = re.compile(r"[\n;；、,，]")
 _EXPECT_PAIR_RE = re.compile(r"\s*([^=＝:：\s]+)\s*[=＝:：]\s*(\S+)\s*")
@@ -122,6 +124,7 @@ def write_xlsx(checklist: Checklist, path_or_file, vocab: Vocabulary | None = No
                 "evidence_required": YES if item.evidence_required else NO, "scale": item.scale,
                 "severity": item.severity, "tags": "\n".join(item.tags), "sources": "\n".join(item.sources),
                 "expect": _format_expect(item.expect), "unit": item.unit or "",
+                "measurement": YES if item.measurement else NO,
             }
             r = wi.max_row + 1
             for c, (_h, key, _w, _req) in enumerate(ITEM_COLUMNS, 1):
@@ -143,13 +146,14 @@ def write_xlsx(checklist: Checklist, path_or_file, vocab: Vocabulary | None = No
     validations = [
         ("severity", ",".join(SEVERITIES), "重要度", "高/中/低 のいずれかを選んでください"),
         ("evidence_required", f"{YES},{NO}", "証跡必須", "はい か いいえ を選んでください"),
+        ("measurement", f"{YES},{NO}", "計測項目", "はい か いいえ を選んでください"),
     ]
     if vocab is not None and vocab.scales:
         scale_list = ",".join(vocab.scales)
         if len(scale_list) <= 250:
             validations.append(("scale", scale_list, "回答尺度", "回答尺度一覧シートの ID から選んでください"))
     for key, options, title, message in validations:
-        dv = DataValidation(type="list", formula1=f'"{options}"', allow_blank=(key == "evidence_required"),
+        dv = DataValidation(type="list", formula1=f'"{options}"', allow_blank=(key in FLAG_COLUMNS),
                             showErrorMessage=True, errorTitle=title, error=message)
         wi.add_data_validation(dv)
         dv.add(f"{col[key]}2:{col[key]}{extra}")
@@ -169,7 +173,9 @@ def write_xlsx(checklist: Checklist, path_or_file, vocab: Vocabulary | None = No
                 detail, how = "日付", "within_days=365（何日以内なら実施）"
             else:
                 detail = f"単位: {scale.unit or ''}"
-                how = "at_least=100 又は at_most=0"
+                how = "at_least=100 又は at_most=0（計測項目には書かない）"
+            if scale.kind != "choice" and scale.options:
+                detail += "\n値の代わりに: " + "／".join(f"{o.label}（{o.category}）" for o in scale.options)
             ws_.append([scale.id, scale.label, _kind_ja(scale.kind), detail, how])
         for sheet, widths in ((wt, (16, 34, 80)), (ws_, (16, 40, 10, 34, 34))):
             for i, width in enumerate(widths, 1):
@@ -308,17 +314,18 @@ def read_xlsx(path_or_file, vocab: Vocabulary | None = None, name: str | None = 
             text = _cell_text(cells.get(key))
             if text.strip():
                 item[key] = text
-        flag = cells.get("evidence_required")
-        if isinstance(flag, bool):
-            item["evidence_required"] = flag
-        else:
+        for key in FLAG_COLUMNS:
+            flag = cells.get(key)
+            if isinstance(flag, bool):
+                item[key] = flag
+                continue
             text = _cell_text(flag).strip()
             if text in (YES, "TRUE", "true", "True"):
-                item["evidence_required"] = True
+                item[key] = True
             elif text in (NO, "FALSE", "false", "False", ""):
-                item["evidence_required"] = False
+                item[key] = False
             else:
-                errors.append(f"{shown}: シート「{SHEET_ITEMS}」 {r}行目 {col_label('evidence_required')}: "
+                errors.append(f"{shown}: シート「{SHEET_ITEMS}」 {r}行目 {col_label(key)}: "
                               f"{YES} か {NO} にしてください（\"{_show(text)}\" は使えません）")
         for key in ("tags", "sources"):
             text = _cell_text(cells.get(key))

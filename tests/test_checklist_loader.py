@@ -535,9 +535,10 @@ def test_excel_round_trip(tmp_path, vocab):
     assert wb.sheetnames[:2] == ["チェックリスト", "点検項目"]
     sheet = wb["点検項目"]
     assert [c.value for c in sheet[1]] == ["項目ID", "区分ID", "区分名", "質問", "解説", "証跡の例", "証跡必須",
-                                           "回答尺度", "重要度", "対象タグ", "根拠", "期待値", "単位"]
+                                           "回答尺度", "重要度", "対象タグ", "根拠", "期待値", "単位",
+                                           "計測項目"]
     assert sheet.freeze_panes == "B2"
-    assert sheet.auto_filter.ref == "A1:M4"
+    assert sheet.auto_filter.ref == "A1:N4"
     assert sheet["G2"].value == "はい" and sheet["L3"].value == "within_days=35"
     validated = {str(dv.sqref).split(":")[0] for dv in sheet.data_validations.dataValidation}
     assert {"G2", "H2", "I2"} <= validated
@@ -864,3 +865,32 @@ def test_any_valid_text_survives_yaml_and_excel_round_trips(vocab, question, gui
     write_xlsx(original, buffer, vocab)
     buffer.seek(0)
     assert read_xlsx(buffer, vocab).content_hash() == original.content_hash()
+
+
+# --------------------------------------------------------------------------- measurement items
+
+
+def test_a_measurement_item_needs_no_expect(vocab):
+    data = valid_data()
+    counted = item(data, 1, 0)
+    counted.pop("expect", None)
+    counted["measurement"] = True
+    checklist = parse_data(data, "x.yaml", vocab)
+    parsed = checklist.item(counted["id"])
+    assert parsed.measurement is True and parsed.expect is None
+    assert checklist.to_data()["sections"][1]["items"][0]["measurement"] is True
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"measurement": True}, "expect"),                                   # measured and judged at once
+    ({"measurement": "yes"}, "true か false"),
+    ({"measurement": True, "scale": "implementation", "expect": None}, "数値の回答尺度"),
+])
+def test_a_measurement_item_is_a_plain_figure(vocab, change, message):
+    data = valid_data()
+    counted = item(data, 1, 0)
+    counted.setdefault("expect", {"at_most": 0})
+    counted.update(change)
+    if counted.get("expect") is None:
+        counted.pop("expect")
+    assert any("measurement" in e and message in e for e in errors_of(data, vocab))

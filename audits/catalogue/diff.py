@@ -15,7 +15,8 @@ from checklists import loader
 CHECKLIST_FIELDS = (("title", "名称"), ("description", "説明"), ("prefix", "接頭辞"), ("tags", "対象タグ"))
 ITEM_FIELDS = (("section", "区分"), ("question", "質問"), ("guidance", "解説"), ("evidence_hint", "証跡の例"),
                ("evidence_required", "証跡"), ("scale", "回答尺度"), ("severity", "重要度"), ("tags", "適用タグ"),
-               ("sources", "根拠"), ("expect", "基準"), ("unit", "単位"))
+               ("sources", "根拠"), ("expect", "基準"), ("unit", "単位"),
+               ("measurement", "計測項目"))
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ def _text(value: Any) -> str:
 def _item_value(item: loader.Item, name: str) -> Any:
     if name == "section":
         return f"{item.section_id} {item.section_title}"
+    if name == "measurement":
+        return "計測項目" if item.measurement else "判定項目"
     return getattr(item, name)
 
 

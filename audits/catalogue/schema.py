@@ -29,3 +29,10 @@ def checklists(db: Database) -> None:
     )
     db["checklist_items"].create_index(["version_id", "item_id"], unique=True)
     db["checklist_items"].create_index(["item_id"])
+
+
+@migrations(name="0002_measurement_items")
+def measurement_items(db: Database) -> None:
+    # Items whose figure is information (incidents this year), not a pass/fail (FORMAT.md).
+    db.execute("ALTER TABLE checklist_items ADD COLUMN measurement INTEGER NOT NULL DEFAULT 0 "
+               "CHECK (measurement IN (0, 1))")

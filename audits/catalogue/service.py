@@ -62,7 +62,7 @@ def _item_rows(version_id: int, checklist: loader.Checklist) -> list[dict]:
         "tags": json.dumps(list(item.tags), ensure_ascii=False),
         "sources": json.dumps(list(item.sources), ensure_ascii=False),
         "expect": json.dumps(dict(item.expect)) if item.expect is not None else None,
-        "unit": item.unit,
+        "unit": item.unit, "measurement": int(item.measurement),
     } for item in checklist.items()]
 
 
@@ -536,6 +536,10 @@ def describe_scale(item: dict) -> dict:
         elif unit:
             notes.append(f"単位 {unit}")
     expect = item.get("expect") or {}
+    if item.get("measurement"):
+        notes.append("計測項目：値を把握していれば「実施」。件数・人数は情報として集計し、値で「課題あり」にはしません")
+    if found.kind != "choice" and found.options:
+        notes.append("値の代わりに「" + "」「".join(o.label for o in found.options) + "」と回答できます")
     if "within_days" in expect:
         notes.append(f"回答日から {_number(expect['within_days'])} 日以内の日付なら「実施」、それより前は「課題あり」")
     if "at_least" in expect:

@@ -17,7 +17,7 @@ from ..auth.service import load_user
 from ..catalogue import service as catalogue
 from ..db import transaction
 from ..sheets import service as sheets
-from ..sheets.answers import AnswerInput, evaluate
+from ..sheets.answers import GAP_CATEGORIES, AnswerInput, evaluate, evidence_owed
 from . import service as schedules
 
 CHECKLISTS = ("general", "operations", "outsourcing", "mynumber", "pia")
@@ -73,15 +73,15 @@ def _answer_for(item: dict, rng: random.Random, today: date, department_name: st
         else:
             value = str(rng.choice([0, 0, 0, 0, 1, 2]))
     answer = AnswerInput(value=value)
-    option = scale.option(value) if scale.kind == "choice" else None
+    option = scale.option(value)
     category = option.category if option else None
     if category == "該当しない":
         answer.na_reason = f"{department_name}では当該事務を行っていないため。"
         return answer
     category = evaluate(item, value, today=today).category
-    template = rng.choice(DETAIL_GAP if category in ("課題あり", "未実施") else DETAIL_DONE)
+    template = rng.choice(DETAIL_GAP if category in GAP_CATEGORIES else DETAIL_DONE)
     answer.detail = template.format(**words)
-    if category in ("課題あり", "未実施"):
+    if category in GAP_CATEGORIES:
         answer.plan_action = f"{words['record']}の様式を見直し、{words['owner']}が{words['freq']}確認・記録する運用を定着させる。"
         answer.plan_due = (today + timedelta(days=rng.choice([60, 90, 120, 180]))).isoformat()
         answer.plan_owner = f"{department_name} {words['owner']}"
@@ -114,7 +114,7 @@ def _answer_sheet(db: Database, sheet_id: int, rng: random.Random, today: date, 
         fixed = "done" if audited and entry.item["item_id"] in AUDITED_ITEMS else None
         answer = _answer_for(entry.item, rng, today, sheet["department_name"], fixed)
         result = sheets.save_answer(db, sheet, entry.item, answer, base_revision=0, user=staff, today=today)
-        if upload_folder and entry.item["evidence_required"] and result.category != "該当しない":
+        if upload_folder and evidence_owed(entry.item, result.category):
             _write_evidence(db, upload_folder, answer_id=result.answer_id, sheet=sheet, item=entry.item, user=staff,
                             when=f"{today.isoformat()}T10:00:00+09:00")
 

@@ -12,10 +12,14 @@ from datetime import date
 from ..catalogue import service as catalogue
 
 GAP_CATEGORIES = frozenset({"課題あり", "未実施"})
+# Evidence is owed only by an answer that claims the measure is done: 課題あり / 未実施 owe an
+# 改善予定 instead, and 該当しない owes its reason.
+EVIDENCE_CATEGORIES = frozenset({"実施"})
 ANSWER_FIELDS = ("value", "detail", "na_reason", "plan_action", "plan_due", "plan_owner", "evidence_note")
 TEXT_LIMIT = 4000
 
 
+NUMBER_TEXT = re.compile(r"[-+]?[0-9０-９,，]*[.．]?[0-9０-９]+")   # no exponent, inf or nan
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -36,7 +40,11 @@ class AnswerInput:
 
     @classmethod
     def from_mapping(cls, data) -> "AnswerInput":
-        return cls(**{f: clean_text(data.get(f)) for f in ANSWER_FIELDS})
+        """A posted form. On a date or number item the radio `value_option` (「実施していない」 …)
+        answers instead of the typed `value` when it is chosen."""
+        values = {f: clean_text(data.get(f)) for f in ANSWER_FIELDS}
+        values["value"] = clean_text(data.get("value_option")) or values["value"]
+        return cls(**values)
 
     def as_dict(self) -> dict:
         return {f: getattr(self, f) for f in ANSWER_FIELDS}
@@ -56,20 +64,29 @@ def unit_of(item: dict) -> str:
     return item.get("unit") or scale_of(item).unit or ""
 
 
+def evidence_owed(item: dict, category: str | None) -> bool:
+    """Whether an answer in `category` must carry at least one evidence file to be submitted."""
+    return bool(item["evidence_required"]) and category in EVIDENCE_CATEGORIES
+
+
 def display_value(item: dict, value: str | None) -> str:
     """The answer as a person reads it: the option label, a date, or a number with its unit."""
     if value in (None, ""):
         return ""
     scale = scale_of(item)
+    option = scale.option(value)
+    if option is not None:
+        return option.label
     if scale.kind == "choice":
-        option = scale.option(value)
-        return option.label if option else value
+        return value
     if scale.kind == "number":
         return f"{value} {unit_of(item)}".strip()
     return value
 
 
 def _parse_number(text: str) -> float:
+    if not NUMBER_TEXT.fullmatch(text.strip()):
+        raise ValueError(text)
     return float(text.replace(",", "").replace("，", "").translate(str.maketrans("０１２３４５６７８９．", "0123456789.")))
 
 
@@ -79,28 +96,34 @@ def evaluate(item: dict, value: str, *, today: date) -> Evaluation:
         return Evaluation(None)
     scale = scale_of(item)
     expect = item.get("expect") or {}
-    if scale.kind == "choice":
-        option = scale.option(value)
-        if option is None:
-            return Evaluation(None, {"value": "回答は選択肢から選んでください。"})
+    option = scale.option(value)     # on a date or number scale: an answer given instead of a value
+    if option is not None:
         return Evaluation(option.category)
+    if scale.kind == "choice":
+        return Evaluation(None, {"value": "回答は選択肢から選んでください。"})
+    never = "".join(f"「{o.label}」" for o in scale.options if o.category == "未実施")
     if scale.kind == "date":
         try:
             day = date.fromisoformat(value)
         except ValueError:
-            return Evaluation(None, {"value": "日付を YYYY-MM-DD の形で入力してください（例: 2025-06-30）。"})
+            return Evaluation(None, {"value": "日付を YYYY-MM-DD の形で入力してください（例: 2025-06-30）。"
+                                     + (f"実施していない場合は{never}を選んでください。" if never else "")})
         if day > today:
-            return Evaluation(None, {"value": "未来の日付は入力できません。実施した日を入力してください。"})
+            return Evaluation(None, {"value": "未来の日付は入力できません。実施した日を入力してください。"
+                                     + (f"まだ実施していない場合は{never}を選んでください。" if never else "")})
         within = expect.get("within_days")
         category = "実施" if within is None or (today - day).days <= within else "課題あり"
         return Evaluation(category)
     try:
         number = _parse_number(value)
     except ValueError:
-        return Evaluation(None, {"value": "数値を入力してください。"})
+        return Evaluation(None, {"value": "数値を入力してください。"
+                                 + (f"数を把握していない場合は{never}を選んでください。" if never else "")})
     if scale.min is not None and number < scale.min or scale.max is not None and number > scale.max:
         return Evaluation(None, {"value": f"{scale.min}〜{scale.max} の範囲で入力してください。"
                                  if scale.max is not None else f"{scale.min} 以上の数値を入力してください。"})
+    if item.get("measurement"):
+        return Evaluation("実施")      # the figure is known: information, not a judgment (FORMAT.md)
     ok = True
     if "at_least" in expect and number < expect["at_least"]:
         ok = False
@@ -110,7 +133,7 @@ def evaluate(item: dict, value: str, *, today: date) -> Evaluation:
 
 
 def normalise_value(item: dict, value: str) -> str:
-    if value and scale_of(item).kind == "number":
+    if value and scale_of(item).kind == "number" and scale_of(item).option(value) is None:
         number = _parse_number(value)
         return str(int(number)) if number == int(number) else str(number)
     return value

@@ -62,7 +62,7 @@ def export(db: Database, sheet: dict) -> bytes:
             row += 1
             item, answer = entry.item, entry.answer or {}
             values = [item["item_id"], f"{section.id} {section.title}", item["question"], item["severity"],
-                      "必須" if item["evidence_required"] else ""]
+                      "実施なら必須" if item["evidence_required"] else ""]
             for column, value in enumerate(values, start=1):
                 set_text(ws.cell(row=row, column=column), value)
             if not entry.applies:
@@ -82,6 +82,8 @@ def export(db: Database, sheet: dict) -> bytes:
                         type="list", formula1='"' + ",".join(o.label for o in scale.options) + '"', allow_blank=True,
                         errorTitle="回答", error="一覧から選んでください。")
                 validations[key].add(value_cell)
+            elif scale.option(answer.get("value") or ""):     # 「実施していない」 etc. instead of a value
+                set_text(value_cell, scale.option(answer["value"]).label)
             elif scale.kind == "date":
                 value_cell.value = date.fromisoformat(answer["value"]) if answer.get("value") else None
                 value_cell.number_format = "yyyy-mm-dd"
@@ -126,10 +128,10 @@ def _value_from_cell(item: dict, raw) -> tuple[str, str | None]:
     if not text:
         return "", None
     scale = scale_of(item)
+    for option in scale.options:
+        if text in (option.label, option.id):
+            return option.id, None
     if scale.kind == "choice":
-        for option in scale.options:
-            if text in (option.label, option.id):
-                return option.id, None
         return "", "一覧の選択肢（" + "／".join(o.label for o in scale.options) + "）から選んでください"
     return text, None
 

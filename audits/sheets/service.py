@@ -17,7 +17,8 @@ from ..db import Conditions, get_db, transaction
 from ..evidence import service as evidence
 from ..timeutil import now, now_iso
 from . import workflow
-from .answers import ANSWER_FIELDS, AnswerInput, normalise_value, validate
+from .answers import (ANSWER_FIELDS, EVIDENCE_CATEGORIES, GAP_CATEGORIES, AnswerInput, evidence_owed, normalise_value,
+                      validate)
 
 SHEET_QUERY = """
     SELECT h.*, d.code AS department_code, d.name AS department_name, b.name AS bureau_name,
@@ -198,9 +199,15 @@ class SheetItem:
         return [e for e in self.evidence if not e["removed_at"]]
 
     @property
+    def evidence_expected(self) -> bool:
+        """Show 「証跡 必須」: the item asks for evidence and the answer (if any) claims 実施."""
+        return (self.applies and bool(self.item["evidence_required"])
+                and (not self.answered or evidence_owed(self.item, self.answer["category"])))
+
+    @property
     def missing_evidence(self) -> bool:
-        return (self.applies and bool(self.item["evidence_required"]) and self.answered
-                and self.answer["category"] != "該当しない" and not self.live_evidence)
+        return (self.applies and self.answered and evidence_owed(self.item, self.answer["category"])
+                and not self.live_evidence)
 
 
 @dataclass
@@ -248,7 +255,7 @@ def completeness(db: Database, sheet: dict) -> list[Problem]:
                 continue
             if not entry.answered:
                 problems.append(Problem(entry.item["item_id"], entry.item["question"], "未回答です"))
-            elif entry.answer["category"] in ("課題あり", "未実施") and not (
+            elif entry.answer["category"] in GAP_CATEGORIES and not (
                     entry.answer["plan_action"] and entry.answer["plan_due"] and entry.answer["plan_owner"]):
                 problems.append(Problem(entry.item["item_id"], entry.item["question"], "改善予定が記入されていません"))
             elif entry.missing_evidence:
@@ -364,15 +371,16 @@ def latest_open_year(db: Database) -> int | None:
 
 
 def missing_evidence_counts(db: Database, sheet_ids) -> dict[int, int]:
-    """sheet id -> answered items that require evidence but have none (not counting removed files)."""
+    """sheet id -> answers that owe evidence (answers.evidence_owed) but have none (removed files not counted)."""
     ids = sorted(set(sheet_ids))
     if not ids:
         return {}
+    categories = sorted(EVIDENCE_CATEGORIES)
     rows = db.execute(
         f"""SELECT a.sheet_id, count(*) FROM answers a JOIN checklist_items i ON i.id = a.item_pk
             WHERE a.sheet_id IN ({','.join('?' * len(ids))}) AND i.evidence_required = 1 AND a.auto_na = 0
-              AND a.category IS NOT NULL AND a.category != '該当しない'
+              AND a.category IN ({','.join('?' * len(categories))})
               AND NOT EXISTS (SELECT 1 FROM evidence e WHERE e.owner_type = 'answer' AND e.owner_id = a.id
                               AND e.removed_at IS NULL)
-            GROUP BY a.sheet_id""", ids).fetchall()
+            GROUP BY a.sheet_id""", [*ids, *categories]).fetchall()
     return dict(rows)
