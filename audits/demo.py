@@ -28,7 +28,9 @@ class DemoError(RuntimeError):
 # (部コード, 部名, [(課コード, 課名, tags)])
 ORGANISATION: list[tuple[str, str, list[tuple[str, str, list[str]]]]] = [
     ("somu", "総務部", [
-        ("soumu", "総務課", ["privacy_office", "web", "fax"]),
+        # 総務課 runs the city's privacy office, and pays the members of its 附属機関 (their 個人番号 for the
+        # 支払調書: 個人番号関係事務), so the 特定個人情報 items of the privacy office reach it.
+        ("soumu", "総務課", ["privacy_office", "mynumber", "web", "fax"]),
         ("bunsho", "文書課", ["privacy_office", "web", "itaku"]),
         ("jinji", "人事課", ["mynumber", "itaku", "system"]),
         ("kikikanri", "危機管理課", ["web", "fax"]),

@@ -132,3 +132,9 @@ def _lint(paths: Iterable[str | Path]) -> tuple[list[str], list[Checklist], list
 def lint(paths: Iterable[str | Path]) -> list[str]:
     """Every error message across the files (folders expand to their data files); [] when fine."""
     return _lint(paths)[0]
+
+
+def lint_checklists(paths: Iterable[str | Path]) -> tuple[list[str], list[Checklist]]:
+    """Like lint(), and the checklists that loaded (for checks against an organisation's profiles)."""
+    errors, checklists, _files = _lint(paths)
+    return errors, checklists

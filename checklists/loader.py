@@ -41,7 +41,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from .builtin import _lint, builtin_files, lint, load_builtin, load_file
+from .builtin import _lint, builtin_files, lint, lint_checklists, load_builtin, load_file
 from .files import (BUILTIN_DIR, CHECKLIST_SUFFIXES, CLAUSES_FILE, LOADABLE_SUFFIXES, NON_CHECKLIST_FILES,
                     VOCABULARY_FILES, dump_yaml)
 from .model import (CHECKLIST_KEYS, EXPECT_KEYS, ITEM_KEYS, SCALE_KINDS, SECTION_KEYS, SEVERITIES, Checklist,
@@ -70,9 +70,9 @@ __all__ = [
     "CHECKLIST_ROWS", "ITEM_COLUMNS", "NO", "SHEET_CHECKLIST", "SHEET_ITEMS", "SHEET_SCALES",
     "SHEET_TAGS", "YES", "read_xlsx", "write_xlsx",
     # builtin.py
-    "builtin_files", "lint", "load_builtin", "load_file",
+    "builtin_files", "lint", "lint_checklists", "load_builtin", "load_file",
     # this module
-    "applicability", "main",
+    "applicability", "main", "unreached",
 ]
 
 
@@ -96,6 +96,18 @@ def applicability(checklist: Checklist, dept_tags: Iterable[str], vocab: Vocabul
             continue
         labels = "".join(f"「{vocab.tags[t].label if t in vocab.tags else t}」" for t in missing)
         out.append((item, False, f"この課は{labels}に該当しないため対象外です。"))
+    return out
+
+
+def unreached(checklist: Checklist, profiles: Iterable[Iterable[str]]) -> list[tuple[Item, tuple[str, ...]]]:
+    """(item, tags it needs) for every item that no 課 with one of these profiles would receive:
+    no profile carries every tag of the checklist and of the item together."""
+    held = [frozenset(p) for p in profiles]
+    out: list[tuple[Item, tuple[str, ...]]] = []
+    for item in checklist.items():
+        needed = tuple(dict.fromkeys(checklist.tags + item.tags))
+        if not any(p.issuperset(needed) for p in held):
+            out.append((item, needed))
     return out
 
 

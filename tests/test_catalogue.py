@@ -468,3 +468,17 @@ def test_preview_escapes_the_file_text(app, db, auth):
                         content_type="multipart/form-data").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in preview
     assert "&lt;script&gt;alert(1)&lt;/script&gt;を放置していませんか。" in preview
+
+
+def test_a_clause_asked_only_by_an_item_no_department_receives_is_not_covered(app, db, auth, client):
+    # 総務課 is the privacy office and the demo's only 課 with both tags that M-02-01/02 and M-07-02 need.
+    soumu = db.execute("SELECT id FROM departments WHERE code = 'soumu'").fetchone()[0]
+    auth.login("auditor")
+    assert "項目のない条項 0 件" in page(client, "/checklists/coverage")
+    db.execute("DELETE FROM department_tags WHERE department_id = ? AND tag = 'mynumber'", [soumu])
+    db.conn.commit()
+    html = page(client, "/checklists/coverage")
+    assert "項目のない条項 0 件" not in html
+    row = html[html.index('id="clause-MYNUM_別添1_1-D"'):]
+    row = row[:row.index("</tr>")]
+    assert "どの課にも配付される項目がありません" in row and "M-02-01" in row

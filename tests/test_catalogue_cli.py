@@ -1,6 +1,7 @@
 """`flask --app app checklists lint|import|export|sync|list`: messages a user needs, nothing stored on error."""
 from __future__ import annotations
 
+import re
 
 import openpyxl
 import pytest
@@ -183,3 +184,16 @@ def test_sync_stores_builtin_files(empty_app):
     assert result.exit_code == 0 and "general 第1版: 新しい版を作成" in result.output
     result = runner.invoke(args=["checklists", "sync"])
     assert result.exit_code == 0 and "新しい版" not in result.output and "変更なし" in result.output
+
+
+def test_lint_reports_items_no_department_receives(runner, db):
+    result = runner.invoke(args=["checklists", "lint"])
+    assert result.exit_code == 0
+    assert re.search(r"(\d+) 項目のうち \1 項目がいずれかの課に配付されます（配付されない項目 0 件）", result.output)
+    db.execute("DELETE FROM department_tags WHERE tag = 'privacy_office'")
+    db.conn.commit()
+    result = runner.invoke(args=["checklists", "lint"])
+    assert result.exit_code == 0                       # a warning about the organisation, not an error in the file
+    assert "注意: mynumber M-02-01 はどの課にも配付されません" in result.output
+    assert "「特定個人情報を取り扱う・個人情報保護の全庁事務を所管する」をすべて持つ課がありません" in result.output
+    assert "配付されない項目 0 件" not in result.output

@@ -49,11 +49,36 @@ def lint_command(paths: tuple[Path, ...]):
 
     PATHS を省略すると組込みのチェックリスト一式を検査します。誤りがあれば終了コード 1。
     """
-    errors = loader.lint(paths or [loader.BUILTIN_DIR])
+    errors, checklists = loader.lint_checklists(paths or [loader.BUILTIN_DIR])
     if errors:
         _fail(errors, f"NG: 誤り {len(errors)} 件")
     shown = "、".join(str(p) for p in paths) if paths else "組込みのチェックリスト一式"
     click.echo(f"OK: {shown} に誤りはありません。")
+    _report_applicability(checklists)
+
+
+def _report_applicability(checklists: list[loader.Checklist]) -> None:
+    """Which items no 課 of the organisation in the database would receive (a warning, not an error)."""
+    try:
+        db = _db()
+        profiles = service.department_profiles(db) if db["departments"].exists() else []
+    except Exception:  # noqa: BLE001 - no database yet: nothing to check against
+        profiles = []
+    if not profiles:
+        click.echo("適用: データベースに課が登録されていないため、どの課に配付されるかは確認していません。")
+        return
+    tags = service.vocabulary().tags
+    total = missing = 0
+    for checklist in checklists:
+        unreached = loader.unreached(checklist, profiles)
+        total += len(checklist.items())
+        missing += len(unreached)
+        for item, needed in unreached:
+            labels = "・".join(tags[t].label if t in tags else t for t in needed)
+            click.echo(f"注意: {checklist.id} {item.id} はどの課にも配付されません"
+                       f"（「{labels}」をすべて持つ課がありません）。根拠: {'、'.join(item.sources)}")
+    click.echo(f"適用: 課 {len(profiles)} 件のプロフィールで、{total} 項目のうち {total - missing} 項目がいずれかの課に"
+               f"配付されます（配付されない項目 {missing} 件）。")
 
 
 @checklists_cli.command("import")

@@ -470,19 +470,46 @@ def clauses() -> list[dict]:
     return [dict(c) for c in _clauses()]
 
 
+def department_profiles(db: Database) -> list[frozenset[str]]:
+    """The tag set of every active 課: who would receive an item."""
+    rows = db.execute("""SELECT d.id, t.tag FROM departments d LEFT JOIN department_tags t ON t.department_id = d.id
+                         WHERE d.active = 1""").fetchall()
+    profiles: dict[int, set[str]] = {}
+    for department_id, tag in rows:
+        profiles.setdefault(department_id, set())
+        if tag:
+            profiles[department_id].add(tag)
+    return [frozenset(p) for p in profiles.values()]
+
+
+def unreached_items(db: Database) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(checklist id, item id) -> the tags it needs, for items of the latest versions that no active
+    課 receives (their tag combination occurs in no 課's profile)."""
+    profiles = department_profiles(db)
+    return {(version["checklist_id"], item.id): needed for version in latest_versions(db)
+            for item, needed in loader.unreached(version_checklist(db, version["id"]), profiles)}
+
+
 def clause_coverage(db: Database, parts=("A", "B")) -> list[dict]:
-    """For each clause of the given parts: the items (latest version of every checklist) covering it."""
+    """For each clause of the given parts: the items (latest version of every checklist) covering it.
+
+    A clause is covered only by items that some 課 receives (`items`); the items that would cover it
+    but reach no 課 are listed apart (`unreached`)."""
+    unreached = unreached_items(db)
     items = []
     for version in latest_versions(db):
         for item in version_items(db, version["id"]):
             item["checklist_id"] = version["checklist_id"]
             item["checklist_version"] = version["version"]
+            item["needs"] = unreached.get((version["checklist_id"], item["item_id"]))
             items.append(item)
     out = []
     for clause in clauses():
         if clause["part"] not in parts:
             continue
-        clause["items"] = [i for i in items if any(loader.covers(s, clause["ref"]) for s in i["sources"])]
+        asking = [i for i in items if any(loader.covers(s, clause["ref"]) for s in i["sources"])]
+        clause["items"] = [i for i in asking if i["needs"] is None]
+        clause["unreached"] = [i for i in asking if i["needs"] is not None]
         out.append(clause)
     return out
 
