@@ -346,6 +346,54 @@ def weakest_items(db: Database, scope: Scope, limit: int = 20) -> list[ItemRow]:
     return rows
 
 
+# --------------------------------------------------------------------------- measurement items
+
+@dataclass
+class MeasurementRow:
+    """A measurement item (FORMAT.md): its figures added up over the counted sheets, never judged."""
+    checklist_id: str
+    item_id: str
+    question: str
+    unit: str
+    total: float                 # sum of the figures the 課 reported
+    with_any: int                # 課 that reported one or more
+    reported: int                # 課 that reported a figure (0 included)
+    unknown: int                 # 課 that answered 把握していない (or another 未実施 option)
+
+    @property
+    def total_text(self) -> str:
+        number = int(self.total) if float(self.total).is_integer() else round(self.total, 1)
+        return f"{number}{self.unit}"
+
+
+def measurements(db: Database, scope: Scope) -> list[MeasurementRow]:
+    """Per measurement item of the 年度's counted sheets in scope: total, 課 with one or more, 課 that do not know."""
+    from ..catalogue.service import vocabulary
+
+    scales = vocabulary().scales
+    head, params = _with(scope)
+    rows = db.execute(head + f"""
+        SELECT v.checklist_id, i.item_id, min(i.question), min(i.scale), min(i.unit),
+               sum(CASE WHEN a.category = '実施' THEN CAST(a.value AS REAL) ELSE 0 END),
+               count(DISTINCT CASE WHEN a.category = '実施' AND CAST(a.value AS REAL) > 0 THEN s.department_id END),
+               count(DISTINCT CASE WHEN a.category = '実施' THEN s.department_id END),
+               count(DISTINCT CASE WHEN a.category = '未実施' THEN s.department_id END),
+               min(i.position)
+        FROM year_sheets s
+        JOIN checklist_versions v ON v.id = s.version_id
+        JOIN answers a ON a.sheet_id = s.sheet_id AND a.auto_na = 0
+        JOIN checklist_items i ON i.id = a.item_pk AND i.measurement = 1
+        WHERE s.status IN {scoring.sql_in(scoring.COUNTED_STATUSES)}
+        GROUP BY v.checklist_id, i.item_id
+        ORDER BY v.checklist_id, min(i.position)""", params).fetchall()
+    out = []
+    for checklist_id, item_id, question, scale_id, unit, total, with_any, reported, unknown, _ in rows:
+        scale = scales.get(scale_id)
+        out.append(MeasurementRow(checklist_id, item_id, question, unit or (scale.unit if scale else "") or "",
+                                  total or 0, with_any, reported, unknown))
+    return out
+
+
 # --------------------------------------------------------------------------- year over year
 
 @dataclass
@@ -494,9 +542,11 @@ def _value_label(scales, row: dict) -> str:
     if value in (None, ""):
         return ""
     scale = scales.get(row.get("scale"))
+    option = scale.option(value) if scale is not None else None      # also 「実施していない」 on a date scale
+    if option is not None:
+        return option.label
     if scale is not None and getattr(scale, "kind", "") == "choice":
-        option = scale.option(value)
-        return option.label if option else str(value)
+        return str(value)
     unit = row.get("unit") or (getattr(scale, "unit", None) if scale is not None else None) or ""
     return f"{value}{unit}" if getattr(scale, "kind", "") == "number" else str(value)
 

@@ -50,6 +50,7 @@ class SummaryReport:
     departments: list[queries.DepartmentRow]
     heat: queries.Heatmap
     weakest: list[queries.ItemRow]
+    measurements: list[queries.MeasurementRow]
     yoy: queries.YearOverYear
     previous_sections: dict
     audits: list[queries.AuditRow]
@@ -111,6 +112,7 @@ def _assemble(db: Database, scope: Scope, municipality: str, sort: str, departme
         departments=departments,
         heat=queries.heatmap(db, scope, sections, departments),
         weakest=queries.weakest_items(db, scope, item_limit),
+        measurements=queries.measurements(db, scope),
         yoy=queries.year_over_year(db, scope, item_limit),
         previous_sections=queries.section_rates_previous(db, scope),
         audits=queries.audits_of_year(db, scope, department_view=department_view),

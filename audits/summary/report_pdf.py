@@ -247,7 +247,20 @@ def _weakest(report: SummaryReport) -> list:
         ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.88, 0.88, 0.88)),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]))
-    return story + [table]
+    return story + [table] + _measurements(report)
+
+
+def _measurements(report: SummaryReport) -> list:
+    """The figures of the measurement items, added up and not judged (FORMAT.md)."""
+    if not report.measurements:
+        return []
+    story: list = [CondPageBreak(40 * mm), blocks.heading(2, 1, "計測項目の集計"),
+                   *blocks.body("件数・人数を尋ねる項目は、値を把握していれば実施として数え、値そのものは判定せずに"
+                                "合計した。把握していない課は実施していないとして数えている。", 2)]
+    data = [[_fit(f"{m.item_id} {m.question}", 60), m.total_text, m.with_any, m.reported, m.unknown]
+            for m in report.measurements]
+    return story + [_plain_table(["項目", "合計", "1以上の課", "回答した課", "把握していない課"], data,
+                                 [86, 20, 20, 20, 24], 2)]
 
 
 def _year_over_year(report: SummaryReport) -> list:

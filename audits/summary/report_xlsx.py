@@ -21,7 +21,7 @@ from . import queries, scoring
 from .report import SummaryReport, sources_text
 
 SHEET_TITLES = ("概要", "区分別", "課別", "課×区分", "課題の多い項目", "前年度比較（課）", "前年度比較（項目）",
-                "監査", "改善措置", "集計方法", "回答")
+                "監査", "改善措置", "集計方法", "回答", "計測項目")
 
 
 def _round(value: float | None, digits: int = 1):
@@ -143,6 +143,14 @@ def _weakest(wb: Workbook, report: SummaryReport) -> None:
     sheet.finish()
 
 
+def _measurements(wb: Workbook, report: SummaryReport) -> None:
+    sheet = _Sheet(wb, SHEET_TITLES[11], ["チェックリストID", "項目ID", "質問", "合計", "単位", "1以上の課",
+                                          "回答した課", "把握していない課"], [14, 11, 60, 10, 6, 10, 10, 14])
+    for m in report.measurements:
+        sheet.append([m.checklist_id, m.item_id, m.question, m.total, m.unit, m.with_any, m.reported, m.unknown])
+    sheet.finish()
+
+
 def _yoy(wb: Workbook, report: SummaryReport) -> None:
     before, now = report.previous_label, report.year_label
     sheet = _Sheet(wb, SHEET_TITLES[5], ["部", "課コード", "課名", "比較項目数", f"{before}の実施率（％）",
@@ -205,6 +213,7 @@ def render(report: SummaryReport, raw_rows: Iterable[dict]) -> bytes:
     _departments(wb, report)
     _matrix(wb, report)
     _weakest(wb, report)
+    _measurements(wb, report)
     _yoy(wb, report)
     _audits(wb, report)
     _method(wb)
