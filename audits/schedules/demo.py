@@ -30,6 +30,10 @@ STATE_2025 = {
     "sangyo": "not_started", "nosei": "not_started", "kankyo": "not_started",
 }
 # Answers the demo audit of 健康づくり課 (audits/audit/demo.py) checks on site: the 課 said it does them.
+# Honest negatives the demo shows: 資産税課 has never reviewed the 統合宛名システム's search log (所沢市's
+# exact failure), says so, and owes an 改善予定 instead of an invented date.
+HONEST_NEGATIVES = {("shisanzei", 2025, "S-03-05"): (
+    "never", "検索ログはシステムで取得されているが、課としてこれまで一度も確認したことがない。")}
 AUDITED_ITEMS = {"S-06-01", "S-06-02", "S-06-03", "G-01-04", "G-04-01", "G-04-03", "G-08-04", "G-04-06"}
 RETURN_REASON = ("S-06（FAX）の短縮ダイヤルの点検について、点検日と点検者が記録されていません。"
                  "点検記録簿を添付し、実施内容を具体的に記載してください。")
@@ -111,8 +115,12 @@ def _answer_sheet(db: Database, sheet_id: int, rng: random.Random, today: date, 
     entries = [e for s in sheets.sheet_items(db, sheet) for e in s.items if e.applies]
     audited = sheet["department_code"] == "kenko" and sheet["fiscal_year"] == 2024
     for entry in entries[: int(len(entries) * fraction)]:
-        fixed = "done" if audited and entry.item["item_id"] in AUDITED_ITEMS else None
+        fixed, detail = HONEST_NEGATIVES.get((sheet["department_code"], sheet["fiscal_year"], entry.item["item_id"]),
+                                             (None, None))
+        if audited and entry.item["item_id"] in AUDITED_ITEMS:
+            fixed = "done"
         answer = _answer_for(entry.item, rng, today, sheet["department_name"], fixed)
+        answer.detail = detail or answer.detail
         result = sheets.save_answer(db, sheet, entry.item, answer, base_revision=0, user=staff, today=today)
         if upload_folder and evidence_owed(entry.item, result.category):
             _write_evidence(db, upload_folder, answer_id=result.answer_id, sheet=sheet, item=entry.item, user=staff,
