@@ -19,7 +19,8 @@ BUILTIN_DIR = Path(__file__).parent
 
 VOCABULARY_FILES = ("scales.yaml", "tags.yaml")
 CLAUSES_FILE = "clauses.yaml"
-NON_CHECKLIST_FILES = frozenset(VOCABULARY_FILES + (CLAUSES_FILE,))
+CASEBOOK_FILE = "casebook.yaml"
+NON_CHECKLIST_FILES = frozenset(VOCABULARY_FILES + (CLAUSES_FILE, CASEBOOK_FILE))
 CHECKLIST_SUFFIXES = (".yaml", ".yml", ".toml")
 LOADABLE_SUFFIXES = CHECKLIST_SUFFIXES + (".xlsx",)
 
