@@ -47,8 +47,6 @@ class Case:
 
 
 def _text(value) -> str:
-    if isinstance(value, date):          # YAML reads an unquoted 2022-06-21 as a date
-        return value.isoformat()
     return " ".join(str(value).split()) if isinstance(value, (str, int, float)) else ""
 
 

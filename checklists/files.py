@@ -65,6 +65,9 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# dates stay text (the casebook validates them itself): PyYAML would turn 2024-04-01 into a date and
+# crash on 2024-13-01 instead of reporting it
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
 
 _YAML_PROBLEMS = {
     "mapping values are not allowed here":
