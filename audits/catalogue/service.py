@@ -16,6 +16,7 @@ from pathlib import PurePath
 from sqlite_utils import Database
 
 from checklists import loader
+from checklists.casebook import load_casebook
 
 from ..activity import service as activity
 from ..db import transaction
@@ -559,7 +560,6 @@ def applicability_summary(db: Database, department_tags) -> list[dict]:
 @lru_cache(maxsize=1)
 def casebook() -> tuple:
     """The built-in casebook (checklists/casebook.yaml), checked against the built-in checklists."""
-    from checklists.casebook import load_casebook
     return tuple(load_casebook())
 
 
