@@ -11,8 +11,8 @@ from pathlib import Path
 
 # load_vocabulary is looked up on the module at call time, so that tests can substitute it
 from . import vocabulary
-from .files import (BUILTIN_DIR, CHECKLIST_SUFFIXES, CLAUSES_FILE, LOADABLE_SUFFIXES, NON_CHECKLIST_FILES,
-                    VOCABULARY_FILES, _display, _read_data_file)
+from .files import (BUILTIN_DIR, CASEBOOK_FILE, CHECKLIST_SUFFIXES, CLAUSES_FILE, LOADABLE_SUFFIXES,
+                    NON_CHECKLIST_FILES, VOCABULARY_FILES, _display, _read_data_file)
 from .model import Checklist, ChecklistError, Vocabulary
 from .parser import _dict_formatter, _Parser
 from .sources import load_clauses
@@ -119,6 +119,9 @@ def _lint(paths: Iterable[str | Path]) -> tuple[list[str], list[Checklist], list
                 vocabulary.load_vocabulary(path.parent)
             elif path.name == CLAUSES_FILE:
                 load_clauses(path.parent)
+            elif path.name == CASEBOOK_FILE:
+                from .casebook import load_casebook     # casebook -> loader -> builtin: import here
+                load_casebook(path.parent, vocab=vocab)
             else:
                 cl = load_file(path, vocab)
                 checklists.append(cl)

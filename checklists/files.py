@@ -19,7 +19,8 @@ BUILTIN_DIR = Path(__file__).parent
 
 VOCABULARY_FILES = ("scales.yaml", "tags.yaml")
 CLAUSES_FILE = "clauses.yaml"
-NON_CHECKLIST_FILES = frozenset(VOCABULARY_FILES + (CLAUSES_FILE,))
+CASEBOOK_FILE = "casebook.yaml"
+NON_CHECKLIST_FILES = frozenset(VOCABULARY_FILES + (CLAUSES_FILE, CASEBOOK_FILE))
 CHECKLIST_SUFFIXES = (".yaml", ".yml", ".toml")
 LOADABLE_SUFFIXES = CHECKLIST_SUFFIXES + (".xlsx",)
 
@@ -64,6 +65,9 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# dates stay text (the casebook validates them itself): PyYAML would turn 2024-04-01 into a date and
+# crash on 2024-13-01 instead of reporting it
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
 
 _YAML_PROBLEMS = {
     "mapping values are not allowed here":

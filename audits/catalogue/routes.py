@@ -45,6 +45,12 @@ def scale_view(item: dict) -> dict:
     return service.describe_scale(item)
 
 
+@bp.app_template_filter("prevented_cases")
+def prevented_cases(item_id: str) -> list:
+    """「この項目で防げた事案」: the casebook's cases mapped to this item."""
+    return service.cases_for_item(item_id)
+
+
 @bp.route("/")
 @login_required
 def index():
@@ -113,7 +119,7 @@ def coverage():
               for p in parts]
     uncovered = [r for r in rows if not r["items"]]
     return render_template("catalogue/coverage.html", groups=groups, uncovered=uncovered, total=len(rows),
-                           every_part=every_part)
+                           every_part=every_part, cases=service.casebook_coverage(get_db()))
 
 
 def _readable_departments(db) -> list[dict]:

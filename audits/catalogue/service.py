@@ -16,9 +16,11 @@ from pathlib import PurePath
 from sqlite_utils import Database
 
 from checklists import loader
+from checklists.casebook import load_casebook
 
 from ..activity import service as activity
 from ..db import transaction
+from ..departments import service as departments
 from ..timeutil import now_iso
 from . import diff
 
@@ -581,3 +583,44 @@ def applicability_summary(db: Database, department_tags) -> list[dict]:
     """Per checklist: how many items apply to a 課 with these tags (for the 課 page)."""
     return [{k: v for k, v in row.items() if k != "items"}
             for row in department_applicability(db, department_tags)]
+
+
+# --------------------------------------------------------------------------- the incident casebook
+
+
+@lru_cache(maxsize=1)
+def casebook() -> tuple:
+    """The built-in casebook (checklists/casebook.yaml), checked against the built-in checklists."""
+    return tuple(load_casebook())
+
+
+def cases_for_item(item_id: str) -> list:
+    """The cases whose failure this item would have revealed (「この項目で防げた事案」), newest first."""
+    return sorted((c for c in casebook() if item_id in c.items), key=lambda c: c.date, reverse=True)
+
+
+def casebook_coverage(db: Database) -> list[dict]:
+    """Each case with its items (latest version of each checklist) and whether some 課 of the
+    organisation receives each item; a case is `reached` when at least one of its items is received."""
+    items: dict[str, dict] = {}
+    applies_to: dict[str, set[int]] = {}
+    depts = departments_with_tags(db)
+    for version in latest_versions(db):
+        for item in version_items(db, version["id"]):
+            item["checklist_id"], item["checklist_version"] = version["checklist_id"], version["version"]
+            items[item["item_id"]] = item
+        for dept in depts:
+            for item_id, reason in applicability(db, version["id"], dept["tags"]).items():
+                if reason is None:
+                    applies_to.setdefault(item_id, set()).add(dept["id"])
+    out = []
+    for case in sorted(casebook(), key=lambda c: c.date, reverse=True):
+        rows = [{"item_id": i, "item": items.get(i), "departments": len(applies_to.get(i, ()))}
+                for i in case.items]
+        out.append({"case": case, "items": rows, "reached": any(r["departments"] for r in rows)})
+    return out
+
+
+def departments_with_tags(db: Database) -> list[dict]:
+    """Active 課 with their profile tags (what decides which items they receive)."""
+    return [{"id": d["id"], "tags": d["tags"]} for d in departments.list_departments(db, include_inactive=False)]
