@@ -474,14 +474,7 @@ def clauses() -> list[dict]:
 
 def department_profiles(db: Database) -> list[frozenset[str]]:
     """The tag set of every active 課: who would receive an item."""
-    rows = db.execute("""SELECT d.id, t.tag FROM departments d LEFT JOIN department_tags t ON t.department_id = d.id
-                         WHERE d.active = 1""").fetchall()
-    profiles: dict[int, set[str]] = {}
-    for department_id, tag in rows:
-        profiles.setdefault(department_id, set())
-        if tag:
-            profiles[department_id].add(tag)
-    return [frozenset(p) for p in profiles.values()]
+    return [frozenset(d["tags"]) for d in departments_with_tags(db)]
 
 
 def unreached_items(db: Database) -> dict[tuple[str, str], tuple[str, ...]]:
