@@ -133,7 +133,8 @@ def _action_page(row, finding, audit, submit_form, review_form, status: int = 20
     return render_template(
         "audit/action.html", action=row, finding=finding, audit=audit, events=findings.events(db, row["id"]),
         files=evidence.for_owners(db, "action", [row["id"]], include_removed=False)[row["id"]],
-        may_answer=may_answer, may_review=may_review, review_refused=review_refused, submit_form=submit_form, review_form=review_form,
+        may_answer=may_answer, may_review=may_review, review_refused=review_refused, submit_form=submit_form,
+        review_form=review_form,
         evidence_form=forms.EvidenceForm(prefix="ev"),
         unsent="" if {"answer": may_answer, "review": may_review}.get(unsent_form, True) else unsent), status
 
