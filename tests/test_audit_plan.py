@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from builders_audit import department_id, user
 
+from audits import duties
 from audits.audit import plans, visits
 from audits.audit.plans import AuditError
 
@@ -36,7 +37,7 @@ def test_team_change_checks_independence_too(db):
     audit = load_audit(db, audit_for(db, "hoken"))
     kansa_member = db.execute("""SELECT user_id FROM user_departments WHERE department_id = ?""",
                               [department_id(db, "kansa")]).fetchone()[0]
-    assert plans.independence_problem(db, kansa_member, audit["department_ids"][0]) is None
+    assert duties.independence_problem(db, kansa_member, audit["department_ids"][0]) is None
     with pytest.raises(AuditError):
         visits.set_team(db, {**audit, "department_ids": [department_id(db, "kansa")]}, [kansa_member], kansa_member)
 

@@ -39,3 +39,15 @@ def index():
     rows, total = service.search(get_db(), flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return render_template("activity/index.html", form=form, rows=rows, total=total, page=page,
                            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))
+
+
+@bp.route("/grants")
+@roles_required(roles.CHIEF, roles.ADMIN, roles.AUDITOR)
+def grants():
+    """Every grant and revoke of a role or 課, newest first: the 総括保護管理者 sees what administrators did."""
+    from ..auth.service import grant_history
+
+    page = min(max(request.args.get("page", 1, type=int), 1), 10**6)
+    rows, total = grant_history(get_db(), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    return render_template("activity/grants.html", rows=rows, total=total, page=page,
+                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))

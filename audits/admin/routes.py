@@ -73,7 +73,8 @@ def user_edit(user_id: int):
         form.username.data = user["username"]  # the id never changes
     if form.validate_on_submit():
         try:
-            users.update_user(db, user_id, form.display_name.data, form.roles.data, form.departments.data)
+            users.update_user(db, user_id, form.display_name.data, form.roles.data, form.departments.data,
+                              actor_id=current_user.id)
         except users.UserError as error:
             form.roles.errors.append(str(error))
         else:

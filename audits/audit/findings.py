@@ -10,6 +10,7 @@ from datetime import date
 
 from sqlite_utils import Database
 
+from .. import duties
 from ..activity import service as activity
 from ..db import Conditions, transaction
 from ..departments.service import department_code
@@ -146,6 +147,15 @@ def _today(today: date | None) -> str:
     return (today or now().date()).isoformat()
 
 
+class ReviewRefused(AuditError):
+    """Separation of duties: this user may not accept or return this corrective action (duties.py)."""
+
+
+def _check_reviewer(db: Database, action: dict, audit: dict, user, act: str) -> None:
+    if problem := duties.action_review_problem(db, user.id, action, audit, act):
+        raise ReviewRefused(problem)
+
+
 class ActionConflict(AuditError):
     """The corrective action changed after the page was opened (someone else reported or reviewed it)."""
 
@@ -192,6 +202,7 @@ def accept(db: Database, action: dict, audit: dict, comment: str, user, *, revis
         action = _current(db, action, revision)
         if action["status"] != values.ACTION_SUBMITTED:
             raise AuditError("課から改善の報告がされていないため、完了にできません。")
+        _check_reviewer(db, action, audit, user, "完了を確認する")
         _update(db, action["id"], {"status": values.ACTION_CLOSED, "review_comment": (comment or "").strip(),
                                    "reviewed_at": now_iso(), "reviewed_by": user.id, "closed_at": now_iso()})
         db["audit_findings"].update(action["finding_id"], {"status": values.FINDING_CLOSED, "closed_at": now_iso(),
@@ -212,6 +223,7 @@ def return_for_more(db: Database, action: dict, audit: dict, comment: str, user,
         action = _current(db, action, revision)
         if action["status"] != values.ACTION_SUBMITTED:
             raise AuditError("課から改善の報告がされていないため、差し戻せません。")
+        _check_reviewer(db, action, audit, user, "差し戻す")
         row = {"status": values.ACTION_OPEN, "review_comment": comment, "reviewed_at": now_iso(),
                "reviewed_by": user.id}
         if due_date:

@@ -14,7 +14,7 @@ import json
 from flask import abort
 from flask_login import current_user
 
-from .. import roles
+from .. import duties, roles
 from ..access import deny
 from ..activity.service import ACTION_LABELS
 from ..db import get_db
@@ -80,10 +80,6 @@ def department_of(audit: dict, department_id: int) -> dict | None:
     return next((d for d in audit["departments"] if d["department_id"] == department_id), None)
 
 
-def team_ids(db, audit_id: int) -> set[int]:
-    return {r[0] for r in db.execute("SELECT user_id FROM audit_auditors WHERE audit_id = ?", [audit_id])}
-
-
 def member_department_ids(user, audit: dict) -> list[int]:
     """The audit's 課 to which the user belongs as 保護管理者・保護担当者 (in the audit's order)."""
     if not user.has_role(roles.MANAGER, roles.STAFF):
@@ -111,8 +107,9 @@ def may_read_audit(user, audit: dict) -> bool:
 
 
 def may_edit_audit(user, audit: dict, db=None) -> bool:
+    """The audit's team while it is not issued, and none who belongs to one of its 課 (duties.team_problem)."""
     return (user.has_role(roles.AUDITOR) and audit["status"] != values.ISSUED
-            and user.id in team_ids(db or get_db(), audit["id"]))
+            and duties.team_problem(db or get_db(), user.id, audit["id"], audit["department_ids"]) is None)
 
 
 def may_read_issued_report(user) -> bool:

@@ -13,18 +13,6 @@ class AuditError(ValueError):
     """A user-facing reason (Japanese) why an audit change was refused."""
 
 
-def independence_problem(db: Database, user_id: int, department_id: int) -> str | None:
-    """Why this auditor may not audit this 課 (they belong to it), or None."""
-    row = db.execute(
-        """SELECT u.display_name, d.name FROM user_departments ud JOIN users u ON u.id = ud.user_id
-           JOIN departments d ON d.id = ud.department_id WHERE ud.user_id = ? AND ud.department_id = ?""",
-        [user_id, department_id]).fetchone()
-    if row is None:
-        return None
-    return (f"{row[0]} は監査対象の{row[1]}に所属しているため、この課の監査を担当できません"
-            "（監査の独立性：自らが所属する課を監査することはできません）。")
-
-
 def auditors(db: Database) -> list[dict]:
     """Active users holding the auditor role, with the names of their 課."""
     return list(db.query(

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import roles
+from .. import duties, roles
 from ..access import roles_required
 from ..db import get_db
 from ..evidence import service as evidence
@@ -126,11 +126,15 @@ def _action_page(row, finding, audit, submit_form, review_form, status: int = 20
     action's state no longer offers that form ('answer' or 'review'), the typed text is shown as `unsent`."""
     db = get_db()
     may_answer = is_action_department_member(current_user, row) and row["status"] != values.ACTION_CLOSED
-    may_review = current_user.has_role(roles.AUDITOR) and row["status"] == values.ACTION_SUBMITTED
+    review_refused = (duties.action_review_problem(db, current_user.id, row, audit)
+                      if current_user.has_role(roles.AUDITOR) and row["status"] == values.ACTION_SUBMITTED else None)
+    may_review = current_user.has_role(roles.AUDITOR) and row["status"] == values.ACTION_SUBMITTED \
+        and review_refused is None
     return render_template(
         "audit/action.html", action=row, finding=finding, audit=audit, events=findings.events(db, row["id"]),
         files=evidence.for_owners(db, "action", [row["id"]], include_removed=False)[row["id"]],
-        may_answer=may_answer, may_review=may_review, submit_form=submit_form, review_form=review_form,
+        may_answer=may_answer, may_review=may_review, review_refused=review_refused, submit_form=submit_form,
+        review_form=review_form,
         evidence_form=forms.EvidenceForm(prefix="ev"),
         unsent="" if {"answer": may_answer, "review": may_review}.get(unsent_form, True) else unsent), status
 
@@ -193,8 +197,9 @@ def action_review(action_id: int):
         flash(str(error), "error")
         row, finding, audit = get_action(action_id)
         form.revision.data = row["revision"]
-        return _action_page(row, finding, audit, submit_form, form,
-                            409 if isinstance(error, findings.ActionConflict) else 400, unsent=form.comment.data or "",
+        status = 409 if isinstance(error, findings.ActionConflict) else 403 if isinstance(
+            error, findings.ReviewRefused) else 400
+        return _action_page(row, finding, audit, submit_form, form, status, unsent=form.comment.data or "",
                             unsent_form="review")
     return redirect(url_for("audit.action", action_id=action_id))
 

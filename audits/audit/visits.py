@@ -8,10 +8,11 @@ from sqlite_utils import Database
 from ..activity import service as activity
 from ..db import Conditions, transaction
 from ..departments.service import department_code
+from ..duties import independence_problem
 from ..sheets.answers import display_value
 from ..timeutil import now_iso
 from . import editing, values
-from .plans import AuditError, independence_problem
+from .plans import AuditError
 
 
 

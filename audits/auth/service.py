@@ -1,6 +1,7 @@
 """Users: passwords, lock-out after repeated failures, roles and 課 memberships."""
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -8,6 +9,7 @@ from datetime import timedelta
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import duties
 from .. import roles as role_keys
 from ..activity import service as activity
 from ..db import Conditions, transaction
@@ -166,12 +168,19 @@ def create_user(
     return user_id
 
 
-def update_user(db: Database, user_id: int, display_name: str, roles: list[str], department_codes: list[str]) -> None:
+def update_user(db: Database, user_id: int, display_name: str, roles: list[str], department_codes: list[str],
+                *, actor_id: int | None = None) -> None:
+    """Change a user's name, roles and 課. A change of roles or 課 is refused (UserError with the reason) when
+    `actor_id` is the user themselves, or when it would put an auditor into a 課 whose audit they sit on."""
     _validate_roles(roles)
     with transaction(db):
         before = user_summary(db, user_id)
         department_ids = _department_ids(db, department_codes)
         _check_membership(roles, department_ids)
+        if (sorted(set(roles)), sorted(set(department_codes))) != (before["roles"], before["departments"]):
+            if problem := (duties.self_grant_problem(actor_id, user_id)
+                           or duties.membership_problem(db, user_id, department_ids)):
+                raise UserError(problem)
         db["users"].update(user_id, {"display_name": display_name.strip(), "updated_at": now_iso()})
         db.execute("DELETE FROM user_roles WHERE user_id = ?", [user_id])
         db.execute("DELETE FROM user_departments WHERE user_id = ?", [user_id])
@@ -241,3 +250,41 @@ def list_users(db: Database, *, text: str = "", role: str = "", department_id: i
     for row in rows:
         row["roles"] = [r for r in role_keys.ROLES if r in (row["roles"] or "").split(",")]
     return rows
+
+
+# Grants and revokes of roles and 課 as the activity log records them (user.create, user.update with changed
+# roles or 課, user.enable/disable), for the 総括保護管理者: an administrator's change is seen by someone else.
+_GRANT_WHERE = """(action IN ('user.create', 'user.enable', 'user.disable') OR (action = 'user.update' AND (
+    json_extract(detail, '$.before.roles') IS NOT json_extract(detail, '$.after.roles')
+    OR json_extract(detail, '$.before.departments') IS NOT json_extract(detail, '$.after.departments'))))"""
+
+
+def _grant_changes(action: str, detail: dict, names: dict[str, str]) -> tuple[str, list[str], list[str]]:
+    """(target username, granted, revoked) with roles and 課 as labels."""
+    def labels(roles=(), codes=()):
+        return [role_keys.role_label(r) for r in roles] + [names.get(c, c) for c in codes]
+
+    if action == "user.update":
+        before, after = detail["before"], detail["after"]
+        granted = labels(sorted(set(after["roles"]) - set(before["roles"])),
+                         sorted(set(after["departments"]) - set(before["departments"])))
+        revoked = labels(sorted(set(before["roles"]) - set(after["roles"])),
+                         sorted(set(before["departments"]) - set(after["departments"])))
+        return after["username"], granted, revoked
+    if action == "user.create":
+        return detail.get("username", ""), labels(detail.get("roles", ()), detail.get("departments", ())), []
+    if action == "user.enable":
+        return detail.get("username", ""), ["利用者の有効化"], []
+    return detail.get("username", ""), [], ["利用者の無効化"]
+
+
+def grant_history(db: Database, *, limit: int = 20, offset: int = 0) -> tuple[list[dict], int]:
+    """The latest grants and revokes, newest first, with who made them, and how many there are in all."""
+    total = db.execute(f"SELECT count(*) FROM activity_log WHERE {_GRANT_WHERE}").fetchone()[0]
+    names = {code: name for code, name in db.execute("SELECT code, name FROM departments")}
+    rows = []
+    for row in db.query(f"""SELECT id, at, username, action, detail FROM activity_log WHERE {_GRANT_WHERE}
+                            ORDER BY id DESC LIMIT ? OFFSET ?""", [limit, offset]):
+        target, granted, revoked = _grant_changes(row["action"], json.loads(row["detail"] or "{}"), names)
+        rows.append({**row, "target": target, "granted": granted, "revoked": revoked})
+    return rows, total

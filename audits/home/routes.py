@@ -5,12 +5,14 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from .. import roles
+from ..auth import service as users
 from ..db import get_db
 from ..departments import service as departments
 from ..sheets import service as sheets
 
 bp = Blueprint("home", __name__)
 HOME_DEPARTMENT_ROWS = 30
+HOME_GRANT_ROWS = 10
 
 
 def _departments_behind(rows: list[dict]) -> list[dict]:
@@ -70,6 +72,8 @@ def index():
             "departments": db.execute("SELECT count(*) FROM departments WHERE active = 1").fetchone()[0],
             "users": db.execute("SELECT count(*) FROM users WHERE active = 1").fetchone()[0],
         }
+    if current_user.has_role(roles.CHIEF):
+        context["recent_grants"], context["grants_total"] = users.grant_history(db, limit=HOME_GRANT_ROWS)
     if current_user.has_role(roles.ADMIN, roles.AUDITOR):
         context["recent_log"] = list(db.query("SELECT * FROM activity_log ORDER BY id DESC LIMIT 8"))
     return render_template("home/index.html", **context)

@@ -62,7 +62,8 @@ def render_sheet(sheet: dict, *, edits: dict | None = None, status_code: int = 2
     may_edit = workflow.may_edit_answers(current_user, sheet)
     return render_template(
         "sheets/answer.html", sheet=sheet, sections=sections, may_edit=may_edit, edits=edits or {},
-        actions=workflow.allowed_actions(current_user, sheet), events=service.events(db, sheet["id"]),
+        actions=workflow.allowed_actions(current_user, sheet),
+        approval_refused=workflow.approval_refused(current_user, sheet), events=service.events(db, sheet["id"]),
         history=service.history(db, sheet["id"]), problems=problems, answer_form=AnswerForm(formdata=None),
         evidence_form=EvidenceForm(formdata=None), reason_form=ReasonForm(formdata=None),
         import_form=SheetImportForm(formdata=None), empty_form=EmptyForm(),

@@ -5,6 +5,8 @@
     差戻し ←──────────return───────────────┘  │          │
        └─(answer saved)→ 回答中   提出済 ─withdraw→ 回答中  承認済 ─reopen→ 回答中
 
+Nobody approves a sheet they submitted themselves (duties.own_submission_problem): a 保護管理者 who
+submitted it asks a staff member to take it back and submit it, or another 保護管理者 of the 課 approves.
 Answers can be changed only in 未着手, 回答中 and 差戻し. 提出済 and 承認済 are read-only; taking a
 sheet back (withdraw) or reopening an approved one is an explicit action, logged with a reason.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import roles
+from .. import duties, roles
 
 NOT_STARTED, ANSWERING, SUBMITTED, APPROVED, RETURNED = "not_started", "answering", "submitted", "approved", "returned"
 
@@ -72,7 +74,21 @@ def check(user, sheet: dict, action: str) -> Transition:
     if sheet["status"] not in transition.sources:
         raise TransitionRefused(
             f"{STATUS_LABELS[sheet['status']]}の点検票は「{transition.label}」ことができません。")
+    if action == "approve" and (problem := duties.own_submission_problem(user.id, sheet.get("submitted_by"),
+                                                                            "承認する")):
+        raise TransitionRefused(problem)
     return transition
+
+
+def approval_refused(user, sheet: dict) -> str | None:
+    """Why the 課's 保護管理者 may not approve this submitted sheet (they submitted it), for the page to say so."""
+    if sheet["status"] != SUBMITTED or not (is_member(user, sheet["department_id"]) and user.has_role(roles.MANAGER)):
+        return None
+    try:
+        check(user, sheet, "approve")
+    except TransitionRefused as refused:
+        return str(refused)
+    return None
 
 
 def allowed_actions(user, sheet: dict) -> list[Transition]:
