@@ -33,7 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["LOG_KEY_FILE"] = os.path.join(app.instance_path, "log_key")
     from .activity import service as activity
 
-    activity.use_key(app, config_module.persistent_key(app.config["LOG_KEY_FILE"]))
+    activity.use_key(app, activity.load_key_file(app.config["LOG_KEY_FILE"]))
     if not app.config.get("DATABASE"):
         app.config["DATABASE"] = os.path.join(app.instance_path, "tenken.db")
     if not app.config.get("UPLOAD_FOLDER"):

@@ -21,9 +21,8 @@ from pathlib import Path
 from werkzeug.security import generate_password_hash
 
 from audits import create_app
-from audits.activity.service import key_from_text
+from audits.activity.service import load_key_file
 from audits.catalogue import service as catalogue
-from audits.config import persistent_key
 from audits.db import connect, init_db
 from audits.demo import ORGANISATION, _NAMES
 from audits.sheets.answers import evaluate, normalise_value
@@ -313,8 +312,7 @@ def log_key_file(database: str) -> Path:
 
 
 def log_key(database: str) -> bytes:
-    path = log_key_file(database)
-    return key_from_text(persistent_key(path), str(path))
+    return load_key_file(log_key_file(database))
 
 
 def city_app(database: str, upload_folder: str, **config):

@@ -91,8 +91,10 @@ def test_log_key_is_created_on_first_start_with_mode_600(tmp_path):
 def test_an_unreadable_log_key_stops_the_start(tmp_path):
     key_file = tmp_path / "log_key"
     key_file.write_text("not a key")
-    with pytest.raises(activity.LogChainError, match="操作ログの鍵"):
+    with pytest.raises(activity.LogChainError, match="操作ログの鍵 .* を読めません"):
         create_app({"TESTING": True, "SECRET_KEY": "x", "LOG_KEY_FILE": str(key_file)})
+    with pytest.raises(activity.LogChainError, match="操作ログの鍵 .* を作成・読込みできません"):
+        create_app({"TESTING": True, "SECRET_KEY": "x", "LOG_KEY_FILE": str(tmp_path / "missing" / "log_key")})
 
 
 @pytest.mark.parametrize("hash_of", [

@@ -13,11 +13,13 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from flask import Flask, current_app, has_app_context, has_request_context, request
 from sqlite_utils import Database
 
+from ..config import persistent_key
 from ..db import Conditions, transaction
 from ..timeutil import now_iso
 
@@ -97,21 +99,25 @@ _KEY = "tenken.log_key"
 _process_key: bytes | None = None
 
 
-def key_from_text(text: str, source: str) -> bytes:
+def load_key_file(path: str | Path) -> bytes:
+    """The key in LOG_KEY_FILE, created (random, mode 600) on first start like instance/secret_key."""
     try:
-        key = bytes.fromhex(text.strip())
+        text = persistent_key(path)
+    except (OSError, UnicodeDecodeError) as error:
+        raise LogChainError(f"操作ログの鍵 {path} を作成・読込みできません（{error}）。")
+    try:
+        key = bytes.fromhex(text)
     except ValueError:
         key = b""
     if len(key) < 32:
-        raise LogChainError(f"操作ログの鍵 {source} を読めません（64 桁以上の16進数で書かれた鍵が必要です）。")
+        raise LogChainError(f"操作ログの鍵 {path} を読めません（64 桁以上の16進数で書かれた鍵が必要です）。")
     return key
 
 
-def use_key(app: Flask, text: str) -> None:
+def use_key(app: Flask, key: bytes) -> None:
     """Register the log key for app (create_app does, from LOG_KEY_FILE). Code that runs outside any app
     context in this process (tests calling services, bench scripts) gets the key of the last app created."""
     global _process_key
-    key = key_from_text(text, app.config["LOG_KEY_FILE"])
     app.extensions[_KEY] = key
     _process_key = key
 
@@ -181,15 +187,17 @@ class Verification:
 def verify(db: Database, key: bytes | None = None) -> Verification:
     """Walk the chain in id order under the log key (the app's unless given); stop at the first bad row."""
     key = key or log_key()
-    result = _walk(db, lambda values: row_hash(values[:-1], key) == values[-1])
-    if not result.ok and result.bad_id == 1 and result.rows == 0:
+    fits = lambda values: row_hash(values[:-1], key) == values[-1]  # noqa: E731
+    result = _walk(db, fits)
+    if not result.ok and result.bad_id == 1:  # say why the very first row fails, when its hash is the reason
         first = db.execute(f"SELECT {', '.join(LOG_COLUMNS)}, hash FROM activity_log WHERE id = 1").fetchone()
-        if first and unkeyed_row_hash(first[:-1]) == first[-1]:
+        if not first or fits(first) or first[-2] != GENESIS_HASH:
+            return result
+        if unkeyed_row_hash(first[:-1]) == first[-1]:
             return Verification(False, 0, 1, "操作ログが旧形式（鍵なしの SHA-256）のままです。"
                                               "flask --app app init-db を実行して鍵付きのチェーンに移行してください")
-        if first:
-            return Verification(False, 0, 1, "行 1 の内容がハッシュと一致しません"
-                                              "（改ざん、又は操作ログの鍵 LOG_KEY_FILE が違う可能性があります）")
+        return Verification(False, 0, 1, "行 1 の内容がハッシュと一致しません"
+                                          "（改ざん、又は操作ログの鍵 LOG_KEY_FILE が違う可能性があります）")
     return result
 
 
