@@ -29,6 +29,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.persistent_secret_key(app.instance_path)
+    if not app.config.get("LOG_KEY_FILE"):
+        app.config["LOG_KEY_FILE"] = os.path.join(app.instance_path, "log_key")
+    from .activity import service as activity
+
+    activity.use_key(app, activity.load_key_file(app.config["LOG_KEY_FILE"]))
     if not app.config.get("DATABASE"):
         app.config["DATABASE"] = os.path.join(app.instance_path, "tenken.db")
     if not app.config.get("UPLOAD_FOLDER"):

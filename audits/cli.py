@@ -10,11 +10,13 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 from flask import Flask, current_app
+from sqlite_utils import Database
 
 from . import roles
+from .activity import anchors
 from .activity import service as activity
 from .auth import service as users
-from .db import connect
+from .db import connect, transaction
 
 
 def _db():
@@ -47,18 +49,59 @@ def create_user_command(username, role_keys, departments, display_name, password
 
 @click.command("verify-log")
 @with_appcontext
-def verify_log_command():
-    """操作ログのハッシュチェーンを検証します（改ざん・削除があれば最初の不正な行を示して終了コード1）。"""
+@click.option("--anchor", "anchor_files", multiple=True, metavar="FILE",
+              help="アンカーファイル（log-anchor の出力）又はバックアップの manifest.json。"
+                   "操作ログがそこに記録された行に今も到達しているかも確かめます（複数指定可）")
+def verify_log_command(anchor_files):
+    """操作ログのハッシュチェーンを鍵で検証します（改ざん・削除があれば最初の不正な行を示して終了コード1）。
+    --anchor を付けると、末尾の削除・古いバックアップへの巻き戻し・書き換えも検出します。"""
+    try:
+        found = [anchor for path in anchor_files for anchor in anchors.read(path)]
+    except anchors.AnchorError as error:
+        _fail(f"操作ログの検証に失敗しました: {error}")
     db = _db()
     try:
         result = activity.verify(db)
+        problems = anchors.check(db, found) if result.ok and found else []
     finally:
         db.conn.close()
-    if result.ok:
-        click.echo(f"操作ログは正常です（{result.rows} 行を検証しました）。")
-        return
-    click.echo(f"操作ログの検証に失敗しました: {result.reason}（正常に検証できた行: {result.rows}）", err=True)
+    if not result.ok:
+        _fail(f"操作ログの検証に失敗しました: {result.reason}（正常に検証できた行: {result.rows}）")
+    if problems:
+        _fail("操作ログの検証に失敗しました: 操作ログがアンカーに到達していません。\n" + "\n".join(problems))
+    message = f"操作ログは正常です（{result.rows} 行を検証しました）。"
+    if found:
+        latest = max(found, key=lambda anchor: anchor.id)
+        message += f"アンカー {len(found)} 件すべてに到達しています（最新: 行 {latest.id}、{latest.at}）。"
+    click.echo(message)
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
     sys.exit(1)
+
+
+@click.command("log-anchor")
+@with_appcontext
+@click.option("-o", "--output", required=True, metavar="FILE", type=click.Path(dir_okay=False, path_type=Path),
+              help="追記するファイル（別のサーバーや書き換えできない媒体など、データベースとは別の場所）")
+def log_anchor_command(output: Path):
+    """操作ログの最新の行（行番号・ハッシュ・時刻）をアンカーとして FILE に1行追記します。
+    verify-log --anchor FILE で、操作ログがその行に今も到達しているかを確かめられます。"""
+    try:
+        f = output.open("a", encoding="utf-8")
+    except OSError as error:
+        raise click.ClickException(f"{output} に書き込めません（{error.strerror}）")
+    with f:
+        db = _db()
+        try:
+            with transaction(db):
+                activity.record(db, "log.anchor", detail={"file": str(output)})
+                current = activity.head(db)
+        finally:
+            db.conn.close()
+        anchors.write(f, current)
+    click.echo(f"アンカーを {output} に追記しました: 行 {current['id']}、{current['at']}")
 
 
 def _sha256(path: Path) -> str:
@@ -85,6 +128,7 @@ def backup_command(dest: Path):
     try:
         activity.record(source, "backup", detail={"dest": str(dest)})
         source.conn.backup(target)  # consistent snapshot even while others write
+        log_head = activity.head(Database(target))  # the copy's own last row: an anchor for verify-log
     finally:
         target.close()
         source.conn.close()
@@ -93,7 +137,8 @@ def backup_command(dest: Path):
     if uploads.exists():
         shutil.copytree(uploads, dest / "uploads", ignore=shutil.ignore_patterns("*.part", "tmp"))
         files = {str(p.relative_to(dest)): _sha256(p) for p in sorted((dest / "uploads").rglob("*")) if p.is_file()}
-    manifest = {"database": "tenken.db", "database_sha256": _sha256(target_path), "files": files}
+    manifest = {"database": "tenken.db", "database_sha256": _sha256(target_path), "log_head": log_head,
+                "files": files}
     (dest / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     click.echo(f"バックアップを作成しました: {dest}（データベース 1、証跡ファイル {len(files)}）")
 
@@ -121,7 +166,8 @@ def demo_command(password):
 
 
 def init_app(app: Flask) -> None:
-    for command in (create_user_command, verify_log_command, backup_command, demo_command):
+    for command in (create_user_command, verify_log_command, log_anchor_command, backup_command,
+                    demo_command):
         app.cli.add_command(command)
     from .catalogue.cli import checklists_cli
     app.cli.add_command(checklists_cli)

@@ -24,6 +24,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SECRET_KEY", None,
             "Key that signs session cookies. If unset, a random key is generated once and kept in "
             "instance/secret_key (mode 600)."),
+    Setting("LOG_KEY_FILE", None,
+            "File holding the key of the activity log's chain (HMAC-SHA256). If unset, instance/log_key, "
+            "created with a random key on first start (mode 600). Keep a copy apart from the backups."),
     Setting("DATABASE", None,
             "Path of the SQLite database file. Default: instance/tenken.db."),
     Setting("UPLOAD_FOLDER", None,
@@ -67,7 +70,12 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
 
 def persistent_secret_key(instance_path: str) -> str:
     """Read instance/secret_key, creating it with a random key the first time."""
-    path = Path(instance_path) / "secret_key"
+    return persistent_key(Path(instance_path) / "secret_key")
+
+
+def persistent_key(path: str | Path) -> str:
+    """Read a key file, creating it with a random key (hex, mode 600) the first time."""
+    path = Path(path)
     if path.exists():
         return path.read_text(encoding="ascii").strip()
     key = secrets.token_hex(32)

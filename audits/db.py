@@ -122,9 +122,13 @@ def init_db(path: str) -> list[str]:
 @with_appcontext
 def init_db_command() -> None:
     """データベースを作成または最新の構造に更新します（何度実行しても安全です）。"""
+    from .activity.service import LogChainError
     from .catalogue.service import sync_builtin, unreadable_versions
 
-    applied = init_db(current_app.config["DATABASE"])
+    try:
+        applied = init_db(current_app.config["DATABASE"])
+    except LogChainError as error:
+        raise click.ClickException(str(error))
     if applied:
         click.echo("適用したマイグレーション: " + ", ".join(applied))
     db = connect(current_app.config["DATABASE"])

@@ -99,3 +99,13 @@ def activity_log(db: Database) -> None:
             BEGIN SELECT RAISE(ABORT, 'activity_log is append-only'); END
             """
         )
+
+
+@migrations(name="0003_activity_log_keyed")
+def activity_log_keyed(db: Database) -> None:
+    # The chain becomes HMAC-SHA256 under a key kept outside the database. An existing log is verified as
+    # the earlier release wrote it and re-chained keyed, with a row recording the transition (the reasons
+    # for re-chaining rather than continuing are in upgrade_to_keyed). A new, empty log needs nothing.
+    from .activity.service import upgrade_to_keyed
+
+    upgrade_to_keyed(db)

@@ -6,11 +6,11 @@
 - *_pdf        a bare reportlab canvas with the same pages, the same text lines and the same images
                (taken from the app's PDF with pypdf), in the same embedded font
 - summary_xlsx a bare openpyxl write-only workbook with the same sheets and cell values
-- verify_log   reading the same log rows and hashing each with SHA-256
+- verify_log   reading the same log rows and hashing each with HMAC-SHA256
 """
 from __future__ import annotations
 
-import hashlib
+import hmac
 import io
 import json
 
@@ -19,6 +19,7 @@ from audits.db import connect
 from audits.pdf import fonts
 from audits.timeutil import now_iso
 
+from .generate import log_key
 from .measure import Figure, timed
 
 DASHBOARD_SQL = """
@@ -42,7 +43,7 @@ def answer_page(db, sheet_id: int):
     return items, db.execute("SELECT * FROM evidence WHERE sheet_id = ?", [sheet_id]).fetchall()
 
 
-def save_answer(db, answer_id: int, n: int) -> None:
+def save_answer(db, key: bytes, answer_id: int, n: int) -> None:
     stamp = now_iso()
     db.conn.execute("BEGIN IMMEDIATE")
     try:
@@ -56,18 +57,18 @@ def save_answer(db, answer_id: int, n: int) -> None:
                json.dumps({"revision": row[2] + 1}), None, last[1])
         db.execute("INSERT INTO activity_log (id, at, user_id, username, action, department_code, object_type, "
                    "object_id, detail, ip, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   [*log, row_hash(log)])
+                   [*log, row_hash(log, key)])
         db.conn.commit()
     except BaseException:
         db.conn.rollback()
         raise
 
 
-def verify_log(db) -> int:
+def verify_log(db, key: bytes) -> int:
     count = 0
     for row in db.conn.execute("SELECT id, at, user_id, username, action, department_code, object_type, object_id, "
                                "detail, ip, prev_hash, hash FROM activity_log ORDER BY id"):
-        hashlib.sha256("\x1f".join(map(str, row[:-1])).encode("utf-8")).hexdigest()
+        hmac.digest(key, "\x1f".join(map(str, row[:-1])).encode("utf-8"), "sha256").hex()
         count += 1
     return count
 
@@ -142,6 +143,7 @@ def run(city, figures: list[Figure], targets, runs: int, *, light_runs: int | No
     """Fill each figure's floor_samples (same data, same machine, right after the app's runs)."""
     light_runs = light_runs or runs * 4
     db = connect(city.database)
+    key = log_key(city.database)
     by_name = {f.name: f for f in figures}
 
     def floor(name: str, label: str, function, count: int) -> None:
@@ -157,7 +159,7 @@ def run(city, figures: list[Figure], targets, runs: int, *, light_runs: int | No
                         [targets.answer_sheet, targets.save_item]).fetchone()
     if answer:
         counter = iter(range(1, 10**9))
-        floor("save_answer", "SQL の書込み（回答・履歴・操作ログ）", lambda: save_answer(db, answer[0], next(counter)),
+        floor("save_answer", "SQL の書込み（回答・履歴・操作ログ）", lambda: save_answer(db, key, answer[0], next(counter)),
               light_runs)
     for name in ("summary_pdf", "audit_pdf", "sheet_pdf"):
         if name in by_name and by_name[name].output:
@@ -173,5 +175,5 @@ def run(city, figures: list[Figure], targets, runs: int, *, light_runs: int | No
         cells = sum(len(rows) * max((len(r) for r in rows), default=0) for _t, rows in sheets)
         floor("summary_xlsx", f"openpyxl の素のブック（{len(sheets)} シート、約 {cells:,} セル）",
               lambda: bare_xlsx(sheets), runs)
-    floor("verify_log", "同じ行の SHA-256", lambda: verify_log(db), max(1, min(runs, 3)))
+    floor("verify_log", "同じ行の HMAC-SHA256", lambda: verify_log(db, key), max(1, min(runs, 3)))
     db.conn.close()

@@ -1,6 +1,6 @@
 """The activity log of the synthetic city: the events the generated records imply (answer saves, uploads,
 submissions, audits), topped up with logins, downloads and exports to the wanted size, sorted by time
-and hash-chained exactly as audits/activity/service.record() does (row_hash over LOG_COLUMNS)."""
+and hash-chained exactly as audits/activity/service.record() does (row_hash over LOG_COLUMNS, under the city's key)."""
 from __future__ import annotations
 
 import json
@@ -19,7 +19,8 @@ SQL = ("INSERT INTO activity_log (id, at, user_id, username, action, department_
 class Chain:
     """Where the log ends: the next id and the hash to chain to."""
 
-    def __init__(self, db):
+    def __init__(self, db, key: bytes):
+        self.key = key
         last = db.execute("SELECT id, hash FROM activity_log ORDER BY id DESC LIMIT 1").fetchone()
         self.next_id, self.prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
         self.rows = self.next_id - 1
@@ -27,7 +28,7 @@ class Chain:
     def rows_of(self, events):
         for event in events:
             row = (self.next_id, *event, self.prev_hash)
-            digest = row_hash(row)
+            digest = row_hash(row, self.key)
             yield (*row, digest)
             self.prev_hash, self.next_id, self.rows = digest, self.next_id + 1, self.rows + 1
 
@@ -63,7 +64,7 @@ def _top_up(b, year: int, count: int, rng: random.Random) -> list[tuple]:
 
 def flush_year(b, year: int, target_rows: int) -> int:
     """Write year's events (plus top-up, so that the log holds its share of target_rows); returns the log size."""
-    chain = b.chain if hasattr(b, "chain") else Chain(b.db)
+    chain = b.chain if hasattr(b, "chain") else Chain(b.db, b.log_key)
     b.chain = chain
     index = b.years.index(year)
     wanted = math.ceil(target_rows * (index + 1) / len(b.years))

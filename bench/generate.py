@@ -20,6 +20,8 @@ from pathlib import Path
 
 from werkzeug.security import generate_password_hash
 
+from audits import create_app
+from audits.activity.service import load_key_file
 from audits.catalogue import service as catalogue
 from audits.db import connect, init_db
 from audits.demo import ORGANISATION, _NAMES
@@ -304,6 +306,21 @@ class Builder:
         return rows
 
 
+def log_key_file(database: str) -> Path:
+    """The city's activity-log key lives beside its database; app_for() points LOG_KEY_FILE at it."""
+    return Path(database).with_name("log_key")
+
+
+def log_key(database: str) -> bytes:
+    return load_key_file(log_key_file(database))
+
+
+def city_app(database: str, upload_folder: str, **config):
+    """The app on the city's database, with its log key."""
+    return create_app({"DATABASE": database, "UPLOAD_FOLDER": upload_folder, "LOG_KEY_FILE": str(log_key_file(database)),
+                       "SECRET_KEY": "bench-secret-key", **config})
+
+
 def generate(folder: str | Path, scale: Scale | None = None, *, progress=None) -> City:
     """Build the city into folder/tenken.db (a new file) and return what the measurements need."""
     scale = scale or Scale()
@@ -319,8 +336,10 @@ def generate(folder: str | Path, scale: Scale | None = None, *, progress=None) -
     db = connect(str(path))
     db.execute("PRAGMA synchronous = OFF")
     db.execute("PRAGMA cache_size = -200000")
-    catalogue.sync_builtin(db)
+    with city_app(str(path), str(folder / "uploads")).app_context():  # the sync writes log rows, keyed
+        catalogue.sync_builtin(db)
     builder = Builder(db, scale)
+    builder.log_key = log_key(str(path))
     with db.conn:
         builder.organisation()
     timings["organisation"] = time.perf_counter() - started

@@ -13,9 +13,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from audits import create_app
 from audits.activity import service as activity
 from audits.db import connect
+
+from .generate import city_app, log_key
 
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
@@ -136,8 +137,7 @@ def find_targets(db, year: int) -> Targets:
 
 
 def app_for(city, **config):
-    return create_app({"DATABASE": city.database, "UPLOAD_FOLDER": city.upload_folder,
-                       "SECRET_KEY": "bench-secret-key", **config})
+    return city_app(city.database, city.upload_folder, **config)
 
 
 def run(city, runs: int, *, light_runs: int | None = None, progress=print) -> tuple[list[Figure], Targets, float]:
@@ -191,7 +191,7 @@ def run(city, runs: int, *, light_runs: int | None = None, progress=print) -> tu
     def verify():
         fresh = connect(city.database)
         try:
-            result = activity.verify(fresh)
+            result = activity.verify(fresh, log_key(city.database))
         finally:
             fresh.conn.close()
         if not result.ok:

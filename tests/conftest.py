@@ -26,16 +26,27 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def log_key_file(tmp_path_factory):
+    """One activity-log key for the whole session, outside the project's instance/ folder: every app (and the
+    servers started as subprocesses, through the environment) chains and verifies the log with it."""
+    path = tmp_path_factory.mktemp("log_key") / "log_key"
+    os.environ["TENKEN_LOG_KEY_FILE"] = str(path)
+    yield path
+    os.environ.pop("TENKEN_LOG_KEY_FILE", None)
+
+
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory):
     """A database with the demo municipality, built once and copied for each test that wants it."""
     folder = tmp_path_factory.mktemp("template")
     path = folder / "demo.db"
-    init_db(str(path))
-    db = connect(str(path))
-    demo.load(db, password=DEMO_PASSWORD, upload_folder=str(folder / "uploads"))
-    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.conn.close()
+    with _make_app(folder, path).app_context():
+        init_db(str(path))
+        db = connect(str(path))
+        demo.load(db, password=DEMO_PASSWORD, upload_folder=str(folder / "uploads"))
+        db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.conn.close()
     return path
 
 

@@ -58,10 +58,10 @@ def test_verify_log_fails_after_the_last_row_is_deleted(app, runner):
 
 
 def test_verify_log_fails_when_a_rehashed_row_breaks_the_chain(app, db, runner):
-    # Altering a row and recomputing its own hash still breaks the link to the next row.
+    # Altering a row and recomputing its own hash (even with the key) still breaks the link to the next row.
     row = next(db.query("SELECT * FROM activity_log WHERE id = 3"))
     row["username"] = "forged"
-    forged_hash = activity.row_hash(row)
+    forged_hash = activity.row_hash(row, activity.log_key())
     _tamper(app, f"UPDATE activity_log SET username = 'forged', hash = '{forged_hash}' WHERE id = 3")
     result = runner.invoke(args=["verify-log"])
     assert result.exit_code != 0

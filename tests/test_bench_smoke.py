@@ -7,7 +7,7 @@ import json
 from audits.activity import service as activity
 from audits.db import connect
 from bench import floors, load, measure, report
-from bench.generate import Scale, generate
+from bench.generate import Scale, generate, log_key
 
 FIGURES = ("dashboard", "answer_page", "save_answer", "summary_pdf", "summary_xlsx", "audit_pdf", "sheet_pdf",
            "verify_log")
@@ -17,7 +17,7 @@ def test_tiny_city_every_figure_and_the_json(tmp_path):
     city = generate(tmp_path / "city", Scale(departments=5, bureaus=2, years=2, log_rows=2_000))
     db = connect(city.database)
     try:
-        verified = activity.verify(db)
+        verified = activity.verify(db, log_key(city.database))
         assert verified.ok and verified.rows >= 2_000
         assert db.execute("SELECT count(*) FROM audits WHERE status = 'issued'").fetchone()[0] >= 1
         assert db.execute("SELECT count(*) FROM audit_findings").fetchone()[0] >= 1

@@ -151,7 +151,7 @@ def test_backup_and_restore(app, runner, tmp_path, client):
 
     restored_app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE": str(restored / "tenken.db"),
                                "UPLOAD_FOLDER": str(restored / "uploads")})
-    check = restored_app.test_cli_runner().invoke(args=["verify-log"])
+    check = restored_app.test_cli_runner().invoke(args=["verify-log", "--anchor", str(dest / "manifest.json")])
     assert check.exit_code == 0, check.output
     conn = sqlite3.connect(restored / "tenken.db")
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
