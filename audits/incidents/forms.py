@@ -55,11 +55,10 @@ class IncidentForm(FlaskForm):
     revision = HiddenField()
 
     def validate_occurred_unknown(self, field):
+        # Here rather than on occurred_on, whose Optional() ends its checks when it is empty.
         if field.data and self.occurred_on.data:
             raise ValidationError("発生日を入れたときは「発生日は不明」を外してください。")
-
-    def validate_occurred_on(self, field):
-        if not field.data and not self.occurred_unknown.data:
+        if not field.data and not self.occurred_on.data and not self.occurred_on.errors:
             raise ValidationError("発生日を入力するか、「発生日は不明」を選んでください。")
 
     def validate_notice_kind(self, field):
@@ -93,7 +92,7 @@ class EventForm(FlaskForm):
 
 class JudgementForm(FlaskForm):
     clauses = MultiCheckboxField("該当する号（施行規則第43条）", coerce=int,
-                                 choices=[(n, judgement.clause_label(n)) for n in judgement.CLAUSES])
+                                 choices=choice_list((n, judgement.clause_label(n)) for n in judgement.CLAUSES))
     mynumber_report = SelectField("番号法に基づく報告", choices=choice_list(
         [("", "特定個人情報を含まない"), ("1", "報告の対象とする"), ("0", "報告の対象としない")]),
         validators=[Optional()])
