@@ -3,16 +3,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from urllib.parse import quote
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import roles
 from ..access import deny, roles_required
+from ..activity import service as activity
 from ..activity.service import ACTION_LABELS
 from ..db import get_db
 from ..departments import service as departments
 from ..forms import EmptyForm, choice_list
-from . import judgement, service, values
+from . import judgement, report_pdf, service, values
 from .forms import EventForm, IncidentForm, JudgementForm
 
 ACTION_LABELS.update(service.ACTION_LABELS)
@@ -195,3 +198,21 @@ def close(incident_id: int):
         service.close(get_db(), current_user, incident)
         flash("事案を完結にしました。", "success")
     return redirect(url_for("incidents.show", incident_id=incident_id))
+
+
+@bp.route("/<int:incident_id>/report.pdf")
+@roles_required(*READERS)
+def report(incident_id: int):
+    """The incident report for the 審議会 (報告第371号 structure), for whoever may read the incident."""
+    incident = service.get_incident(incident_id)
+    db = get_db()
+    pdf = report_pdf.render(incident, service.events(db, incident_id), current_app.config["MUNICIPALITY_NAME"],
+                            service.today())
+    activity.record(db, "incident.report_export", department_code=incident["department_code"],
+                    object_type="incident", object_id=incident_id)
+    response = Response(pdf, mimetype="application/pdf")
+    name = f"{incident['title']}について.pdf"
+    response.headers["Content-Disposition"] = (f"attachment; filename=incident-{incident_id}.pdf; "
+                                               f"filename*=UTF-8''{quote(name)}")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "incident.event_add": "事案の経過の追加",
     "incident.judgement": "漏えい等事案の判定の確定",
     "incident.close": "漏えい等事案の完結",
+    "incident.report_export": "漏えい等事案の報告の出力",
 }
 
 # The columns the edit form writes (the 判定 and the 課 are saved by their own paths).
