@@ -152,5 +152,5 @@ def test_possible_orders_pass():
                               "preliminary_reported_on": "2024-08-09", "final_reported_on": "2024-08-09",
                               "notified_on": "2024-08-05"}, TODAY) == {}
     assert dl.order_problems({"occurred_on": None, "discovered_at": "2026-12-02T08:00"}, TODAY) == {}
-    assert dl.event_problem("2026-12-03", "2026-12-01", TODAY)
-    assert dl.event_problem("2024-08-05", "2024-08-05", TODAY) is None
+    assert dl.event_problem("2026-12-03", TODAY)
+    assert dl.event_problem("2024-08-05", TODAY) is None

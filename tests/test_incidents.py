@@ -237,3 +237,18 @@ def test_migration_carries_an_older_database_forward(tmp_path):
     with pytest.raises(Exception):
         db.execute("INSERT INTO incidents (title, kind, discovered_at, created_at, updated_at) "
                    "VALUES ('x', 'nonsense', '2026-01-01', 'now', 'now')")
+
+
+def test_event_or_judgement_between_load_and_save_does_not_block_the_form(client, app, auth, db):
+    usb = incident_id(db, USB)
+    auth.login("hoken.staff")
+    revision = _edit_form(client, f"/incidents/{usb}/edit")
+    other = Auth(app.test_client())
+    other.login("chief")
+    assert other.post(f"/incidents/{usb}/events", {"on_date": "2026-10-01", "text": "照会"}).status_code == 302
+    assert other.post(f"/incidents/{usb}/judgement", {"clauses": ["4"], "reason": "百人超"}).status_code == 302
+    data = form_data(db, title=USB, kind="loss_theft", department_ids=[str(department_id(db, "hoken"))],
+                     occurred_on="", occurred_unknown="y", discovered_at="2026-09-24T09:30", persons="230",
+                     preliminary_reported_on="2026-09-29", cause="新しい原因", revision=revision)
+    assert auth.post(f"/incidents/{usb}/edit", data).status_code == 302
+    assert db.execute("SELECT cause FROM incidents WHERE id = ?", [usb]).fetchone()[0] == "新しい原因"

@@ -123,7 +123,7 @@ def order_problems(values: Mapping, today: date) -> dict[str, str]:
     return problems
 
 
-def event_problem(on_date, known, today: date) -> str | None:
+def event_problem(on_date, today: date) -> str | None:
     """A 経過 entry in the future cannot be; one before 覚知 can (what happened before the 課 knew)."""
     day = as_date(on_date)
     if day and day > today:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
@@ -25,7 +24,7 @@ READERS = (roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
 
 def _department_choices(form: IncidentForm) -> None:
     rows = departments.list_departments(get_db())
-    form.department_ids.choices = [(d["id"], f"{d['bureau_name']} {d['name']}") for d in rows]
+    form.department_ids.choices = choice_list((d["id"], f"{d['bureau_name']} {d['name']}") for d in rows)
 
 
 def _may_register() -> bool:
@@ -119,6 +118,11 @@ def _fill(form: IncidentForm, incident: dict) -> None:
     form.revision.data = str(incident["revision"])
 
 
+def _revision(form: IncidentForm) -> int:
+    """The revision the form was loaded with (-1 when missing: the save is then refused as stale)."""
+    return int(form.revision.data) if (form.revision.data or "").isdigit() else -1
+
+
 @bp.route("/<int:incident_id>/edit", methods=["GET", "POST"])
 @roles_required(roles.CHIEF, roles.MANAGER, roles.STAFF)
 def edit(incident_id: int):
@@ -130,9 +134,8 @@ def edit(incident_id: int):
         _fill(form, incident)
     elif form.validate_on_submit():
         try:
-            revision = int(form.revision.data or -1)
             service.update(get_db(), current_user, incident_id, form.record_values(), form.department_ids.data,
-                           revision)
+                           _revision(form))
         except service.IncidentConflict as conflict:
             saved = conflict.saved
             form.revision.data = str(saved["revision"])  # a second, deliberate save goes through
@@ -140,8 +143,6 @@ def edit(incident_id: int):
             return render_template("incidents/form.html", form=form, incident=incident, saved=saved), 409
         except service.IncidentError as error:
             _show_problems(form, error)
-        except ValueError:
-            flash("画面を読み込み直してから、もう一度保存してください。", "error")
         else:
             flash("保存しました。", "success")
             return redirect(url_for("incidents.show", incident_id=incident_id))

@@ -182,7 +182,8 @@ def create(db: Database, user, values: Mapping, department_ids: list[int]) -> in
 
 def update(db: Database, user, incident_id: int, values: Mapping, department_ids: list[int],
            revision: int) -> None:
-    """Save the form; refused with IncidentConflict when someone saved since the form was loaded (revision)."""
+    """Save the form; refused with IncidentConflict when someone saved it since it was loaded (`revision` counts
+    the form's saves only: a 経過 entry, the 判定 or closing does not make an open form stale)."""
     _check_departments(user, department_ids)
     _check_order(values, today())
     with transaction(db):
@@ -211,15 +212,13 @@ def events(db: Database, incident_id: int) -> list[dict]:
 
 
 def add_event(db: Database, user, incident: Mapping, on_date: date, at_time: str | None, text: str) -> int:
-    problem = dl.event_problem(on_date, incident["discovered_at"], today())
+    problem = dl.event_problem(on_date, today())
     if problem:
         raise IncidentError(problem, {"on_date": problem})
     with transaction(db):
         event_id = db["incident_events"].insert(
             {"incident_id": incident["id"], "on_date": on_date.isoformat(), "at_time": at_time or None,
              "text": text, "created_at": now_iso(), "created_by": user.id}).last_pk
-        db.execute("UPDATE incidents SET updated_at = ?, updated_by = ?, revision = revision + 1 WHERE id = ?",
-                   [now_iso(), user.id, incident["id"]])
         activity.record(db, "incident.event_add", department_code=incident["department_code"],
                         object_type="incident", object_id=incident["id"],
                         detail={"event_id": event_id, "on_date": on_date.isoformat()})
@@ -239,11 +238,10 @@ def confirm_judgement(db: Database, user, incident_id: int, clauses: set[int], m
         incident = load_incident(db, incident_id)
         db.execute(
             """UPDATE incidents SET judgement_proposal = ?, judgement_clauses = ?, judgement_mynumber = ?,
-               judgement_reason = ?, judgement_by = ?, judgement_at = ?, updated_at = ?, updated_by = ?,
-               revision = revision + 1 WHERE id = ?""",
+               judgement_reason = ?, judgement_by = ?, judgement_at = ? WHERE id = ?""",
             [judgement.proposal_json(incident), json.dumps(sorted(clauses)),
              None if mynumber_report is None else int(mynumber_report), reason.strip(), user.id, now_iso(),
-             now_iso(), user.id, incident_id])
+             incident_id])
         activity.record(db, "incident.judgement", department_code=incident["department_code"],
                         object_type="incident", object_id=incident_id,
                         detail={"clauses": sorted(clauses), "proposed": sorted(judgement.proposed_clauses(incident)),
@@ -255,7 +253,7 @@ def close(db: Database, user, incident: Mapping) -> None:
     if not may_confirm_judgement(user):
         raise IncidentError("事案を完結にできるのは総括保護管理者です。")
     with transaction(db):
-        db.execute("UPDATE incidents SET closed_at = ?, updated_at = ?, updated_by = ?, revision = revision + 1 "
-                   "WHERE id = ? AND closed_at IS NULL", [now_iso(), now_iso(), user.id, incident["id"]])
+        db.execute("UPDATE incidents SET closed_at = ? WHERE id = ? AND closed_at IS NULL",
+                   [now_iso(), incident["id"]])
         activity.record(db, "incident.close", department_code=incident["department_code"], object_type="incident",
                         object_id=incident["id"])
