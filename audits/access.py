@@ -73,3 +73,16 @@ def get_department(department_id: int, *, for_edit: bool = False) -> dict:
     if not allowed:
         deny("department not readable" if not for_edit else "department not editable", department["code"])
     return department
+
+
+def can_read_records_of_any(user, department_ids) -> bool:
+    """A record that belongs to several 課 (a joint incident): readable when the record of any one of them is."""
+    return any(can_read_department_records(user, d) for d in department_ids)
+
+
+def records_department_ids(user) -> frozenset[int] | None:
+    """For lists: the 課 whose records the user may see — None for every 課 (organisation readers), the user's own
+    for a 課's 保護管理者・保護担当者, none otherwise (the システム管理者 alone reads no records)."""
+    if user.reads_every_department:
+        return None
+    return user.department_ids if user.has_role(roles.MANAGER, roles.STAFF) else frozenset()

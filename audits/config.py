@@ -41,6 +41,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MUNICIPALITY_NAME", "みどり市", "Name of the local government shown in pages and reports (団体名)."),
     Setting("SESSION_COOKIE_SECURE", False,
             "Send the session cookie over HTTPS only. Set to true when served behind TLS."),
+    Setting("INCIDENT_PROMPT_DAYS", 5,
+            "Days after 覚知 by which the app expects the 速報 and the 本人通知 that the rules ask 「速やかに」 "
+            "(a target, not the law). Default: the upper end of the 委員会 guideline's 目安 (概ね3〜5日以内とされる); "
+            "confirm against its latest text."),
     Setting("HOST", "127.0.0.1", "Address `python app.py` listens on."),
     Setting("PORT", 8000, "Port `python app.py` listens on."),
     Setting("SERVER_THREADS", 8, "Worker threads of the waitress server started by `python app.py`."),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from .audit.cli import audit_command
+from .incidents.cli import incident_command
 from .sheets.cli import sheet_command
 from .summary.cli import summary_command
 
@@ -11,3 +12,4 @@ report = click.Group("report", help="報告書を出力します。")
 report.add_command(summary_command)
 report.add_command(sheet_command)
 report.add_command(audit_command)
+report.add_command(incident_command)

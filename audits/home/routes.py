@@ -8,11 +8,14 @@ from .. import roles
 from ..auth import service as users
 from ..db import get_db
 from ..departments import service as departments
+from ..incidents import service as incidents
+from ..incidents.values import KINDS
 from ..sheets import service as sheets
 
 bp = Blueprint("home", __name__)
 HOME_DEPARTMENT_ROWS = 30
 HOME_GRANT_ROWS = 10
+HOME_INCIDENT_ROWS = 20
 
 
 def _departments_behind(rows: list[dict]) -> list[dict]:
@@ -66,6 +69,10 @@ def index():
             "departments": departments_behind[:HOME_DEPARTMENT_ROWS],
             "departments_total": len(departments_behind),
         }
+    if current_user.has_role(roles.CHIEF, roles.MANAGER, roles.STAFF):
+        # The 課's and the privacy office's open incidents, overdue deadlines first.
+        context["incidents"] = incidents.list_incidents(db, current_user, open_only=True)[:HOME_INCIDENT_ROWS]
+        context["incident_kinds"] = KINDS
     if current_user.has_role(roles.CHIEF, roles.AUDITOR, roles.ADMIN):
         context["organisation"] = {
             "bureaus": db.execute("SELECT count(*) FROM bureaus").fetchone()[0],

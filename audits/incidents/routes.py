@@ -1,0 +1,219 @@
+"""Screens of the incident register: list, register, page (経過, 判定, deadlines), edit."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from urllib.parse import quote
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import roles
+from ..access import deny, roles_required
+from ..activity import service as activity
+from ..activity.service import ACTION_LABELS
+from ..db import get_db
+from ..departments import service as departments
+from ..forms import EmptyForm, choice_list
+from . import judgement, report_pdf, service, values
+from .forms import EventForm, IncidentForm, JudgementForm
+
+ACTION_LABELS.update(service.ACTION_LABELS)
+bp = Blueprint("incidents", __name__, url_prefix="/incidents")
+READERS = (roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
+
+
+def _department_choices(form: IncidentForm) -> None:
+    rows = departments.list_departments(get_db())
+    form.department_ids.choices = choice_list((d["id"], f"{d['bureau_name']} {d['name']}") for d in rows)
+
+
+def _may_register() -> bool:
+    return current_user.has_role(roles.CHIEF) or (current_user.has_role(roles.MANAGER, roles.STAFF)
+                                                  and bool(current_user.department_ids))
+
+
+@bp.route("/")
+@roles_required(*READERS)
+def index():
+    show_all = request.args.get("all") == "1"
+    rows = service.list_incidents(get_db(), current_user, open_only=not show_all)
+    return render_template("incidents/index.html", rows=rows, show_all=show_all, may_register=_may_register(),
+                           kinds=values.KINDS)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(roles.CHIEF, roles.MANAGER, roles.STAFF)
+def create():
+    if not _may_register():
+        deny("incident register without a 課")
+    form = IncidentForm()
+    _department_choices(form)
+    if request.method == "GET":
+        form.department_ids.data = sorted(current_user.department_ids) if not current_user.has_role(roles.CHIEF) \
+            else []
+    if form.validate_on_submit():
+        try:
+            incident_id = service.create(get_db(), current_user, form.record_values(), form.department_ids.data)
+        except service.IncidentError as error:
+            _show_problems(form, error)
+        else:
+            flash("漏えい等事案を登録しました。", "success")
+            return redirect(url_for("incidents.show", incident_id=incident_id))
+    return render_template("incidents/form.html", form=form, incident=None), 400 if request.method == "POST" else 200
+
+
+def _show_problems(form: IncidentForm, error: service.IncidentError) -> None:
+    for name, message in error.problems.items():
+        getattr(form, name).errors = [*getattr(form, name).errors, message]
+    flash(str(error), "error")
+
+
+@bp.route("/<int:incident_id>")
+@roles_required(*READERS)
+def show(incident_id: int):
+    incident = service.get_incident(incident_id)
+    db = get_db()
+    service.decorate(incident, service.today(), service.prompt_days())
+    judgement_form = None
+    if service.may_confirm_judgement(current_user) and not incident["closed_at"]:
+        judgement_form = JudgementForm()
+        confirmed = judgement.is_confirmed(incident)
+        judgement_form.clauses.data = sorted(judgement.effective_clauses(incident))
+        report = judgement.mynumber_report(incident)
+        judgement_form.mynumber_report.data = "" if report is None else str(int(report))
+        judgement_form.reason.data = incident["judgement_reason"] if confirmed else ""
+    return render_template(
+        "incidents/show.html", incident=incident, events=service.events(db, incident_id),
+        proposal=judgement.propose(incident), stored_proposal=judgement.stored_proposal(incident),
+        confirmed=judgement.is_confirmed(incident), confirmed_clauses=judgement.confirmed_clauses(incident),
+        clause_texts=judgement.CLAUSE_TEXTS, clause_label=judgement.clause_label,
+        mynumber_proposed=judgement.mynumber_report_proposed(incident),
+        mynumber_report=judgement.mynumber_report(incident), mynumber_reading=judgement.MYNUMBER_READING,
+        report_basis=judgement.REPORT_BASIS, notice_basis=judgement.NOTICE_BASIS,
+        judged_by=_user_name(incident["judgement_by"]), kinds=values.KINDS, notice_kinds=values.NOTICE_KINDS,
+        event_form=EventForm() if incident["editable"] else None, judgement_form=judgement_form,
+        close_form=EmptyForm() if judgement_form else None)
+
+
+def _user_name(user_id: int | None) -> str:
+    if not user_id:
+        return ""
+    row = get_db().execute("SELECT display_name FROM users WHERE id = ?", [user_id]).fetchone()
+    return row[0] if row else ""
+
+
+def _fill(form: IncidentForm, incident: dict) -> None:
+    for name in service.FIELDS:
+        field = getattr(form, name)
+        value = incident[name]
+        if name == "discovered_at":
+            value = datetime.fromisoformat(value) if value else None
+        elif name in ("occurred_on", "preliminary_reported_on", "final_reported_on", "notified_on"):
+            value = date.fromisoformat(value) if value else None
+        elif name == "notice_kind":
+            value = value or ""
+        field.data = value
+    form.occurred_unknown.data = incident["occurred_on"] is None
+    form.department_ids.data = incident["department_ids"]
+    form.revision.data = str(incident["revision"])
+
+
+def _revision(form: IncidentForm) -> int:
+    """The revision the form was loaded with (-1 when missing: the save is then refused as stale)."""
+    return int(form.revision.data) if (form.revision.data or "").isdigit() else -1
+
+
+@bp.route("/<int:incident_id>/edit", methods=["GET", "POST"])
+@roles_required(roles.CHIEF, roles.MANAGER, roles.STAFF)
+def edit(incident_id: int):
+    incident = service.get_incident(incident_id, edit=True)
+    form = IncidentForm()
+    _department_choices(form)
+    saved = None
+    if request.method == "GET":
+        _fill(form, incident)
+    elif form.validate_on_submit():
+        try:
+            service.update(get_db(), current_user, incident_id, form.record_values(), form.department_ids.data,
+                           _revision(form))
+        except service.IncidentConflict as conflict:
+            saved = conflict.saved
+            form.revision.data = str(saved["revision"])  # a second, deliberate save goes through
+            flash(str(conflict), "error")
+            return render_template("incidents/form.html", form=form, incident=incident, saved=saved), 409
+        except service.IncidentError as error:
+            _show_problems(form, error)
+        else:
+            flash("保存しました。", "success")
+            return redirect(url_for("incidents.show", incident_id=incident_id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("incidents/form.html", form=form, incident=incident, saved=saved), status
+
+
+@bp.route("/<int:incident_id>/events", methods=["POST"])
+@roles_required(roles.CHIEF, roles.MANAGER, roles.STAFF)
+def add_event(incident_id: int):
+    incident = service.get_incident(incident_id, edit=True)
+    form = EventForm()
+    if not form.validate_on_submit():
+        for field in form:
+            for error in field.errors:
+                flash(f"{field.label.text}: {error}", "error")
+        return redirect(url_for("incidents.show", incident_id=incident_id) + "#events")
+    try:
+        at_time = form.at_time.data.strftime("%H:%M") if form.at_time.data else None
+        service.add_event(get_db(), current_user, incident, form.on_date.data, at_time, form.text.data.strip())
+    except service.IncidentError as error:
+        flash(str(error), "error")
+    else:
+        flash("経過を追加しました。", "success")
+    return redirect(url_for("incidents.show", incident_id=incident_id) + "#events")
+
+
+@bp.route("/<int:incident_id>/judgement", methods=["POST"])
+@roles_required(roles.CHIEF)
+def confirm_judgement(incident_id: int):
+    incident = service.get_incident(incident_id, edit=True)
+    form = JudgementForm()
+    if form.validate_on_submit():
+        report = form.mynumber_report.data
+        try:
+            service.confirm_judgement(get_db(), current_user, incident_id, set(form.clauses.data or []),
+                                      None if report == "" else report == "1", form.reason.data)
+        except service.IncidentError as error:
+            flash(str(error), "error")
+        else:
+            flash("判定を確定しました。", "success")
+    else:
+        for field in form:
+            for error in field.errors:
+                flash(f"{field.label.text}: {error}", "error")
+    return redirect(url_for("incidents.show", incident_id=incident["id"]) + "#judgement")
+
+
+@bp.route("/<int:incident_id>/close", methods=["POST"])
+@roles_required(roles.CHIEF)
+def close(incident_id: int):
+    incident = service.get_incident(incident_id, edit=True)
+    if EmptyForm().validate_on_submit():
+        service.close(get_db(), current_user, incident)
+        flash("事案を完結にしました。", "success")
+    return redirect(url_for("incidents.show", incident_id=incident_id))
+
+
+@bp.route("/<int:incident_id>/report.pdf")
+@roles_required(*READERS)
+def report(incident_id: int):
+    """The incident report for the 審議会 (報告第371号 structure), for whoever may read the incident."""
+    incident = service.get_incident(incident_id)
+    db = get_db()
+    pdf = report_pdf.render(incident, service.events(db, incident_id), current_app.config["MUNICIPALITY_NAME"],
+                            service.today())
+    activity.record(db, "incident.report_export", department_code=incident["department_code"],
+                    object_type="incident", object_id=incident_id)
+    response = Response(pdf, mimetype="application/pdf")
+    name = f"{incident['title']}について.pdf"
+    response.headers["Content-Disposition"] = (f"attachment; filename=incident-{incident_id}.pdf; "
+                                               f"filename*=UTF-8''{quote(name)}")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
