@@ -73,11 +73,11 @@ def deadlines(incident: Mapping, prompt_days: int) -> list[Deadline]:
     known = as_date(incident["discovered_at"])
     days = final_days(clauses)
     return [
-        Deadline("preliminary", "速報", f"施行規則第44条第1項「速やかに」（目安{prompt_days}日）",
+        Deadline("preliminary", "速報", f"施行規則第44条第1項「速やかに」（アプリの目安 {prompt_days}日）",
                  known + timedelta(days=prompt_days), as_date(incident.get("preliminary_reported_on"))),
         Deadline("final", "確報", f"施行規則第44条第2項（覚知日から{days}日以内）",
                  known + timedelta(days=days), as_date(incident.get("final_reported_on"))),
-        Deadline("notice", "本人通知又は代替措置（公表）", f"法第68条第2項・施行規則第45条「速やかに」（目安{prompt_days}日）",
+        Deadline("notice", "本人通知又は代替措置（公表）", f"法第68条第2項・施行規則第45条「速やかに」（アプリの目安 {prompt_days}日）",
                  known + timedelta(days=prompt_days), as_date(incident.get("notified_on"))),
     ]
 
