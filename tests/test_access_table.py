@@ -84,6 +84,12 @@ TABLE = [
     ("audit.actions", "/audit/actions", READERS),
     ("audit.action", "/audit/actions/{kenko_action}", row(302, 200, 200, 403, 403, 403, 200)),
     ("audit.department_findings", "/audit/department", DEPARTMENT_MEMBERS),
+    # 漏えい等事案: the 課's members see their own 課's incidents; 総括保護管理者 and 監査 see all; never the admin
+    ("incidents.index", "/incidents/", row(302, 200, 200, 403, 200, 200, 200)),
+    ("incidents.create", "/incidents/new", row(302, 200, 403, 403, 200, 200, 200)),
+    ("incidents.show", "/incidents/{shimin_incident}", row(302, 200, 200, 403, 200, 200, 403)),
+    ("incidents.edit", "/incidents/{shimin_incident}/edit", row(302, 200, 403, 403, 200, 200, 403)),
+    ("incidents.report", "/incidents/{shimin_incident}/report.pdf", row(302, 200, 200, 403, 200, 200, 403)),
     # 全庁の集計
     ("summary.organisation", "/summary/", READERS),
     ("summary.answers_csv", "/summary/answers.csv", READERS),
@@ -116,6 +122,7 @@ def _placeholders(db) -> dict:
         "shimin_evidence": _first(db, "SELECT id FROM evidence WHERE owner_type = 'answer' AND department_id = ? "
                                       "AND removed_at IS NULL", [shimin]),
         "cycle": _first(db, "SELECT id FROM audit_cycles"),
+        "shimin_incident": _first(db, "SELECT incident_id FROM incident_departments WHERE department_id = ?", [shimin]),
         "joint_audit": joint,
         "joint_finding": _first(db, "SELECT id FROM audit_findings WHERE audit_id = ?", [joint]),
         "issued_audit": issued,
