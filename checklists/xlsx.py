@@ -16,7 +16,7 @@ from .model import SEVERITIES, Checklist, ChecklistError, Vocabulary
 from .parser import Loc, _kind_ja, _Parser
 from .text import _norm_text, _show, _suggest
 from .vocabulary import _default_vocab
-from .xlsx_reader import WorkbookRejected, limit_errors, open_workbook, sheet_rows
+from .xlsx_reader import WorkbookRejected, open_workbook, sheet_rows
 
 SHEET_CHECKLIST = "チェックリスト"
 SHEET_ITEMS = "点検項目"
@@ -383,7 +383,7 @@ def read_xlsx(path_or_file, vocab: Vocabulary | None = None, name: str | None = 
 
     checklist = _Parser(vocab, emit).parse(data, "Excel")
     if errors or checklist is None:
-        raise ChecklistError(limit_errors(sorted(errors, key=_xlsx_error_order)))
+        raise ChecklistError(sorted(errors, key=_xlsx_error_order))
     return checklist
 
 

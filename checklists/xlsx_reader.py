@@ -4,8 +4,9 @@ An .xlsx is a zip of XML parts, and openpyxl trusts both: a few kilobytes can un
 declare a million rows, a row can hold millions of cells.  So before openpyxl opens anything, ``open_workbook``
 inspects the package with zipfile and a streaming XML scan (constant memory) and refuses what no real workbook
 needs; then it opens the workbook read-only (streaming), and ``sheet_rows`` walks a sheet row by row within the
-caps the caller gives, ignoring the size the sheet declares.  ``limit_errors`` keeps a rejection's message list
-short.  Every message is Japanese and says why; callers prefix the file name.
+caps the caller gives, ignoring the size the sheet declares.  ``limit_errors`` (the template filter
+``first_errors``) shortens the list a rejection page shows.  Every message is Japanese and says why; callers
+prefix the file name.
 
 It lives in ``checklists`` because both the checklist import (here) and ``audits`` use it, and ``audits`` may
 import ``checklists`` but not the reverse.
@@ -164,7 +165,7 @@ def sheet_rows(sheet, *, max_rows: int, max_columns: int, first_row: int = 1) ->
                         f"{number}行目 {column_letter(extra)}列に値があります）。不要な列を削除してください。")
                 values = values[:max_columns]
             if number >= first_row:
-                yield number, values
+                yield number, tuple(values)
     except WorkbookRejected:
         raise
     except Exception:  # a cell openpyxl cannot parse (bad reference, number, date ...)

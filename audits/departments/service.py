@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from sqlite_utils import Database
 
-from checklists.xlsx_reader import WorkbookRejected, limit_errors, open_workbook, sheet_rows
+from checklists.xlsx_reader import WorkbookRejected, open_workbook, sheet_rows
 
 from ..activity import service as activity
 from ..db import Conditions, transaction
@@ -280,7 +280,7 @@ def import_organisation(db: Database, filename: str, data: bytes) -> ImportSumma
     rows = read_organisation_file(filename, data)
     parsed, errors = validate_organisation(db, rows)
     if errors:
-        raise DepartmentError(limit_errors(errors))
+        raise DepartmentError(errors)
     created = updated = 0
     with transaction(db):
         bureau_codes = set()

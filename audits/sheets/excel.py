@@ -11,7 +11,7 @@ from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlite_utils import Database
 
-from checklists.xlsx_reader import WorkbookRejected, limit_errors, open_workbook, sheet_rows
+from checklists.xlsx_reader import WorkbookRejected, open_workbook, sheet_rows
 
 from ..activity import service as activity
 from ..db import transaction
@@ -218,7 +218,7 @@ def import_workbook(db: Database, sheet: dict, data: bytes, filename: str, user,
             typed.evidence_note = stored.get("evidence_note", "")
             planned.append((entry.item, typed, base))
     if errors:
-        raise ImportRejected(limit_errors(errors))
+        raise ImportRejected(errors)
     with transaction(db):
         changed = 0
         for item, typed, base in planned:
