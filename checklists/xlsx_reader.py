@@ -25,7 +25,10 @@ MAX_ENTRIES = 1000                 # parts in the zip; a workbook has a few doze
 MAX_UNPACKED_BYTES = 50 * MB       # all parts unpacked together
 MAX_RATIO = 100                    # unpacked / packed size of one part ...
 RATIO_FLOOR = 1 * MB               # ... once it unpacks to more than this
-MAX_XML_ELEMENTS = 500_000         # XML elements in all parts: what openpyxl may hold in memory at once
+MAX_XML_ELEMENTS = 500_000         # XML elements in all parts together (worksheets are streamed, shared strings
+                                   # kept as a list: about 80 MB at this cap)
+MAX_PART_ELEMENTS = 50_000         # XML elements in any other part (styles, workbook, theme ...), which openpyxl
+                                   # builds whole as objects: about 1 kB each
 EXCEL_MAX_ROW = 1_048_576          # Excel's own limits: a sheet beyond them was not written by Excel
 EXCEL_MAX_COLUMN = 16_384
 MAX_ERRORS = 50                    # messages shown for one rejected file
@@ -99,16 +102,20 @@ def _check_directory(data: bytes) -> None:
 
 
 class _XmlScan:
-    """Counts elements across every XML part with expat (streaming, nothing kept); in worksheets also the
-    cells per row and the row numbers.  Refuses DTDs, which no Office file has."""
+    """Counts elements with expat (streaming, nothing kept): in all parts together and in each part that
+    openpyxl builds whole; in worksheets also the cells per row and the row numbers.  Refuses DTDs, which no
+    Office file has."""
 
     def __init__(self) -> None:
         self.elements = 0
         self.cells = 0
         self.worksheet = False
+        self.part_limit = 0
 
     def part(self, archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> None:
         self.worksheet = entry.filename.startswith("xl/worksheets/")
+        streamed = self.worksheet or entry.filename == "xl/sharedStrings.xml"
+        self.part_limit = self.elements + (MAX_XML_ELEMENTS if streamed else MAX_PART_ELEMENTS)
         self.cells = 0
         parser = expat.ParserCreate()
         parser.StartElementHandler = self._start
@@ -120,7 +127,7 @@ class _XmlScan:
 
     def _start(self, name: str, attrs: dict) -> None:
         self.elements += 1
-        if self.elements > MAX_XML_ELEMENTS:
+        if self.elements > MAX_XML_ELEMENTS or self.elements > self.part_limit:
             raise WorkbookRejected(TOO_COMPLEX)
         if not self.worksheet:
             return
