@@ -146,14 +146,14 @@ class _XmlScan:
         raise WorkbookRejected(UNREADABLE)
 
 
-def column_letter(index: int) -> str:
+def _column_letter(index: int) -> str:
     from openpyxl.utils import get_column_letter
 
     return get_column_letter(index)
 
 
-def sheet_rows(sheet, *, max_rows: int, max_columns: int, first_row: int = 1) -> Iterator[tuple[int, tuple]]:
-    """``(row number, values)`` for rows ``first_row``..``max_rows`` of a read-only sheet, each cut to
+def sheet_rows(sheet, *, max_rows: int, max_columns: int) -> Iterator[tuple[int, tuple]]:
+    """``(row number, values)`` for rows 1..``max_rows`` of a read-only sheet (missing rows empty), each cut to
     ``max_columns`` values.  The size the sheet declares is ignored; rows and cells come as stored.  A value
     beyond ``max_rows`` or ``max_columns`` rejects the file (empty rows and cells there are only formatting)."""
     sheet.reset_dimensions()
@@ -168,11 +168,10 @@ def sheet_rows(sheet, *, max_rows: int, max_columns: int, first_row: int = 1) ->
                 extra = next((i for i, v in enumerate(values[max_columns:], max_columns + 1) if v is not None), None)
                 if extra is not None:
                     raise WorkbookRejected(
-                        f"シート「{sheet.title}」の列が多すぎます（{column_letter(max_columns)}列まで。"
-                        f"{number}行目 {column_letter(extra)}列に値があります）。不要な列を削除してください。")
+                        f"シート「{sheet.title}」の列が多すぎます（{_column_letter(max_columns)}列まで。"
+                        f"{number}行目 {_column_letter(extra)}列に値があります）。不要な列を削除してください。")
                 values = values[:max_columns]
-            if number >= first_row:
-                yield number, tuple(values)
+            yield number, tuple(values)
     except WorkbookRejected:
         raise
     except Exception:  # a cell openpyxl cannot parse (bad reference, number, date ...)
