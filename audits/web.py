@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
+from checklists.xlsx_reader import limit_errors
+
 from . import roles
 from .activity.service import action_label
 from .departments.service import tag_label
@@ -32,6 +34,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["action_label"] = action_label
     app.jinja_env.filters["nendo"] = lambda year: nendo(int(year)) if year else ""
     app.jinja_env.filters["wareki"] = lambda value: wareki_date(value) if value else ""
+    app.jinja_env.filters["first_errors"] = limit_errors   # an import's error list, shortened for the page
     app.jinja_env.filters["dict_without_page"] = lambda args: {k: v for k, v in args.items() if k != "page"}
     app.jinja_env.globals["ROLE_LABELS"] = roles.ROLE_LABELS
     app.jinja_env.globals["R"] = roles

@@ -6,7 +6,6 @@ sheet, row and column in its messages.  openpyxl is imported only when a workboo
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, time
@@ -17,6 +16,7 @@ from .model import SEVERITIES, Checklist, ChecklistError, Vocabulary
 from .parser import Loc, _kind_ja, _Parser
 from .text import _norm_text, _show, _suggest
 from .vocabulary import _default_vocab
+from .xlsx_reader import WorkbookRejected, open_workbook, sheet_rows
 
 SHEET_CHECKLIST = "チェックリスト"
 SHEET_ITEMS = "点検項目"
@@ -44,6 +44,9 @@ ITEM_COLUMNS = (
 )
 FLAG_COLUMNS = ("evidence_required", "measurement")   # はい / いいえ, blank = いいえ
 YES, NO = "はい", "いいえ"
+MAX_ITEMS = 2000           # rows of 点検項目 read on import (one item each); a value further down rejects the file
+MAX_CHECKLIST_ROWS = 100   # rows of チェックリスト (it has six)
+MAX_COLUMNS = 50           # columns read on either sheet (点検項目 has 13)
 _MULTI_SPLIT_RE = re.compile(r"[\n;；、,，]")
 _EXPECT_PAIR_RE = re.compile(r"\s*([^=＝:：\s]+)\s*[=＝:：]\s*(\S+)\s*")
 
@@ -207,29 +210,38 @@ def read_xlsx(path_or_file, vocab: Vocabulary | None = None, name: str | None = 
     ``チェックリスト.xlsx: シート「点検項目」 5行目 I列（重要度）: 高/中/低 のいずれかにしてください``.
     ``name`` is the file name used in messages (default: the file's own name).
     Rows of 点検項目 whose 区分ID / 区分名 are blank continue the section above (merged cells)."""
-    from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
     vocab = _default_vocab(vocab)
     shown = _xlsx_name(path_or_file, name)
     try:
-        if hasattr(path_or_file, "read") and not hasattr(path_or_file, "seek"):
-            path_or_file = io.BytesIO(path_or_file.read())
-        wb = load_workbook(path_or_file, data_only=True)
-    except Exception as exc:   # zipfile.BadZipFile, InvalidFileException, KeyError, OSError ...
-        raise ChecklistError(f"{shown}: Excel ファイル（.xlsx）として読み込めません（{type(exc).__name__}）")
-
-    errors: list[str] = []
+        if hasattr(path_or_file, "read"):
+            if hasattr(path_or_file, "seek"):
+                path_or_file.seek(0)      # a zip is read whole, wherever the caller left the position
+            data = path_or_file.read()
+        else:
+            data = Path(path_or_file).read_bytes()
+    except OSError as exc:
+        raise ChecklistError(f"{shown}: ファイルを読めません（{type(exc).__name__}）")
+    try:
+        wb = open_workbook(data)
+    except WorkbookRejected as rejected:
+        raise ChecklistError(f"{shown}: {rejected}")
     missing = [s for s in (SHEET_CHECKLIST, SHEET_ITEMS) if s not in wb.sheetnames]
     if missing:
         raise ChecklistError([f"{shown}: シート「{s}」がありません（シート名を確認してください）" for s in missing])
+    try:
+        top_cells = list(sheet_rows(wb[SHEET_CHECKLIST], max_rows=MAX_CHECKLIST_ROWS, max_columns=MAX_COLUMNS))
+        item_cells = list(sheet_rows(wb[SHEET_ITEMS], max_rows=MAX_ITEMS + 1, max_columns=MAX_COLUMNS))
+    except WorkbookRejected as rejected:
+        raise ChecklistError(f"{shown}: {rejected}")
+    errors: list[str] = []
 
     # -- sheet チェックリスト: label / value rows
-    ws = wb[SHEET_CHECKLIST]
     label_to_key = dict(CHECKLIST_ROWS)
     top: dict[str, Any] = {}
     top_rows: dict[str, int] = {}
-    for r, row in enumerate(ws.iter_rows(min_row=1, max_col=2, values_only=True), 1):
+    for r, row in top_cells:
         label = _cell_text(row[0] if row else None).strip()
         value = row[1] if len(row) > 1 else None
         if not label or (r == 1 and label == "項目"):
@@ -248,10 +260,9 @@ def read_xlsx(path_or_file, vocab: Vocabulary | None = None, name: str | None = 
         top[key] = _split_multi(text) if key == "tags" else (text if text.strip() else None)
 
     # -- sheet 点検項目: header + one row per item
-    wi = wb[SHEET_ITEMS]
     header_to_key = {h: k for h, k, _w, _r in ITEM_COLUMNS}
     columns: dict[str, int] = {}
-    header_row = next(wi.iter_rows(min_row=1, max_row=1, values_only=True), ())
+    header_row = item_cells[0][1] if item_cells else ()
     for c, value in enumerate(header_row, 1):
         head = _cell_text(value).strip()
         if not head:
@@ -281,7 +292,7 @@ def read_xlsx(path_or_file, vocab: Vocabulary | None = None, name: str | None = 
     seen_section_ids: set[str] = set()
     current_id: str | None = None
     current_title_row: int | None = None
-    for r, row in enumerate(wi.iter_rows(min_row=2, values_only=True), 2):
+    for r, row in item_cells[1:]:
         cells = {key: (row[c - 1] if c - 1 < len(row) else None) for key, c in columns.items()}
         if all(_cell_text(v).strip() == "" for v in cells.values()):
             continue

@@ -11,6 +11,8 @@ from pathlib import Path
 import yaml
 from sqlite_utils import Database
 
+from checklists.xlsx_reader import WorkbookRejected, open_workbook, sheet_rows
+
 from ..activity import service as activity
 from ..db import Conditions, transaction
 from ..timeutil import now_iso
@@ -18,6 +20,8 @@ from ..timeutil import now_iso
 TAGS_FILE = Path(__file__).resolve().parents[2] / "checklists" / "tags.yaml"
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
 ORG_COLUMNS = ("部コード", "部名", "課コード", "課名", "タグ")
+ORG_MAX_ROWS = 5000      # 課 in one org chart (a large city has about a thousand); a row further down is refused
+ORG_MAX_COLUMNS = 50     # columns read from an Excel org chart (the layout has five)
 
 
 class DepartmentError(ValueError):
@@ -199,18 +203,21 @@ def read_organisation_file(filename: str, data: bytes) -> list[tuple[int, dict[s
                 continue
         else:
             raise DepartmentError("CSVの文字コードを判別できません（UTF-8 又は Shift_JIS で保存してください）。")
-        reader = csv.reader(io.StringIO(text))
-        table = [(i, row) for i, row in enumerate(reader, start=1)]
+        table = []
+        for i, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+            if i > ORG_MAX_ROWS + 1 and any(v.strip() for v in row):
+                raise DepartmentError(f"行が多すぎます（見出しと {ORG_MAX_ROWS} 課まで。{i}行目に値があります）。")
+            table.append((i, row))
     elif suffix == ".xlsx":
-        from openpyxl import load_workbook
-
         try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:
-            raise DepartmentError("Excelファイルとして読み込めません（.xlsx 形式で保存してください）。")
-        sheet = workbook.worksheets[0]
-        table = [(i, ["" if v is None else str(v).strip() for v in row])
-                 for i, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
+            workbook = open_workbook(data)
+            if not workbook.worksheets:
+                raise DepartmentError("ファイルが空です。")
+            table = [(i, ["" if v is None else str(v).strip() for v in row])
+                     for i, row in sheet_rows(workbook.worksheets[0], max_rows=ORG_MAX_ROWS + 1,
+                                              max_columns=ORG_MAX_COLUMNS)]
+        except WorkbookRejected as rejected:
+            raise DepartmentError(str(rejected))
     else:
         raise DepartmentError("組織図は CSV（.csv）又は Excel（.xlsx）で指定してください。")
     if not table:

@@ -5,10 +5,13 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill, Protection
+from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlite_utils import Database
+
+from checklists.xlsx_reader import WorkbookRejected, open_workbook, sheet_rows
 
 from ..activity import service as activity
 from ..db import transaction
@@ -26,6 +29,8 @@ WIDTHS = [11, 22, 60, 7, 8, 22, 50, 30, 40, 14, 18, 9, 10]
 FIELD_COLUMNS = {"value": 6, "detail": 7, "na_reason": 8, "plan_action": 9, "plan_due": 10, "plan_owner": 11}
 REVISION_COLUMN = 12
 GREY = PatternFill("solid", fgColor="EEEEEE")
+ROW_MARGIN = 100      # rows an import may hold beyond the header and one row per item (notes, blank lines)
+MAX_COLUMNS = 50      # columns read; the layout has 13, a value further right rejects the file
 
 
 class ImportRejected(Exception):
@@ -147,23 +152,29 @@ def import_workbook(db: Database, sheet: dict, data: bytes, filename: str, user,
     """Apply a filled-in workbook. Any bad cell: ImportRejected with every error, nothing applied."""
     today = today or now().date()
     try:
-        workbook = load_workbook(io.BytesIO(data), data_only=True)
-    except Exception:
-        raise ImportRejected([f"{filename}: Excel ファイル（.xlsx）として読み込めません。"])
+        workbook = open_workbook(data)
+    except WorkbookRejected as rejected:
+        raise ImportRejected([f"{filename}: {rejected}"])
     if SHEET_NAME not in workbook.sheetnames:
         raise ImportRejected([f"{filename}: シート「{SHEET_NAME}」がありません。Tenken から出力したファイルを使ってください。"])
-    ws = workbook[SHEET_NAME]
-    if _cell_text(ws[ID_CELL].value) != str(sheet["id"]):
-        raise ImportRejected([f"{filename}: この Excel は別の点検票（ID {_cell_text(ws[ID_CELL].value) or '不明'}）のものです。"
-                              f"この点検票（ID {sheet['id']}）から出力したファイルを使ってください。"])
     entries = {e.item["item_id"]: e for s in service.sheet_items(db, sheet) for e in s.items}
+    try:
+        rows = list(sheet_rows(workbook[SHEET_NAME], max_rows=HEADER_ROW + len(entries) + ROW_MARGIN,
+                               max_columns=MAX_COLUMNS))
+    except WorkbookRejected as rejected:
+        raise ImportRejected([f"{filename}: {rejected}"])
+    id_row, id_column = coordinate_to_tuple(ID_CELL)
+    id_cells = rows[id_row - 1][1] if len(rows) >= id_row else ()
+    sheet_id = _cell_text(id_cells[id_column - 1] if len(id_cells) >= id_column else None)
+    if sheet_id != str(sheet["id"]):
+        raise ImportRejected([f"{filename}: この Excel は別の点検票（ID {sheet_id or '不明'}）のものです。"
+                              f"この点検票（ID {sheet['id']}）から出力したファイルを使ってください。"])
     errors: list[str] = []
     planned: list[tuple[dict, AnswerInput, int]] = []
     unchanged = 0
     seen = set()
-    for row in ws.iter_rows(min_row=HEADER_ROW + 1):
-        line = row[0].row
-        item_id = _cell_text(row[0].value)
+    for line, row in rows[HEADER_ROW:]:
+        item_id = _cell_text(row[0] if row else None)
         if not item_id:
             continue
         where = f"シート「{SHEET_NAME}」 {line}行目"
@@ -177,7 +188,7 @@ def import_workbook(db: Database, sheet: dict, data: bytes, filename: str, user,
         seen.add(item_id)
         if not entry.applies:
             continue
-        cells = {name: row[column - 1].value if len(row) >= column else None for name, column in FIELD_COLUMNS.items()}
+        cells = {name: row[column - 1] if len(row) >= column else None for name, column in FIELD_COLUMNS.items()}
         value, problem = _value_from_cell(entry.item, cells["value"])
         if problem:
             errors.append(f"{where} F列（回答）: {problem}")
@@ -195,7 +206,7 @@ def import_workbook(db: Database, sheet: dict, data: bytes, filename: str, user,
         if comparable == {k: (str(v) if v is not None else "") for k, v in stored.items()}:
             unchanged += 1
             continue
-        revision_cell = row[REVISION_COLUMN - 1].value if len(row) >= REVISION_COLUMN else None
+        revision_cell = row[REVISION_COLUMN - 1] if len(row) >= REVISION_COLUMN else None
         base = int(revision_cell) if isinstance(revision_cell, (int, float)) else -1
         if base != current.get("revision", 0):
             errors.append(f"{where} L列（版）: この項目は Excel の出力後に変更されています（現在 第{current.get('revision', 0)}版）。"
