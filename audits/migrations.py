@@ -99,3 +99,16 @@ def activity_log(db: Database) -> None:
             BEGIN SELECT RAISE(ABORT, 'activity_log is append-only'); END
             """
         )
+
+
+@migrations(name="0003_server_sessions")
+def server_sessions(db: Database) -> None:
+    # auth/sessions.py: the cookie holds a random id, this table its SHA-256 and everything else.
+    db["sessions"].create(
+        {"id": str, "user_id": int, "data": str, "created_at": str, "last_seen": float,
+         "ip": str, "user_agent": str},
+        pk="id", not_null={"data", "created_at", "last_seen"},
+        foreign_keys=[("user_id", "users", "id")],
+    )
+    db["sessions"].create_index(["user_id"])
+    db["sessions"].create_index(["last_seen"])
