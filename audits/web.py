@@ -43,8 +43,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
         # Nothing of the session changes here (auth/sessions.py): a form posted from another site ends nobody's login.
-        return _error_page(400, "不正な送信の可能性があるため、この操作は受け付けませんでした（ほかのサイトから送られたフォーム、"
-                                "又は古い画面からの送信です）。ログインの状態は変わっていません。画面を再読み込みしてから、もう一度操作してください。")
+        return _error_page(400, "不正な送信です（ほかのサイトから送られたフォーム、又は古い画面からの送信の可能性があります）。"
+                                "この操作は受け付けませんでした。ログインの状態は変わっていません。"
+                                "画面を再読み込みしてから、もう一度操作してください。")
 
     for code in ERROR_MESSAGES:
         if code == 413:
