@@ -110,3 +110,16 @@ def activity_log_keyed(db: Database) -> None:
     from .activity.service import upgrade_to_keyed
 
     upgrade_to_keyed(db)
+
+
+@migrations(name="0003_server_sessions")
+def server_sessions(db: Database) -> None:
+    # auth/sessions.py: the cookie holds a random id, this table its SHA-256 and everything else.
+    db["sessions"].create(
+        {"id": str, "user_id": int, "data": str, "created_at": str, "last_seen": float,
+         "ip": str, "user_agent": str},
+        pk="id", not_null={"data", "created_at", "last_seen"},
+        foreign_keys=[("user_id", "users", "id")],
+    )
+    db["sessions"].create_index(["user_id"])
+    db["sessions"].create_index(["last_seen"])

@@ -45,7 +45,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
-        return _error_page(400, "フォームの有効期限が切れたか、不正な送信です。画面を再読み込みしてから、もう一度操作してください。")
+        # Nothing of the session changes here (auth/sessions.py): a form posted from another site ends nobody's login.
+        return _error_page(400, "不正な送信です（ほかのサイトから送られたフォーム、又は古い画面からの送信の可能性があります）。"
+                                "この操作は受け付けませんでした。ログインの状態は変わっていません。"
+                                "画面を再読み込みしてから、もう一度操作してください。")
 
     for code in ERROR_MESSAGES:
         if code == 413:

@@ -1,9 +1,7 @@
 """Login, one generic failure message, lock-out, idle timeout, logout by POST, CSRF, headers."""
 from __future__ import annotations
 
-import time
-
-from conftest import DEMO_PASSWORD, csrf_token
+from conftest import DEMO_PASSWORD, csrf_token, pass_idle_time
 
 from audits.auth.routes import LOGIN_FAILED
 
@@ -72,8 +70,7 @@ def test_idle_timeout_logs_out(make_app):
 
     Auth(client).login("shimin.staff")
     assert client.get("/").status_code == 200
-    with client.session_transaction() as session:
-        session["last_seen"] = time.time() - 31 * 60
+    pass_idle_time(app, 31)
     response = client.get("/departments/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     follow = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -87,8 +84,7 @@ def test_activity_within_timeout_keeps_session(make_app):
     from conftest import Auth
 
     Auth(client).login("shimin.staff")
-    with client.session_transaction() as session:
-        session["last_seen"] = time.time() - 29 * 60
+    pass_idle_time(app, 29)
     assert client.get("/").status_code == 200
 
 
@@ -169,8 +165,7 @@ def test_form_sent_after_timeout_returns_to_its_page_after_login(make_app):
     auth = Auth(client)
     auth.login("kenko.staff")
     token = csrf_token(client, "/")
-    with client.session_transaction() as session:
-        session["last_seen"] = time.time() - 31 * 60
+    pass_idle_time(app, 31)
     response = client.post("/sheets/1/items/G-01-01", data={"csrf_token": token, "value": "done"},
                            headers={"Referer": "http://localhost/sheets/1"})
     assert response.status_code == 302

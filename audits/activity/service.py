@@ -37,6 +37,7 @@ ACTION_LABELS: dict[str, str] = {
     "user.disable": "利用者の無効化",
     "user.enable": "利用者の有効化",
     "user.password_reset": "パスワードの再設定",
+    "user.sessions_end": "すべての端末からのログアウト",
     "department.create": "課の登録",
     "department.update": "課の変更",
     "organisation.import": "組織図の取込み",

@@ -1,13 +1,14 @@
 """システム管理者の画面: users, their roles and 課, and the 課 themselves (incl. the org-chart import)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlite_utils.db import NotFoundError
 
 from .. import roles
 from ..access import get_department, roles_required
 from ..auth import service as users
+from ..auth.sessions import user_sessions
 from ..db import get_db
 from ..departments import service as departments
 from ..forms import EmptyForm, choice_list
@@ -81,7 +82,8 @@ def user_edit(user_id: int):
             flash("利用者の情報を更新しました。", "success")
             return redirect(url_for("admin.user_edit", user_id=user_id))
     return render_template("admin/user_form.html", form=form, user=user, summary=summary,
-                           reset_form=PasswordResetForm(formdata=None), toggle_form=EmptyForm())
+                           reset_form=PasswordResetForm(formdata=None), toggle_form=EmptyForm(),
+                           sessions=_sessions_of(db, user_id))
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
@@ -99,7 +101,7 @@ def user_password(user_id: int):
                                "roles": summary["roles"], "departments": summary["departments"]})
     edit_form.departments.choices = _department_choices(db)
     return render_template("admin/user_form.html", form=edit_form, user=user, summary=summary,
-                           reset_form=form, toggle_form=EmptyForm()), 400
+                           reset_form=form, toggle_form=EmptyForm(), sessions=_sessions_of(db, user_id)), 400
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -113,6 +115,20 @@ def user_toggle_active(user_id: int):
             users.set_active(get_db(), user_id, not user["active"])
             flash(f"{user['username']} を{'無効' if user['active'] else '有効'}にしました。", "success")
     return redirect(url_for("admin.user_edit", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@roles_required(roles.ADMIN)
+def user_end_sessions(user_id: int):
+    user = get_user(user_id)
+    if EmptyForm().validate_on_submit():
+        ended = users.end_sessions(get_db(), user_id)
+        flash(f"{user['username']} をすべての端末からログアウトさせました（{ended} 件のセッションを終了）。", "success")
+    return redirect(url_for("admin.user_edit", user_id=user_id))
+
+
+def _sessions_of(db, user_id: int) -> list[dict]:
+    return user_sessions(db, user_id, int(current_app.config["IDLE_TIMEOUT_MINUTES"]))
 
 
 # --- 課 ---------------------------------------------------------------------------------------

@@ -41,8 +41,7 @@ def login():
         if user is None:
             flash(LOGIN_FAILED, "error")
             return render_template("auth/login.html", form=form), 200
-        session.clear()  # a fresh session at login (no fixation)
-        session.permanent = True
+        session.clear()  # nothing of the anonymous session carries over; its id changes with the user
         login_user(user)
         flash(f"{user.display_name} さん、ようこそ。", "success")
         return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
@@ -71,8 +70,8 @@ def change_password():
             form.current_password.errors.append("現在のパスワードが正しくありません。")
         else:
             service.set_password(db, current_user.id, form.new_password.data, action="password.change")
-            # The session token changed with the password: log in again with the new one.
-            login_user(service.load_user(db, current_user.id))
+            # That ended every session of the user, this one too: this browser continues under a new id.
+            session.renew()
             flash("パスワードを変更しました。", "success")
             return redirect(url_for("home.index"))
     return render_template("auth/password.html", form=form)

@@ -14,6 +14,7 @@ from .. import roles as role_keys
 from ..activity import service as activity
 from ..db import Conditions, transaction
 from ..timeutil import now, now_iso
+from .sessions import end_user_sessions
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -29,7 +30,6 @@ class AuthenticatedUser:
     id: int
     username: str
     display_name: str
-    session_token: str
     roles: frozenset[str]
     department_ids: frozenset[int]
     is_active: bool = True
@@ -37,9 +37,8 @@ class AuthenticatedUser:
     is_anonymous: bool = False
 
     def get_id(self) -> str:
-        # The token changes when the password is reset or the user disabled, which
-        # invalidates every session issued before.
-        return f"{self.id}:{self.session_token}"
+        # What the session keeps (sessions.py); ending a session deletes its row, not this id.
+        return str(self.id)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -61,19 +60,15 @@ def password_problem(password: str) -> str | None:
     return None
 
 
-def load_user(db: Database, user_id: int, session_token: str | None = None) -> AuthenticatedUser | None:
-    row = db.execute(
-        "SELECT id, username, display_name, session_token, active FROM users WHERE id = ?", [user_id]
-    ).fetchone()
-    if row is None or not row[4]:
-        return None
-    if session_token is not None and not secrets.compare_digest(row[3], session_token):
+def load_user(db: Database, user_id: int) -> AuthenticatedUser | None:
+    row = db.execute("SELECT id, username, display_name, active FROM users WHERE id = ?", [user_id]).fetchone()
+    if row is None or not row[3]:
         return None
     roles = frozenset(r for (r,) in db.execute("SELECT role FROM user_roles WHERE user_id = ?", [user_id]))
     departments = frozenset(
         d for (d,) in db.execute("SELECT department_id FROM user_departments WHERE user_id = ?", [user_id])
     )
-    return AuthenticatedUser(row[0], row[1], row[2], row[3], roles, departments)
+    return AuthenticatedUser(row[0], row[1], row[2], roles, departments)
 
 
 def recent_failures(db: Database, username: str, window_minutes: int) -> int:
@@ -193,11 +188,20 @@ def update_user(db: Database, user_id: int, display_name: str, roles: list[str],
 
 def set_active(db: Database, user_id: int, active: bool) -> None:
     with transaction(db):
-        # A new session token logs the user out everywhere.
-        db["users"].update(user_id, {"active": int(active), "session_token": secrets.token_hex(16),
-                                     "updated_at": now_iso()})
+        db["users"].update(user_id, {"active": int(active), "updated_at": now_iso()})
+        if not active:
+            end_user_sessions(db, user_id)  # logged out everywhere
         activity.record(db, "user.enable" if active else "user.disable", object_type="user", object_id=user_id,
                         detail={"username": user_summary(db, user_id)["username"]})
+
+
+def end_sessions(db: Database, user_id: int) -> int:
+    """「すべての端末からログアウト」: end every session of the user (an administrator's action, logged)."""
+    with transaction(db):
+        ended = end_user_sessions(db, user_id)
+        activity.record(db, "user.sessions_end", object_type="user", object_id=user_id,
+                        detail={"username": user_summary(db, user_id)["username"], "sessions": ended})
+    return ended
 
 
 def set_password(db: Database, user_id: int, password: str, *, action: str = "user.password_reset") -> None:
@@ -206,9 +210,9 @@ def set_password(db: Database, user_id: int, password: str, *, action: str = "us
     with transaction(db):
         stamp = now_iso()
         db["users"].update(user_id, {
-            "password_hash": generate_password_hash(password), "session_token": secrets.token_hex(16),
-            "password_changed_at": stamp, "updated_at": stamp,
+            "password_hash": generate_password_hash(password), "password_changed_at": stamp, "updated_at": stamp,
         })
+        end_user_sessions(db, user_id)  # every session, this one too: the caller renews its own if it continues
         username = user_summary(db, user_id)["username"]
         db.execute("DELETE FROM login_failures WHERE username = ?", [username])
         activity.record(db, action, object_type="user", object_id=user_id, detail={"username": username})

@@ -4,7 +4,8 @@
 // restored (the save did not arrive); a stored value equal to the server's is forgotten (it was saved).
 "use strict";
 (function () {
-  var PREFIX = "tenken-autosave:";
+  // Keys and storage come from tenken.js (TenkenDrafts): drafts belong to the logged-in user.
+  var drafts = window.TenkenDrafts;
 
   function fields(form) {
     return Array.prototype.filter.call(form.elements, function (el) {
@@ -39,11 +40,11 @@
   }
 
   function setup(form) {
-    var key = PREFIX + form.getAttribute("data-autosave");
+    var key = drafts.key("audit-" + form.getAttribute("data-autosave"));
     var base = {};
     fields(form).forEach(function (el) { base[el.name] = valueOf(form, el); });
     var stored = null;
-    try { stored = JSON.parse(window.localStorage.getItem(key) || "null"); } catch (e) { stored = null; }
+    try { stored = JSON.parse(drafts.storage.getItem(key) || "null"); } catch (e) { stored = null; }
     if (stored && stored.values) {
       var restored = false;
       fields(form).forEach(function (el) {
@@ -56,7 +57,7 @@
       if (restored) {
         status(form, "保存されていない入力をこの端末から復元しました。内容を確認して「保存」してください。", true);
       } else {
-        window.localStorage.removeItem(key);
+        drafts.storage.removeItem(key);
       }
     }
     function remember() {
@@ -68,10 +69,10 @@
       });
       try {
         if (changed) {
-          window.localStorage.setItem(key, JSON.stringify({ values: values, at: Date.now() }));
+          drafts.storage.setItem(key, JSON.stringify({ values: values, at: Date.now() }));
           status(form, "未保存の入力があります（この端末に一時保存済み）。", false);
         } else {
-          window.localStorage.removeItem(key);
+          drafts.storage.removeItem(key);
           status(form, "", false);
         }
       } catch (e) { /* storage full or disabled: the form still posts normally */ }
@@ -81,6 +82,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    if (!drafts || !drafts.storage) { return; }
     Array.prototype.forEach.call(document.querySelectorAll("form[data-autosave]"), setup);
   });
 })();

@@ -10,13 +10,51 @@ document.addEventListener("submit", function (event) {
   }
 });
 
+// Drafts typed into forms stay in this browser's localStorage under keys that name the user
+// ("tenken-draft:<user id>:<form>"), so that on a shared PC nobody is offered another person's draft.
+// Every page of a logged-in user removes the drafts of other users (and the keys of older versions, which named
+// nobody); submitting the logout form (<form data-clear-drafts>) removes one's own. A session that timed out
+// keeps them: after logging in again, the same user finds the unsaved input back in the form.
+var TenkenDrafts = (function () {
+  var PREFIX = "tenken-draft:";
+  var storage = null;
+  try { storage = window.localStorage; } catch (e) { storage = null; }
+  var meta = document.querySelector('meta[name="tenken-user"]');
+  var user = meta ? meta.getAttribute("content") : "";
+  var mine = PREFIX + user + ":";
+
+  function removeWhere(test) {
+    var doomed = [];
+    for (var i = 0; i < storage.length; i++) {
+      if (test(storage.key(i))) { doomed.push(storage.key(i)); }
+    }
+    doomed.forEach(function (key) { storage.removeItem(key); });
+  }
+
+  if (!storage || !user) {
+    return { storage: null, key: function () { return null; }, clearMine: function () {} };
+  }
+  removeWhere(function (key) { return key.indexOf("tenken-") === 0 && key.indexOf(mine) !== 0; });
+  return {
+    storage: storage,
+    key: function (name) { return mine + name; },
+    clearMine: function () { removeWhere(function (key) { return key.indexOf(mine) === 0; }); }
+  };
+})();
+window.TenkenDrafts = TenkenDrafts;
+
+document.addEventListener("submit", function (event) {
+  if (!event.defaultPrevented && event.target.hasAttribute("data-clear-drafts")) {
+    TenkenDrafts.clearMine();
+  }
+});
+
 // Unsaved answers survive a dropped connection or an expired session: every answer form with
 // data-draft-key keeps what is typed in localStorage, tagged with the revision it was based on.
 // When the page comes back with the same revision, the draft is restored; once the answer is saved
 // (the revision moves on) the draft is discarded.
 (function () {
-  var storage;
-  try { storage = window.localStorage; } catch (e) { return; }
+  var storage = TenkenDrafts.storage;
   if (!storage) { return; }
 
   function fields(form) {
@@ -53,7 +91,7 @@ document.addEventListener("submit", function (event) {
   }
 
   document.querySelectorAll("form[data-draft-key]").forEach(function (form) {
-    var key = form.getAttribute("data-draft-key");
+    var key = TenkenDrafts.key(form.getAttribute("data-draft-key"));
     var revision = form.getAttribute("data-revision");
     var saved = snapshot(form);
     var raw = storage.getItem(key);
