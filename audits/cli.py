@@ -128,6 +128,9 @@ def backup_command(dest: Path):
     try:
         activity.record(source, "backup", detail={"dest": str(dest)})
         source.conn.backup(target)  # consistent snapshot even while others write
+        # Sessions are not data to restore: a restored copy must not revive sessions ended since the backup.
+        target.execute("DELETE FROM sessions")
+        target.commit()
         log_head = activity.head(Database(target))  # the copy's own last row: an anchor for verify-log
     finally:
         target.close()

@@ -239,3 +239,16 @@ def test_the_sessions_migration_carries_an_existing_database_forward(tmp_path):
     client = app.test_client()
     Auth(client).login("old.admin", "old-admin-pass1")
     assert client.get("/").status_code == 200
+
+
+def test_a_backup_carries_no_session_so_a_restore_revives_none(app, client, auth, runner, tmp_path):
+    import sqlite3
+
+    auth.login("chief")
+    assert raw_connection(app).execute("SELECT count(*) FROM sessions").fetchone()[0] >= 1
+    result = runner.invoke(args=["backup", str(tmp_path / "backup")])
+    assert result.exit_code == 0, result.output
+    copy = sqlite3.connect(tmp_path / "backup" / "tenken.db")
+    assert copy.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
+    copy.close()
+    assert client.get("/").status_code == 200            # the live session itself is untouched
