@@ -9,6 +9,7 @@ release (644/755) to the same modes at start.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import BinaryIO
 
@@ -47,15 +48,17 @@ def create_empty(path: str | Path) -> None:
         pass
 
 
-def tighten(path: str | Path) -> None:
-    """Set one existing file to 600 or folder to 700 (nothing if it is missing or already so)."""
+def tighten(path: str | Path) -> bool:
+    """Set one existing file to 600 or folder to 700; true if its mode had to change."""
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        return
-    wanted = DIR_MODE if os.path.isdir(path) else FILE_MODE
-    if mode & 0o777 != wanted:
-        os.chmod(path, wanted)
+        return False
+    wanted = DIR_MODE if stat.S_ISDIR(mode) else FILE_MODE
+    if stat.S_IMODE(mode) == wanted:
+        return False
+    os.chmod(path, wanted)
+    return True
 
 
 def tighten_database(path: str | Path) -> None:

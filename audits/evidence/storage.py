@@ -123,13 +123,12 @@ def _refuse_html_head(path: Path, label: str) -> None:
 
 def _check_pdf(path: Path) -> None:
     from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
 
     _refuse_html_head(path, "PDF")
     try:
         reader = PdfReader(path, strict=False)
         pages = len(reader.pages)
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError):
+    except Exception:  # pypdf raises many types for broken input (PdfReadError, KeyError, RecursionError…)
         pages = 0
     if pages == 0:
         raise EvidenceRejected("PDF として読み取れません（ファイルが壊れているか、PDF ではありません）。"
@@ -237,7 +236,7 @@ def _check_office(path: Path, kind: str) -> None:
                 lowered = info.filename.lower()
                 if lowered.rsplit("/", 1)[-1] in OFFICE_MACRO_NAMES:
                     raise EvidenceRejected(f"マクロを含む {label} ファイルは添付できません。"
-                                           "マクロのない形式（.{kind}）で保存し直してから添付してください。")
+                                           f"マクロのない形式（.{kind}）で保存し直してから添付してください。")
                 if lowered.endswith(OFFICE_FORBIDDEN_SUFFIXES):
                     raise EvidenceRejected(f"{label} ファイルの中にプログラムやスクリプト"
                                            f"（{info.filename.rsplit('/', 1)[-1]}）が含まれているため、添付できません。")
@@ -300,23 +299,23 @@ class Sweep:
     missing: list[str]       # stored names of rows whose file is not there
 
 
-def stored_files(upload_folder: str | Path) -> dict[str, float]:
-    """Every stored file (relative name -> modification time), outside tmp/ and quarantine/; folders and
-    files found on the way are made private (an instance created by an older release had them 755/644)."""
+def stored_files(upload_folder: str | Path) -> set[str]:
+    """Every stored file's relative name, outside tmp/ and quarantine/. A folder left open by an older
+    release (755) is made 700, and its files 600; files in a 700 folder are already out of others' reach,
+    so they are not each looked at (start stays fast with many files)."""
     folder = Path(upload_folder)
-    found: dict[str, float] = {}
+    found: set[str] = set()
     if not folder.is_dir():
         return found
-    private_files.tighten(folder)
     for root, dirs, files in os.walk(folder):
-        if Path(root) == folder:
+        here = Path(root)
+        if here == folder:
             dirs[:] = [d for d in dirs if d not in (TMP, QUARANTINE)]
-        for name in dirs:
-            private_files.tighten(Path(root, name))
+        loose = private_files.tighten(here)
         for name in files:
-            path = Path(root, name)
-            private_files.tighten(path)
-            found[path.relative_to(folder).as_posix()] = path.stat().st_mtime
+            if loose:
+                private_files.tighten(here / name)
+            found.add((here / name).relative_to(folder).as_posix())
     return found
 
 
@@ -327,14 +326,15 @@ def sweep_orphans(upload_folder: str | Path, known: set[str], now: float) -> Swe
     present = stored_files(folder)
     quarantined = []
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
-    for name, modified in sorted(present.items()):
-        if name in known or now - modified < ORPHAN_GRACE_SECONDS:
+    for name in sorted(present - known):
+        if now - (folder / name).stat().st_mtime < ORPHAN_GRACE_SECONDS:
             continue
         target = folder / QUARANTINE / stamp / name
         private_files.make_dir(target.parent)
         os.replace(folder / name, target)
+        private_files.tighten(target)
         quarantined.append(name)
-    return Sweep(quarantined, sorted(known - present.keys()))
+    return Sweep(quarantined, sorted(known - present))
 
 
 def exists(upload_folder: str | Path, stored_name: str) -> bool:
