@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import config as config_module
+from . import private_files
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -26,7 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
 
-    os.makedirs(app.instance_path, exist_ok=True)
+    private_files.make_dir(app.instance_path)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.persistent_secret_key(app.instance_path)
     if not app.config.get("LOG_KEY_FILE"):
@@ -40,6 +41,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["UPLOAD_FOLDER"] = os.path.join(app.instance_path, "uploads")
     # Flask refuses larger bodies with 413; leave room for the form fields around the file.
     app.config["MAX_CONTENT_LENGTH"] = (int(app.config["MAX_UPLOAD_MB"]) + 1) * 1024 * 1024
+    # Files made by an older release (644) become private; SQLite's -wal/-shm follow the database's mode.
+    private_files.tighten_database(app.config["DATABASE"])
 
     from . import blueprints, cli, db, security, web
 
@@ -48,4 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     blueprints.register(app)
     cli.init_app(app)
+    from .evidence.service import sweep_at_start
+
+    sweep_at_start(app)
     return app

@@ -12,11 +12,12 @@ from flask.cli import with_appcontext
 from flask import Flask, current_app
 from sqlite_utils import Database
 
-from . import roles
+from . import private_files, roles
 from .activity import anchors
 from .activity import service as activity
 from .auth import service as users
 from .db import connect, transaction
+from .evidence import storage
 
 
 def _db():
@@ -116,14 +117,15 @@ def _sha256(path: Path) -> str:
 @with_appcontext
 @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
 def backup_command(dest: Path):
-    """データベース（SQLite オンラインバックアップ）と証跡ファイルを DEST フォルダに保存します。"""
+    """データベース（SQLite オンラインバックアップ）と証跡ファイルを DEST フォルダに保存します（所有者だけが読めます）。"""
     if dest.exists() and any(dest.iterdir()):
         raise click.ClickException(f"{dest} は空ではありません。新しいフォルダを指定してください。")
-    dest.mkdir(parents=True, exist_ok=True)
+    private_files.make_dir(dest)
     source = _db()
     target_path = dest / "tenken.db"
     import sqlite3
 
+    private_files.create_empty(target_path)  # SQLite then keeps its mode (600), journal files included
     target = sqlite3.connect(target_path)
     try:
         activity.record(source, "backup", detail={"dest": str(dest)})
@@ -138,11 +140,15 @@ def backup_command(dest: Path):
     uploads = Path(current_app.config["UPLOAD_FOLDER"])
     files = {}
     if uploads.exists():
-        shutil.copytree(uploads, dest / "uploads", ignore=shutil.ignore_patterns("*.part", "tmp"))
+        shutil.copytree(uploads, dest / "uploads", ignore=shutil.ignore_patterns("*.part", storage.TMP,
+                                                                                  storage.QUARANTINE))
         files = {str(p.relative_to(dest)): _sha256(p) for p in sorted((dest / "uploads").rglob("*")) if p.is_file()}
+        for copied in (dest / "uploads", *(dest / "uploads").rglob("*")):
+            private_files.tighten(copied)
     manifest = {"database": "tenken.db", "database_sha256": _sha256(target_path), "log_head": log_head,
                 "files": files}
-    (dest / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    private_files.write_bytes(dest / "manifest.json",
+                              json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
     click.echo(f"バックアップを作成しました: {dest}（データベース 1、証跡ファイル {len(files)}）")
 
 

@@ -11,11 +11,15 @@ from flask.cli import with_appcontext
 from flask import Flask, current_app, g
 from sqlite_utils import Database
 
+from . import private_files
+
 BUSY_TIMEOUT_SECONDS = 30
 
 
 def connect(path: str) -> Database:
-    """Open the database with the pragmas every connection needs."""
+    """Open the database with the pragmas every connection needs (a new database file is created private)."""
+    if str(path) != ":memory:" and not str(path).startswith("file:"):
+        private_files.create_empty(path)
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
     db = Database(conn)
     db.execute("PRAGMA foreign_keys = ON")

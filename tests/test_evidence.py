@@ -2,22 +2,16 @@
 from __future__ import annotations
 
 import io
-import zipfile
 from pathlib import Path
 
 import pytest
+import sample_files
 from builders_selfcheck import load, sheet_id, unanswered_item
+from sample_files import HTML, PROGRAM, image, office, zip_archive
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-
-
-def office(kind: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr({"xlsx": "xl/workbook.xml", "docx": "word/document.xml"}[kind], "<x/>")
-    return buffer.getvalue()
+PDF = sample_files.pdf()
+PNG = image("png")
+JPEG = image("jpeg")
 
 
 @pytest.fixture
@@ -31,8 +25,10 @@ def upload(auth, sheet, item_id, name, data, note="記録"):
                      follow_redirects=True)
 
 
-@pytest.mark.parametrize("name,data", [("記録.pdf", PDF), ("画面.png", PNG), ("台帳.xlsx", office("xlsx")),
-                                       ("手順.docx", office("docx")), ("ログ.csv", "日付,確認者\n".encode("cp932")),
+@pytest.mark.parametrize("name,data", [("記録.pdf", PDF), ("画面.png", PNG), ("写真.jpg", JPEG),
+                                       ("台帳.xlsx", office("xlsx")), ("手順.docx", office("docx")),
+                                       ("説明.pptx", office("pptx")), ("余白付き.pdf", PDF + b"\r\n\x00\x00\n"),
+                                       ("ログ.csv", "日付,確認者\n".encode("cp932")),
                                        ("memo.txt", "確認済み".encode())])
 def test_allowed_types_are_stored_with_hash(client, auth, db, kenko, app, name, data):
     target = unanswered_item(db, kenko)
@@ -54,6 +50,26 @@ def test_allowed_types_are_stored_with_hash(client, auth, db, kenko, app, name, 
     ("empty.pdf", b"", "空です"),
     ("noext", PDF, "拡張子がありません"),
     ("binary.txt", b"\x00\x01\x02", "一致しません"),
+    # Polyglots: the first bytes say one type, the rest is something else.
+    ("偽物.pdf", b"%PDF-1.4\n" + HTML, "Web ページ（HTML）"),
+    ("偽物2.pdf", b"%PDF-1.4\n" + PROGRAM, "PDF として読み取れません"),
+    ("html.pdf", PDF[:9] + HTML + PDF[9:], "HTML"),
+    ("後ろにHTML.pdf", PDF + HTML, "%%EOF）の後ろに別のデータ"),
+    ("後ろにexe.pdf", PDF + PROGRAM, "%%EOF）の後ろに別のデータ"),
+    ("後ろにzip.pdf", PDF + zip_archive(), "%%EOF）の後ろに別のデータ"),
+    ("zip付き.png", PNG + zip_archive(), "PNG 画像の終わりの後ろに別のデータ"),
+    ("html付き.png", PNG + HTML, "Web ページ（HTML）"),
+    ("zip付き.jpg", JPEG + zip_archive(), "JPEG 画像の終わりの後ろに別のデータ"),
+    ("壊れた.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, "PNG 画像として読み取れません"),
+    ("壊れた.jpg", JPEG[:40], "JPEG 画像"),
+    ("exe入り.docx", office("docx", {"word/media/setup.exe": PROGRAM}), "プログラムやスクリプト（setup.exe）"),
+    ("改名exe入り.docx", office("docx", {"word/media/image1.png": PROGRAM}), "プログラムが含まれている"),
+    ("script入り.xlsx", office("xlsx", {"xl/run.vbs": b"MsgBox 1"}), "プログラムやスクリプト（run.vbs）"),
+    ("マクロ.xlsx", office("xlsx", {"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0"}), "マクロを含む"),
+    ("main無し.docx", office("pptx"), "一致しません"),
+    ("部品だけ.docx", sample_files.package({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<x/>"}),
+     "Word のファイルとして読み取れません"),
+    ("zipだけ.docx", zip_archive(), "一致しません"),
 ])
 def test_refused_files_say_why(client, auth, db, kenko, name, data, reason):
     target = unanswered_item(db, kenko)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 
+import sample_files
 from builders_selfcheck import load, sheet_id, unanswered_item, user
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -40,7 +41,7 @@ def test_evidence_name_and_note_are_escaped(client, auth, db):
     item = unanswered_item(db, sheet)
     auth.login("kenko.staff")
     auth.post(f"/sheets/{sheet['id']}/items/{item['item_id']}/evidence",
-              {"file": (io.BytesIO(b"%PDF-1.4\n"), "<i>x<i>.pdf"), "note": SCRIPT},
+              {"file": (io.BytesIO(sample_files.pdf()), "<i>x<i>.pdf"), "note": SCRIPT},
               content_type="multipart/form-data")
     html = client.get(f"/sheets/{sheet['id']}").get_data(as_text=True)
     assert "<i>x<i>.pdf" not in html and "&lt;i&gt;x&lt;i&gt;.pdf" in html

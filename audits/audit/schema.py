@@ -157,3 +157,21 @@ def audit_departments(db: Database) -> None:
     db["audits"].add_column("other_text", str)
     db.execute("DROP INDEX IF EXISTS idx_audits_department_id")
     db["audits"].transform(drop={"department_id", "schedule_id", "interview_notes"})
+
+
+@migrations(name="0003_removed_check_evidence")
+def removed_check_evidence(db: Database) -> None:
+    """Evidence of a check that was taken off its audit (before visits.keep_check_evidence) was left pointing at
+    the deleted check: nobody could download it. It moves to the audit named by the removal's log entry, as
+    keep_check_evidence does today. A check id reused since (SQLite reuses the highest rowid) is told apart by
+    time: the evidence was uploaded before that removal."""
+    db.execute("""
+        UPDATE evidence SET owner_type = 'audit',
+               owner_id = (SELECT CAST(l.object_id AS INTEGER) FROM activity_log l
+                           WHERE l.action = 'audit.check_add' AND l.object_type = 'audit'
+                             AND json_extract(l.detail, '$.removed_check') = evidence.owner_id
+                             AND l.at >= evidence.uploaded_at ORDER BY l.id LIMIT 1),
+               note = trim(note || ' （外した確認項目の証跡）')
+        WHERE owner_type = 'audit_item' AND EXISTS (
+            SELECT 1 FROM activity_log l WHERE l.action = 'audit.check_add' AND l.object_type = 'audit'
+              AND json_extract(l.detail, '$.removed_check') = evidence.owner_id AND l.at >= evidence.uploaded_at)""")

@@ -325,10 +325,24 @@ def remove_check(db: Database, audit: dict, check_id: int) -> None:
             raise AuditError("指摘事項がある項目は外せません。先に指摘事項を取り下げてください。")
         found = db.execute("SELECT department_id FROM audit_checks WHERE id = ? AND audit_id = ?",
                            [check_id, audit["id"]]).fetchone()
+        moved = keep_check_evidence(db, audit["id"], check_id) if found else []
         db.execute("DELETE FROM audit_checks WHERE id = ? AND audit_id = ?", [check_id, audit["id"]])
         activity.record(db, "audit.check_add", department_code=department_code(db, found[0]) if found else None,
                         object_type="audit",
-                        object_id=audit["id"], detail={"removed_check": check_id})
+                        object_id=audit["id"], detail={"removed_check": check_id, "evidence_kept": moved})
+
+
+def keep_check_evidence(db: Database, audit_id: int, check_id: int) -> list[int]:
+    """Evidence taken for a check stays part of the audit when the check is taken off it: an auditor expects
+    what was seen on site to remain on file. The rows move to the audit itself (same 課, so the same people
+    may read them) and say which item they were taken for. Returns the evidence ids moved."""
+    item_id = db.execute("SELECT item_id FROM audit_checks WHERE id = ?", [check_id]).fetchone()[0]
+    ids = [r[0] for r in db.execute("SELECT id FROM evidence WHERE owner_type = 'audit_item' AND owner_id = ?",
+                                    [check_id])]
+    db.execute("""UPDATE evidence SET owner_type = 'audit', owner_id = ?,
+                         note = trim(note || ' ' || ?) WHERE owner_type = 'audit_item' AND owner_id = ?""",
+               [audit_id, f"（確認項目 {item_id} から外した証跡）", check_id])
+    return ids
 
 
 def checks(db: Database, audit: dict, department_ids=None) -> list[dict]:

@@ -1,7 +1,7 @@
 """Downloading evidence: only for those who may read what it belongs to, as an attachment, logged."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, send_file
+from flask import Blueprint, abort, current_app, render_template, send_file
 from flask_login import current_user, login_required
 from sqlite_utils.db import NotFoundError
 
@@ -11,6 +11,7 @@ from ..db import get_db
 from . import service, storage
 
 bp = Blueprint("evidence", __name__, url_prefix="/evidence")
+MISSING = "ファイルが見つかりません"
 
 
 def get_evidence(evidence_id: int) -> dict:
@@ -33,12 +34,13 @@ def download(evidence_id: int):
     row = get_evidence(evidence_id)
     if row["removed_at"]:
         abort(404)
-    try:
-        path = storage.path_of(current_app.config["UPLOAD_FOLDER"], row["stored_name"])
-    except FileNotFoundError:
-        abort(404)
-    if not path.exists():
-        abort(404)
+    if not storage.exists(current_app.config["UPLOAD_FOLDER"], row["stored_name"]):
+        current_app.logger.error("Evidence %s: file %s is missing", evidence_id, row["stored_name"])
+        return render_template(
+            "error.html", code=404, title=MISSING,
+            message=f"「{row['original_name']}」の記録はありますが、ファイルがサーバーにありません。"
+                    "システム管理者に連絡してください（バックアップから戻せる場合があります）。"), 404
+    path = storage.path_of(current_app.config["UPLOAD_FOLDER"], row["stored_name"])
     activity.record(get_db(), "evidence.download", department_code=row["department_code"],
                     object_type="evidence", object_id=evidence_id,
                     detail={"name": row["original_name"], "sha256": row["sha256"]})

@@ -6,13 +6,15 @@ policy that the owning feature registered for its `owner_type`.
 """
 from __future__ import annotations
 
+import os
+import time
 from typing import Callable
 
-from flask import current_app
+from flask import Flask, current_app, has_app_context
 from sqlite_utils import Database
 
 from ..activity import service as activity
-from ..db import transaction
+from ..db import connect, transaction
 from ..timeutil import now_iso
 from . import storage
 
@@ -67,17 +69,43 @@ def remove(db: Database, evidence_id: int, user, *, department_code: str | None 
 
 
 def for_owners(db: Database, owner_type: str, owner_ids, *, include_removed: bool = True) -> dict[int, list[dict]]:
-    """owner_id -> evidence rows (newest last)."""
+    """owner_id -> evidence rows (newest last); `file_missing` is true for a row whose file is not on disk."""
     ids = sorted(set(owner_ids))
     found: dict[int, list[dict]] = {i: [] for i in ids}
     if not ids:
         return found
     removed = "" if include_removed else "AND removed_at IS NULL"
+    folder = current_app.config["UPLOAD_FOLDER"] if has_app_context() else None  # the demo loader has no app
     for row in db.query(
             f"SELECT * FROM evidence WHERE owner_type = ? AND owner_id IN ({','.join('?' * len(ids))}) {removed} "
             "ORDER BY id", [owner_type, *ids]):
+        row["file_missing"] = bool(folder) and not storage.exists(folder, row["stored_name"])
         found[row["owner_id"]].append(row)
     return found
+
+
+def sweep_at_start(app: Flask) -> storage.Sweep | None:
+    """At start: set aside stored files that no row names (a crash between the file's rename and the row's
+    commit) and report rows whose file is missing; both are logged. Nothing is deleted."""
+    database = app.config["DATABASE"]
+    if not os.path.exists(database):
+        return None
+    db = connect(database)
+    try:
+        if not db["evidence"].exists():
+            return None
+        rows = {name: evidence_id for evidence_id, name in db.execute("SELECT id, stored_name FROM evidence")}
+    finally:
+        db.conn.close()
+    folder = app.config["UPLOAD_FOLDER"]
+    result = storage.sweep_orphans(folder, set(rows), time.time())
+    if result.quarantined:
+        app.logger.warning("Evidence files with no database row moved to %s: %s",
+                           os.path.join(folder, storage.QUARANTINE), ", ".join(result.quarantined))
+    if result.missing:
+        app.logger.warning("Evidence rows whose file is missing from %s: ids %s", folder,
+                           ", ".join(str(rows[name]) for name in result.missing))
+    return result
 
 
 def format_size(size: int) -> str:

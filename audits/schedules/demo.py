@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from .. import private_files
 from ..auth.service import load_user
 from ..catalogue import service as catalogue
 from ..db import transaction
@@ -97,9 +98,8 @@ def _write_evidence(db: Database, upload_folder: Path, *, answer_id: int, sheet:
     name = secrets.token_hex(16)
     body = (f"（デモ用の証跡）{sheet['department_name']} {item['item_id']}\n{item['evidence_hint']}\n"
             f"記録日: {when[:10]}\n").encode("utf-8")
-    shard = upload_folder / name[:2]
-    shard.mkdir(parents=True, exist_ok=True)
-    (shard / name).write_bytes(body)
+    shard = private_files.make_dir(upload_folder / name[:2])
+    private_files.write_bytes(shard / name, body)
     db["evidence"].insert({
         "owner_type": "answer", "owner_id": answer_id, "department_id": sheet["department_id"],
         "sheet_id": sheet["id"], "stored_name": f"{name[:2]}/{name}",

@@ -56,7 +56,8 @@ def index():
     return render_template("sheets/index.html", rows=rows, years=years, year=year, status=status)
 
 
-def render_sheet(sheet: dict, *, edits: dict | None = None, status_code: int = 200, problems=None):
+def render_sheet(sheet: dict, *, edits: dict | None = None, status_code: int = 200, problems=None,
+                 kept_notes: dict | None = None):
     db = get_db()
     sections = service.sheet_items(db, sheet)
     may_edit = workflow.may_edit_answers(current_user, sheet)
@@ -68,7 +69,7 @@ def render_sheet(sheet: dict, *, edits: dict | None = None, status_code: int = 2
         evidence_form=EvidenceForm(formdata=None), reason_form=ReasonForm(formdata=None),
         import_form=SheetImportForm(formdata=None), empty_form=EmptyForm(),
         allowed_types=allowed_extensions_text(), max_mb=evidence.max_upload_bytes() // (1024 * 1024),
-        format_size=evidence.format_size,
+        format_size=evidence.format_size, kept_notes=kept_notes or {},
     ), status_code
 
 
@@ -132,6 +133,8 @@ def upload_evidence(sheet_id: int, item_id: str):
                               user=current_user, department_code=sheet["department_code"])
     except EvidenceRejected as rejected:
         flash(f"{item_id}: 「{form.file.data.filename}」を添付できませんでした。{rejected}", "error")
+        # Shown again at once (not redirected) so that the note typed with the file is kept.
+        return render_sheet(sheet, status_code=400, kept_notes={item_id: form.note.data or ""})
     else:
         flash(f"{item_id}: 「{row['original_name']}」を添付しました（SHA-256 {row['sha256'][:16]}…）。", "success")
     return _to_item(sheet_id, item_id)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import sample_files
 from e2e.test_browser import login
 
 
@@ -32,7 +33,7 @@ def test_staff_answers_an_item_with_a_file(live_server, page, tmp_path):
     assert "を保存しました" in page.content()
     card = page.locator(f"#item-{item_id}")
     evidence = tmp_path / "確認記録簿.pdf"
-    evidence.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    evidence.write_bytes(sample_files.pdf())
     card.locator("input[type=file]").set_input_files(str(evidence))
     card.get_by_label("メモ").fill("令和7年度 確認記録簿")
     card.get_by_role("button", name="添付する").click()
