@@ -49,6 +49,16 @@ class _Parser:
                 self.emit(loc, None, f"不明なキー「{_show(key)}」があります{_suggest(key, allowed)}"
                                      f"（使えるキー: {', '.join(allowed)}）")
 
+    def flag(self, obj: dict, key: str, loc: Loc) -> bool:
+        """An optional true/false key (absent or empty: false); anything else is reported."""
+        value = obj.get(key, False)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            self.emit(loc, key, f"true か false にしてください（{_show(value)}）", "はい か いいえ にしてください")
+            return False
+        return value
+
     def text(self, obj: dict, key: str, loc: Loc, required: bool = True, free_text: bool = True) -> str | None:
         value = obj.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -198,12 +208,7 @@ class _Parser:
         guidance = self.text(raw, "guidance", loc)
         evidence_hint = self.text(raw, "evidence_hint", loc)
 
-        evidence_required = raw.get("evidence_required", False)
-        if evidence_required is None:
-            evidence_required = False
-        if not isinstance(evidence_required, bool):
-            self.emit(loc, "evidence_required", f"true か false にしてください（{_show(evidence_required)}）",
-                      "はい か いいえ にしてください")
+        evidence_required = self.flag(raw, "evidence_required", loc)
 
         scale_id = self.text(raw, "scale", loc, free_text=False)
         scale = None
@@ -235,13 +240,8 @@ class _Parser:
                 if problem:
                     self.emit(loc, "sources", f"「{_show(src)}」の{problem}")
 
-        measurement = raw.get("measurement", False)
-        if measurement is None:
-            measurement = False
-        if not isinstance(measurement, bool):
-            self.emit(loc, "measurement", f"true か false にしてください（{_show(measurement)}）",
-                      "はい か いいえ にしてください")
-        elif measurement:
+        measurement = self.flag(raw, "measurement", loc)
+        if measurement is True:
             if scale is not None and scale.kind != "number":
                 self.emit(loc, "measurement", f"計測項目は数値の回答尺度の項目にだけ指定できます"
                                               f"（回答尺度 {scale.id} は{_kind_ja(scale.kind)}です）")
@@ -249,7 +249,7 @@ class _Parser:
                 self.emit(loc, "measurement", "計測項目には expect（「実施」とみなす値）を書けません。"
                                               "件数や人数は情報として集計し、値で判定しません")
 
-        expect = self.expect(raw, loc, scale, measurement=measurement is True)
+        expect = self.expect(raw, loc, scale, measurement=measurement)
 
         unit = None
         if raw.get("unit") is not None:
