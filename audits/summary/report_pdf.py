@@ -257,10 +257,17 @@ def _measurements(report: SummaryReport) -> list:
     story: list = [CondPageBreak(40 * mm), blocks.heading(2, 1, "計測項目の集計"),
                    *blocks.body("件数・人数を尋ねる項目は、値を把握していれば実施として数え、値そのものは判定せずに"
                                 "合計した。把握していない課は実施していないとして数えている。", 2)]
-    data = [[_fit(f"{m.item_id} {m.question}", 60), m.total_text, m.with_any, m.reported, m.unknown]
-            for m in report.measurements]
-    return story + [_plain_table(["項目", "合計", "1以上の課", "回答した課", "把握していない課"], data,
-                                 [86, 20, 20, 20, 24], 2)]
+    st = styles()
+    header = ["項目", "合計", "1以上の課", "回答した課", "把握していない課"]
+    data = [[Paragraph(blocks.esc(h), st.cell_head) for h in header]]
+    for m in report.measurements:
+        data.append([Paragraph(blocks.esc(f"{m.item_id} {m.question}"), st.cell),
+                     *(Paragraph(blocks.esc(str(v)), st.cell) for v in (m.total_text, m.with_any, m.reported, m.unknown))])
+    table = Table(data, colWidths=[w * mm for w in (96, 18, 18, 18, 22)], repeatRows=1)
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.88, 0.88, 0.88)),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return story + [table]
 
 
 def _year_over_year(report: SummaryReport) -> list:
