@@ -36,8 +36,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Flask refuses larger bodies with 413; leave room for the form fields around the file.
     app.config["MAX_CONTENT_LENGTH"] = (int(app.config["MAX_UPLOAD_MB"]) + 1) * 1024 * 1024
 
-    from . import blueprints, cli, db, security, web
+    from . import blueprints, bounds, cli, db, security, web
 
+    bounds.init_app(app)
     db.init_app(app)
     security.init_app(app)
     web.init_app(app)

@@ -5,6 +5,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
 from . import roles
+from .bounds import InvalidParameter
 from .activity.service import action_label
 from .departments.service import tag_label
 from .timeutil import display
@@ -43,6 +44,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
         return _error_page(400, "フォームの有効期限が切れたか、不正な送信です。画面を再読み込みしてから、もう一度操作してください。")
+
+    @app.errorhandler(InvalidParameter)
+    def _invalid_parameter(error):
+        return _error_page(400, error.description)
 
     for code in ERROR_MESSAGES:
         if code == 413:

@@ -60,7 +60,7 @@ def user_new():
     return render_template("admin/user_form.html", form=form, user=None)
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 @roles_required(roles.ADMIN)
 def user_edit(user_id: int):
     db = get_db()
@@ -83,7 +83,7 @@ def user_edit(user_id: int):
                            reset_form=PasswordResetForm(formdata=None), toggle_form=EmptyForm())
 
 
-@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@bp.route("/users/<id:user_id>/password", methods=["POST"])
 @roles_required(roles.ADMIN)
 def user_password(user_id: int):
     db = get_db()
@@ -101,7 +101,7 @@ def user_password(user_id: int):
                            reset_form=form, toggle_form=EmptyForm()), 400
 
 
-@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@bp.route("/users/<id:user_id>/active", methods=["POST"])
 @roles_required(roles.ADMIN)
 def user_toggle_active(user_id: int):
     user = get_user(user_id)
@@ -141,7 +141,7 @@ def department_new():
     return render_template("admin/department_form.html", form=form, department=None)
 
 
-@bp.route("/departments/<int:department_id>/edit", methods=["GET", "POST"])
+@bp.route("/departments/<id:department_id>/edit", methods=["GET", "POST"])
 @roles_required(roles.ADMIN)
 def department_edit(department_id: int):
     db = get_db()

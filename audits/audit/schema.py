@@ -157,3 +157,15 @@ def audit_departments(db: Database) -> None:
     db["audits"].add_column("other_text", str)
     db.execute("DROP INDEX IF EXISTS idx_audits_department_id")
     db["audits"].transform(drop={"department_id", "schedule_id", "interview_notes"})
+
+
+@migrations(name="0003_plans_within_years")
+def plans_within_years(db: Database) -> None:
+    """Remove audit plans for a 年度 no page can show (a URL once stored /audit/plans/99999), with their targets;
+    an audit that pointed at such a plan keeps everything but the link."""
+    from ..bounds import YEAR_MAX, YEAR_MIN
+
+    outside = "SELECT id FROM audit_plans WHERE fiscal_year NOT BETWEEN ? AND ?"
+    db.execute(f"UPDATE audits SET plan_id = NULL WHERE plan_id IN ({outside})", [YEAR_MIN, YEAR_MAX])
+    db.execute(f"DELETE FROM audit_plan_targets WHERE plan_id IN ({outside})", [YEAR_MIN, YEAR_MAX])
+    db.execute("DELETE FROM audit_plans WHERE fiscal_year NOT BETWEEN ? AND ?", [YEAR_MIN, YEAR_MAX])

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from .. import roles
 from ..access import roles_required
+from ..bounds import int_arg
 from ..db import get_db
 from ..evidence import service as evidence
 from ..evidence.storage import EvidenceRejected
@@ -34,12 +35,12 @@ def _int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-@bp.route("/<int:audit_id>/findings/new", methods=["GET", "POST"])
+@bp.route("/<id:audit_id>/findings/new", methods=["GET", "POST"])
 @roles_required(roles.AUDITOR)
 def finding_new(audit_id: int):
     audit = get_audit(audit_id, edit=True)
     db = get_db()
-    check_id = request.args.get("check", type=int)
+    check_id = int_arg("check", "確認項目")
     initial = None
     if request.method == "GET" and check_id:
         row = next((c for c in visits.checks(db, audit) if c["id"] == check_id), None)
@@ -64,7 +65,7 @@ def finding_new(audit_id: int):
         400 if form.errors else 200
 
 
-@bp.route("/findings/<int:finding_id>/edit", methods=["GET", "POST"])
+@bp.route("/findings/<id:finding_id>/edit", methods=["GET", "POST"])
 @roles_required(roles.AUDITOR)
 def finding_edit(finding_id: int):
     finding, audit = get_finding(finding_id, edit=True)
@@ -100,7 +101,7 @@ def finding_edit(finding_id: int):
         400 if form.errors else 200
 
 
-@bp.route("/findings/<int:finding_id>/withdraw", methods=["POST"])
+@bp.route("/findings/<id:finding_id>/withdraw", methods=["POST"])
 @roles_required(roles.AUDITOR)
 def finding_withdraw(finding_id: int):
     finding, audit = get_finding(finding_id, edit=True)
@@ -111,7 +112,7 @@ def finding_withdraw(finding_id: int):
     return redirect(url_for("audit.detail", audit_id=audit["id"]) + "#findings")
 
 
-@bp.route("/actions/<int:action_id>")
+@bp.route("/actions/<id:action_id>")
 @roles_required(*EVERYONE)
 def action(action_id: int):
     row, finding, audit = get_action(action_id)
@@ -146,7 +147,7 @@ def _department_member_or_deny(action, audit):
         deny("corrective action of another 課", audit["department_code"])
 
 
-@bp.route("/actions/<int:action_id>/submit", methods=["POST"])
+@bp.route("/actions/<id:action_id>/submit", methods=["POST"])
 @roles_required(roles.MANAGER, roles.STAFF)
 def action_submit(action_id: int):
     row, finding, audit = get_action(action_id)
@@ -170,7 +171,7 @@ def action_submit(action_id: int):
                         unsent=form.response.data or "", unsent_form="answer")
 
 
-@bp.route("/actions/<int:action_id>/review", methods=["POST"])
+@bp.route("/actions/<id:action_id>/review", methods=["POST"])
 @roles_required(roles.AUDITOR)
 def action_review(action_id: int):
     row, finding, audit = get_action(action_id)
@@ -199,7 +200,7 @@ def action_review(action_id: int):
     return redirect(url_for("audit.action", action_id=action_id))
 
 
-@bp.route("/actions/<int:action_id>/evidence", methods=["POST"])
+@bp.route("/actions/<id:action_id>/evidence", methods=["POST"])
 @roles_required(roles.MANAGER, roles.STAFF)
 def action_evidence(action_id: int):
     row, finding, audit = get_action(action_id)
