@@ -105,7 +105,7 @@ def _assert_consistent(app):
 def test_no_rule_answers_500(walk_app, visitors, rule, methods, endpoint):
     field_names = _form_field_names()
 
-    @settings(max_examples=6, deadline=None, database=None,
+    @settings(max_examples=5, deadline=None, database=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
     @given(data=st.data())
     def walk(data):
@@ -122,8 +122,8 @@ def test_no_rule_answers_500(walk_app, visitors, rule, methods, endpoint):
             form["csrf_token"] = token
             response = client.post(path, query_string=query, data=form)
         assert response.status_code < 500, (role, method, path, query)
-        if endpoint.startswith("auth.") or endpoint.startswith("admin.user"):
-            visitors.forget(role)
+        if endpoint.startswith("auth.") and method == "POST":
+            visitors.forget(role)        # may have logged out, or in as someone else
         _assert_consistent(walk_app)
 
     walk()

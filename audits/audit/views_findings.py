@@ -11,6 +11,7 @@ from ..db import get_db
 from ..evidence import service as evidence
 from ..evidence.storage import EvidenceRejected
 from ..forms import EmptyForm, choice_list
+from ..revisions import form_fingerprint, form_revision
 from . import editing, findings, forms, values, visits, workflow
 from .blueprint import DEPARTMENT_NAMES, bp
 from .permissions import get_action, get_audit, get_finding, is_action_department_member
@@ -86,7 +87,7 @@ def finding_edit(finding_id: int):
         try:
             findings.update_finding(db, audit, finding_id, form.data, due_date=form.due_date.data.isoformat(),
                                     user=current_user, topic_id=_int_or_none(form.topic_id.data),
-                                    base=form.base.data)
+                                    base=form_fingerprint(form.base.data))
         except editing.EditConflict as conflict:
             flash(f"{conflict} 保存済みの内容はページの上に表示しています。", "error")
             form.base.data = saved
@@ -136,10 +137,6 @@ def _action_page(row, finding, audit, submit_form, review_form, status: int = 20
         unsent="" if {"answer": may_answer, "review": may_review}.get(unsent_form, True) else unsent), status
 
 
-def _revision(field) -> int | None:
-    return int(field.data) if (field.data or "").isdigit() else None
-
-
 def _department_member_or_deny(action, audit):
     from ..access import deny
 
@@ -156,7 +153,7 @@ def action_submit(action_id: int):
     status = 400
     if form.validate_on_submit():
         try:
-            findings.submit(get_db(), row, audit, form.response.data, current_user, revision=_revision(form.revision))
+            findings.submit(get_db(), row, audit, form.response.data, current_user, revision=form_revision(form.revision.data))
         except findings.ActionConflict as conflict:
             flash(str(conflict), "error")
             row, finding, audit = get_action(action_id)          # show what is stored now
@@ -182,12 +179,12 @@ def action_review(action_id: int):
     db = get_db()
     try:
         if request.form.get("decision") == "accept":
-            findings.accept(db, row, audit, form.comment.data, current_user, revision=_revision(form.revision))
+            findings.accept(db, row, audit, form.comment.data, current_user, revision=form_revision(form.revision.data))
             flash("改善を確認し、完了にしました。", "success")
         else:
             findings.return_for_more(db, row, audit, form.comment.data, current_user,
                                      due_date=form.due_date.data.isoformat() if form.due_date.data else "",
-                                     revision=_revision(form.revision))
+                                     revision=form_revision(form.revision.data))
             flash("追加の対応を依頼しました。", "success")
     except AuditError as error:
         # What was typed stays in the form, shown with the action as stored now.

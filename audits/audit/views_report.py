@@ -10,6 +10,7 @@ from ..activity import service as activity
 from ..bounds import int_arg
 from ..db import get_db
 from ..forms import EmptyForm
+from ..revisions import form_fingerprint
 from . import drafting, editing, forms, values, visits, workflow
 from .blueprint import bp, municipality
 from .permissions import get_audit, load_audit, may_read_audit, may_read_issued_report, member_department_ids
@@ -44,7 +45,7 @@ def report(audit_id: int):
         try:
             drafting.save_prose(db, audit, theme=form.theme.data, selection_reason=form.selection_reason.data,
                                 conclusion=form.conclusion.data, closing=form.closing.data, topic_texts=topic_texts,
-                                user=current_user, base=form.base.data, **extra)
+                                user=current_user, base=form_fingerprint(form.base.data), **extra)
         except editing.EditConflict as conflict:
             # What was typed stays in the form; the preview below shows the saved text.
             flash(f"{conflict} 保存済みの内容は下の報告書の案に表示しています。", "error")

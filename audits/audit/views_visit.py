@@ -15,6 +15,7 @@ from ..departments import service as departments_service
 from ..evidence import service as evidence
 from ..evidence.storage import EvidenceRejected
 from ..forms import EmptyForm, choice_list
+from ..revisions import form_fingerprint, form_revision
 from ..timeutil import JST, parse_iso
 from . import editing, findings, forms, plans, values, visits, workflow
 from .blueprint import bp
@@ -127,7 +128,7 @@ def record(audit_id: int):
                     db, audit, department_id, started_at=_iso(department_form.started_at.data),
                     ended_at=_iso(department_form.ended_at.data),
                     places=(department_form.places.data or "").splitlines(), user=current_user,
-                    base=department_form.base.data)
+                    base=form_fingerprint(department_form.base.data))
             except editing.EditConflict as conflict:
                 department_form.base.data = editing.fingerprint(
                     editing.department_record_values(db, audit_id, department_id))
@@ -154,7 +155,7 @@ def record(audit_id: int):
                                                     "ended_at": _iso(form.ended_at.data),
                                                     "attendees": form.attendees.data},
                                  places=(form.places.data or "").splitlines(), methods=form.methods.data or [],
-                                 user=current_user, base=form.base.data)
+                                 user=current_user, base=form_fingerprint(form.base.data))
         except editing.EditConflict as conflict:
             form.base.data = saved
             return _record_conflict(audit, form, team_form, department_forms, conflict)
@@ -229,7 +230,7 @@ def notes(audit_id: int):
     if form.validate_on_submit():
         try:
             visits.save_notes(get_db(), audit, form.interview_notes.data, current_user, department_id,
-                              base=form.base.data)
+                              base=form_fingerprint(form.base.data))
         except editing.EditConflict as conflict:
             # The text typed stays in this device's draft (audit_autosave.js) and comes back on the page,
             # which shows the saved record beside it.
@@ -330,7 +331,7 @@ def check_save(audit_id: int, check_id: int):
         try:
             visits.save_check(db, audit, check_id, result=form.result.data, note=form.note.data,
                               topic_id=int(topic) if topic and topic.isdigit() else None,
-                              revision=int(form.revision.data) if (form.revision.data or "").isdigit() else None,
+                              revision=form_revision(form.revision.data),
                               user=current_user)
         except AuditError as error:
             form.note.errors.append(str(error))

@@ -11,6 +11,7 @@ from ..db import get_db
 from ..evidence import service as evidence
 from ..evidence.storage import EvidenceRejected, allowed_extensions_text
 from ..forms import EmptyForm
+from ..revisions import form_revision
 from . import service, workflow
 from .answers import AnswerInput, display_value, scale_of, unit_of
 from .forms import AnswerForm, EvidenceForm, ReasonForm, SheetImportForm
@@ -90,7 +91,7 @@ def save_item(sheet_id: int, item_id: str):
         return render_sheet(sheet, edits={item_id: {"values": typed.as_dict(), "errors": {
             "value": "入力内容を確認できませんでした。もう一度保存してください。"}}}, status_code=400)
     try:
-        result = service.save_answer(db, sheet, item, typed, base_revision=form.revision.data or 0,
+        result = service.save_answer(db, sheet, item, typed, base_revision=form_revision(form.revision.data),
                                      user=current_user)
     except service.AnswerInvalid as invalid:
         flash(f"{item_id} を保存できませんでした。入力内容を確認してください。", "error")
@@ -164,10 +165,9 @@ def change_status(sheet_id: int, action: str):
     if not form.validate_on_submit():
         flash("入力内容を確認してください。", "error")
         return redirect(url_for("sheets.show", sheet_id=sheet_id))
-    expected = int(form.status_revision.data) if (form.status_revision.data or "").isdigit() else None
     try:
         status = service.transition(db, sheet, action, current_user, reason=form.reason.data or "",
-                                    expected_status_revision=expected)
+                                    expected_status_revision=form_revision(form.status_revision.data))
     except service.TransitionError as error:
         flash(str(error), "error")
         if error.problems:
