@@ -111,8 +111,12 @@ def update_finding(db: Database, audit: dict, finding_id: int, data: dict, *, du
 
 
 def withdraw_finding(db: Database, audit: dict, finding_id: int, user) -> None:
+    """Withdraw an open finding (checked by the UPDATE itself: a second withdrawal changes nothing)."""
     with transaction(db):
-        db["audit_findings"].update(finding_id, {"status": values.FINDING_WITHDRAWN, "updated_at": now_iso()})
+        withdrawn = db.execute("UPDATE audit_findings SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+                               [values.FINDING_WITHDRAWN, now_iso(), finding_id, values.FINDING_OPEN]).rowcount
+        if withdrawn != 1:
+            raise AuditError("この指摘事項は、既に取り下げられたか完了しています。")
         action = db.execute("SELECT id, status FROM corrective_actions WHERE finding_id = ?", [finding_id]).fetchone()
         if action:
             db["corrective_actions"].update(action[0], {"status": values.ACTION_CLOSED, "closed_at": now_iso(),

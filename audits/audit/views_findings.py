@@ -108,8 +108,12 @@ def finding_withdraw(finding_id: int):
     finding, audit = get_finding(finding_id, edit=True)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    findings.withdraw_finding(get_db(), audit, finding_id, current_user)
-    flash("指摘事項を取り下げました。", "success")
+    try:
+        findings.withdraw_finding(get_db(), audit, finding_id, current_user)
+    except AuditError as error:
+        flash(str(error), "error")
+    else:
+        flash("指摘事項を取り下げました。", "success")
     return redirect(url_for("audit.detail", audit_id=audit["id"]) + "#findings")
 
 

@@ -105,8 +105,12 @@ def open_(schedule_id: int):
 def close(schedule_id: int):
     get_schedule(schedule_id)
     if EmptyForm().validate_on_submit():
-        service.close_schedule(get_db(), schedule_id)
-        flash("点検計画を終了しました。", "success")
+        try:
+            service.close_schedule(get_db(), schedule_id)
+        except service.ScheduleError as error:
+            flash(str(error), "error")
+        else:
+            flash("点検計画を終了しました。", "success")
     return redirect(url_for("schedules.show", schedule_id=schedule_id))
 
 
