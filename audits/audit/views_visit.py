@@ -181,7 +181,9 @@ def _record_conflict(audit: dict, form, team_form, department_forms, conflict):
 def _department_record_form(department: dict, formdata) -> forms.DepartmentRecordForm:
     base = editing.fingerprint(editing.department_record_values(get_db(), department["audit_id"],
                                                                 department["department_id"]))
-    return forms.DepartmentRecordForm(formdata=formdata, prefix=f"d{department['department_id']}", data={
+    # As with the checks: a posted form never takes its base from the stored row.
+    return forms.DepartmentRecordForm(formdata=formdata, prefix=f"d{department['department_id']}",
+                                      data=None if formdata is not None else {
         "started_at": _local(department["started_at"]), "ended_at": _local(department["ended_at"]),
         "places": "\n".join(department["places_list"] or []), "base": base})
 
@@ -277,9 +279,10 @@ def _chosen_department(audit: dict) -> dict:
 
 
 def _check_form(check: dict, topic_rows: list[dict], formdata=None) -> forms.CheckForm:
-    form = forms.CheckForm(formdata=formdata, prefix=f"c{check['id']}",
-                           data={"result": check["result"], "note": check["note"],
-                                 "topic_id": str(check["topic_id"] or ""), "revision": str(check["revision"])})
+    # A posted form holds only what was posted: a revision left out must not be filled in from the stored row.
+    form = forms.CheckForm(formdata=formdata, prefix=f"c{check['id']}", data=None if formdata is not None else {
+        "result": check["result"], "note": check["note"], "topic_id": str(check["topic_id"] or ""),
+        "revision": str(check["revision"])})
     form.topic_id.choices = choice_list([("", "（未分類）")] + [(t["id"], f"{t['position']}. {t['title']}")
                                                             for t in topic_rows])
     return form
