@@ -190,3 +190,15 @@ def test_a_finding_is_withdrawn_once(db, audit_id):
     findings.withdraw_finding(db, load_audit(db, audit_id), finding_id, user(db, "auditor"))
     with pytest.raises(AuditError, match="既に取り下げられた"):
         findings.withdraw_finding(db, load_audit(db, audit_id), finding_id, user(db, "auditor"))
+
+
+def test_a_schedule_is_closed_once(client, auth, db):
+    from audits.schedules import service as schedules
+
+    schedule = db.execute("SELECT id FROM schedules WHERE status = 'open' LIMIT 1").fetchone()[0]
+    schedules.close_schedule(db, schedule)
+    with pytest.raises(schedules.ScheduleError):
+        schedules.close_schedule(db, schedule)
+    auth.login("admin")
+    response = auth.post(f"/schedules/{schedule}/close", {}, follow_redirects=True)
+    assert response.status_code == 200 and "既に終了しています" in response.get_data(as_text=True)

@@ -157,7 +157,8 @@ def action_submit(action_id: int):
     status = 400
     if form.validate_on_submit():
         try:
-            findings.submit(get_db(), row, audit, form.response.data, current_user, revision=form_revision(form.revision.data))
+            findings.submit(get_db(), row, audit, form.response.data, current_user,
+                            revision=form_revision(form.revision.data))
         except findings.ActionConflict as conflict:
             flash(str(conflict), "error")
             row, finding, audit = get_action(action_id)          # show what is stored now
@@ -183,7 +184,8 @@ def action_review(action_id: int):
     db = get_db()
     try:
         if request.form.get("decision") == "accept":
-            findings.accept(db, row, audit, form.comment.data, current_user, revision=form_revision(form.revision.data))
+            findings.accept(db, row, audit, form.comment.data, current_user,
+                            revision=form_revision(form.revision.data))
             flash("改善を確認し、完了にしました。", "success")
         else:
             findings.return_for_more(db, row, audit, form.comment.data, current_user,
