@@ -105,7 +105,7 @@ def _assert_consistent(app):
 def test_no_rule_answers_500(walk_app, visitors, rule, methods, endpoint):
     field_names = _form_field_names()
 
-    @settings(max_examples=5, deadline=None, database=None,
+    @settings(max_examples=4, deadline=None, database=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
     @given(data=st.data())
     def walk(data):
