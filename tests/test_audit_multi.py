@@ -105,7 +105,9 @@ def test_date_and_place_per_department_in_section_4(client, auth, db, joint):
     assert response.status_code == 400 and "終了日時は開始日時より後" in response.get_data(as_text=True)
     assert "２階書庫" in response.get_data(as_text=True)                       # what was typed is kept
     auth.post(f"/audit/{joint}/record", {"part": f"department-{hoken}", f"d{hoken}-started_at": "2026-02-19T14:00",
-                                         f"d{hoken}-ended_at": "2026-02-19T15:20", f"d{hoken}-places": "２階書庫"})
+                                         f"d{hoken}-ended_at": "2026-02-19T15:20", f"d{hoken}-places": "２階書庫",
+                                         f"d{hoken}-base": editing.fingerprint(
+                                             editing.department_record_values(db, joint, hoken))})
     text = pdf_text(client.get(f"/audit/{joint}/report.pdf?draft=1").data)
     assert "（１）日時市民課令和８年２月１８日（水）午前９時３０分から午前１１時００分まで" \
            "保険年金課令和８年２月１９日（木）午後２時００分から午後３時２０分まで" in text

@@ -34,17 +34,15 @@ QUERY_KEYS = ["page", "year", "version", "check", "department", "department_id",
 
 
 def _form_field_names() -> list[str]:
-    """Every field name of every form in the app (with the prefixes the routes use), plus a few by hand."""
-    names, pending = set(), list(FlaskForm.__subclasses__())
+    """Every field name of every form in the app, bare and with the prefixes the pages use."""
+    names, pending = {"revision", "base", "department_id", "year-1", "part", "decision", "remove"}, [FlaskForm]
     while pending:
         form = pending.pop()
         pending.extend(form.__subclasses__())
-        names.update(name for name, _ in getattr(form, "_unbound_fields", None) or []
-                     if name != "csrf_token")
-        names.update(name for name in vars(form) if not name.startswith("_") and hasattr(vars(form)[name], "field_class"))
-    names.update({f"target-{n}" for n in ("department_id", "reason")})
-    names.update({"revision", "base_revision", "department_id", "year-1", "year-5", "file"})
-    return sorted(names)
+        names.update(name for name, value in vars(form).items() if hasattr(value, "field_class"))
+    names.discard("csrf_token")
+    return sorted(f"{prefix}{name}" for name in names
+                  for prefix in ("", "target-", "team-", "topic-", "ev-", "c1-", "d1-"))
 
 
 @pytest.fixture(scope="module")
