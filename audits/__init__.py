@@ -44,8 +44,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Files made by an older release (644) become private; SQLite's -wal/-shm follow the database's mode.
     private_files.tighten_database(app.config["DATABASE"])
 
-    from . import blueprints, cli, db, security, web
+    from . import blueprints, bounds, cli, db, security, web
 
+    bounds.init_app(app)
     db.init_app(app)
     security.init_app(app)
     web.init_app(app)

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from checklists.xlsx_reader import limit_errors
 
 from . import roles
+from .bounds import InvalidParameter
 from .activity.service import action_label
 from .departments.service import tag_label
 from .timeutil import display
@@ -49,6 +50,10 @@ def init_app(app: Flask) -> None:
         return _error_page(400, "不正な送信です（ほかのサイトから送られたフォーム、又は古い画面からの送信の可能性があります）。"
                                 "この操作は受け付けませんでした。ログインの状態は変わっていません。"
                                 "画面を再読み込みしてから、もう一度操作してください。")
+
+    @app.errorhandler(InvalidParameter)
+    def _invalid_parameter(error):
+        return _error_page(400, error.description)
 
     for code in ERROR_MESSAGES:
         if code == 413:

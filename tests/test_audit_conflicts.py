@@ -177,9 +177,10 @@ def test_a_corrective_action_reported_meanwhile_is_not_overwritten(client, auth,
 
 
 def test_a_review_refused_keeps_the_typed_comment(client, auth, db):
-    action_id = db.execute("SELECT id FROM corrective_actions WHERE status = 'open' LIMIT 1").fetchone()[0]
+    action_id, revision = db.execute("SELECT id, revision FROM corrective_actions WHERE status = 'open' LIMIT 1").fetchone()
     auth.login("auditor")
-    response = auth.post(f"/audit/actions/{action_id}/review", {"decision": "return", "comment": "写真を追加してください"})
+    response = auth.post(f"/audit/actions/{action_id}/review", {"decision": "return", "comment": "写真を追加してください",
+                                                                 "revision": str(revision)})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "課から改善の報告がされていないため、差し戻せません。" in page

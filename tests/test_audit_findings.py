@@ -32,6 +32,11 @@ def finding(db):
     return audit_id, finding_id, action_id
 
 
+def _revision(db, action_id) -> str:
+    """The revision the action's page carries in its forms."""
+    return str(_action(db, action_id)["revision"])
+
+
 def _action(db, action_id):
     return next(db.query("SELECT * FROM corrective_actions WHERE id = ?", [action_id]))
 
@@ -62,22 +67,24 @@ def test_full_lifecycle_through_the_pages(client, auth, db, finding):
     assert response.status_code == 302
     assert auth.post(f"/audit/actions/{action_id}/submit", {"response": ""}).status_code == 400
     assert auth.post(f"/audit/actions/{action_id}/submit",
-                     {"response": "短縮ダイヤルを全件点検し記録した。"}).status_code == 302
+                     {"response": "短縮ダイヤルを全件点検し記録した。", "revision": _revision(db, action_id)}).status_code == 302
     assert _action(db, action_id)["status"] == values.ACTION_SUBMITTED
     auth.logout()
 
     auth.login("auditor")
     auth.post(f"/audit/actions/{action_id}/review", {"decision": "return", "comment": "点検者の記名も必要です。",
-                                                     "due_date": "2099-06-30"})
+                                                     "due_date": "2099-06-30", "revision": _revision(db, action_id)})
     action = _action(db, action_id)
     assert (action["status"], action["due_date"]) == (values.ACTION_OPEN, "2099-06-30")
     auth.logout()
 
     auth.login("hoken.manager")
-    auth.post(f"/audit/actions/{action_id}/submit", {"response": "点検者の記名欄を設けた。"})
+    auth.post(f"/audit/actions/{action_id}/submit", {"response": "点検者の記名欄を設けた。",
+                                                     "revision": _revision(db, action_id)})
     auth.logout()
     auth.login("auditor")
-    auth.post(f"/audit/actions/{action_id}/review", {"decision": "accept", "comment": "確認した。"})
+    auth.post(f"/audit/actions/{action_id}/review", {"decision": "accept", "comment": "確認した。",
+                                                     "revision": _revision(db, action_id)})
     assert _action(db, action_id)["status"] == values.ACTION_CLOSED
     assert db["audit_findings"].get(finding_id)["status"] == values.FINDING_CLOSED
     events = [e["event"] for e in findings.events(db, action_id)]

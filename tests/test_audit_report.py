@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from audits.audit import drafting, findings, values, visits, workflow
 from audits.audit.permissions import load_audit
 from audits.audit.plans import AuditError
+from audits.revisions import UNCHECKED
 
 HEADINGS = ["１\u3000監査の観点", "２\u3000監査対象課", "３\u3000監査対象課の選定理由",
             "４\u3000監査の実施日時、場所及び内容", "５\u3000監査の結果", "６\u3000終わりに"]
@@ -95,7 +96,7 @@ def test_proposals_from_the_recorded_results(db, recorded):
     assert "郵送の封入物の確認を作成者１人で行っていた。監査対象課においては、" in text
     assert "作成者以外の職員が宛名と封入物を確認するよう取り組まれたい。" in text
     visits.save_check(db, audit, visits.checks(db, audit)[0]["id"], result="不適正", note="", topic_id=None,
-                      revision=None, user=user(db, "auditor"))
+                      revision=UNCHECKED, user=user(db, "auditor"))
     assert drafting.proposals(db, load_audit(db, recorded))["conclusion"] == drafting.CONCLUSION_IMPROPER
 
 

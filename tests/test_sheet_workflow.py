@@ -78,7 +78,7 @@ def test_submission_lists_what_is_missing(db):
 def test_submit_page_links_each_missing_item(client, auth, db):
     sid = sheet_id(db, "kenko")
     auth.login("kenko.staff")
-    response = auth.post(f"/sheets/{sid}/submit", {"reason": ""})
+    response = auth.post(f"/sheets/{sid}/submit", {"reason": "", "status_revision": load(db, sid)["status_revision"]})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "提出できません" in html and 'href="#item-' in html

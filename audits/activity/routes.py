@@ -7,6 +7,7 @@ from wtforms.validators import Optional
 
 from .. import roles
 from ..access import roles_required
+from ..bounds import int_arg
 from ..db import get_db
 from ..forms import FilterForm, choice_list
 from . import service
@@ -35,7 +36,7 @@ def index():
         date_from=form.date_from.data.isoformat() if form.date_from.data else "",
         date_to=form.date_to.data.isoformat() if form.date_to.data else "",
     )
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = int_arg("page", "ページ") or 1
     rows, total = service.search(get_db(), flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return render_template("activity/index.html", form=form, rows=rows, total=total, page=page,
                            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))

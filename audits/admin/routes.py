@@ -61,7 +61,7 @@ def user_new():
     return render_template("admin/user_form.html", form=form, user=None)
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 @roles_required(roles.ADMIN)
 def user_edit(user_id: int):
     db = get_db()
@@ -86,7 +86,7 @@ def user_edit(user_id: int):
                            sessions=_sessions_of(db, user_id))
 
 
-@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@bp.route("/users/<id:user_id>/password", methods=["POST"])
 @roles_required(roles.ADMIN)
 def user_password(user_id: int):
     db = get_db()
@@ -104,7 +104,7 @@ def user_password(user_id: int):
                            reset_form=form, toggle_form=EmptyForm(), sessions=_sessions_of(db, user_id)), 400
 
 
-@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@bp.route("/users/<id:user_id>/active", methods=["POST"])
 @roles_required(roles.ADMIN)
 def user_toggle_active(user_id: int):
     user = get_user(user_id)
@@ -117,7 +117,7 @@ def user_toggle_active(user_id: int):
     return redirect(url_for("admin.user_edit", user_id=user_id))
 
 
-@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@bp.route("/users/<id:user_id>/sessions/end", methods=["POST"])
 @roles_required(roles.ADMIN)
 def user_end_sessions(user_id: int):
     user = get_user(user_id)
@@ -158,7 +158,7 @@ def department_new():
     return render_template("admin/department_form.html", form=form, department=None)
 
 
-@bp.route("/departments/<int:department_id>/edit", methods=["GET", "POST"])
+@bp.route("/departments/<id:department_id>/edit", methods=["GET", "POST"])
 @roles_required(roles.ADMIN)
 def department_edit(department_id: int):
     db = get_db()

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from ..auth.service import load_user
 from ..db import transaction
+from ..revisions import UNCHECKED
 from . import drafting, findings, plans, visits, workflow
 
 YEAR = 2024
@@ -144,7 +145,7 @@ def load(db: Database, municipality: str = "みどり市") -> int | None:
             check_id = db.execute("SELECT id FROM audit_checks WHERE audit_id = ? AND item_pk = ?",
                                   [audit_id, items[item_id]]).fetchone()[0]
             visits.save_check(db, audit, check_id, result=result, note=note, topic_id=topic_ids[topic_index],
-                              revision=None, user=lead)
+                              revision=UNCHECKED, user=lead)
             if item_id == "G-04-06":
                 findings.create_finding(db, audit, FINDING, due_date="2025-05-30", user=lead, check_id=check_id,
                                         topic_id=topic_ids[1])
@@ -237,7 +238,7 @@ def load_joint(db: Database, municipality: str = "みどり市") -> int | None:
             check_id = db.execute("""SELECT id FROM audit_checks WHERE audit_id = ? AND department_id = ?
                                      AND item_pk = ?""", [audit_id, ids[code], items[item_id]]).fetchone()[0]
             visits.save_check(db, audit, check_id, result=result, note=note, topic_id=topic_ids[topic_index],
-                              revision=None, user=lead)
+                              revision=UNCHECKED, user=lead)
         shimin_check = db.execute("""SELECT id FROM audit_checks WHERE audit_id = ? AND department_id = ?
                                      AND result = '要改善'""", [audit_id, ids["shimin"]]).fetchone()
         findings.create_finding(db, _load(db, audit_id), JOINT_FINDINGS["shimin"], due_date="2027-03-31", user=lead,

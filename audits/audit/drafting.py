@@ -12,6 +12,7 @@ from sqlite_utils import Database
 
 from ..activity import service as activity
 from ..db import transaction
+from ..revisions import UNCHECKED
 from ..wareki import nendo, wareki_date, wareki_span, zenkaku
 from . import findings as findings_service
 from . import editing, values, visits
@@ -120,7 +121,7 @@ _KEEP = object()
 
 
 def save_prose(db: Database, audit: dict, *, theme: str, selection_reason: str, conclusion: str, closing: str,
-               topic_texts: dict[int, str], user, other_text=_KEEP, base: str | None = None) -> None:
+               topic_texts: dict[int, str], user, other_text=_KEEP, base=UNCHECKED) -> None:
     """Save the auditor's prose; other_text is 「その他の事項」 (empty: use the generated text; omitted: unchanged).
 
     `base`: the fingerprint the form was loaded with (editing.py); a save over someone else's is refused."""

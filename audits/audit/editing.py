@@ -14,6 +14,7 @@ import json
 
 from sqlite_utils import Database
 
+from ..revisions import is_current
 from ..timeutil import display, now_iso
 from .plans import AuditError
 
@@ -78,8 +79,9 @@ def finding_values(db: Database, finding_id: int) -> dict:
 
 
 def check(db: Database, audit_id: int, base: str | None, current: dict) -> None:
-    """Inside the save's transaction: refuse when `current` is no longer what the form was loaded with."""
-    if not base or fingerprint(current) == base:
+    """Inside the save's transaction: refuse when `current` is no longer what the form was loaded with, or
+    when the form did not say (a missing or malformed `base` is a conflict; see revisions.py)."""
+    if is_current(fingerprint(current), base):
         return
     row = db.execute("SELECT u.display_name, a.updated_at FROM audits a LEFT JOIN users u ON u.id = a.updated_by "
                      "WHERE a.id = ?", [audit_id]).fetchone()

@@ -14,6 +14,7 @@ from .. import duties
 from ..activity import service as activity
 from ..db import Conditions, transaction
 from ..departments.service import department_code
+from ..revisions import UNCHECKED, is_current
 from ..timeutil import now, now_iso
 from . import editing, values
 from .plans import AuditError
@@ -92,7 +93,7 @@ def create_finding(db: Database, audit: dict, data: dict, *, due_date: str, user
 
 
 def update_finding(db: Database, audit: dict, finding_id: int, data: dict, *, due_date: str, user,
-                   topic_id: int | None = None, base: str | None = None) -> None:
+                   topic_id: int | None = None, base=UNCHECKED) -> None:
     """Save an edited finding; `base` (editing.py) refuses a save over someone else's edit."""
     row = _validate(data)
     if not due_date:
@@ -111,8 +112,12 @@ def update_finding(db: Database, audit: dict, finding_id: int, data: dict, *, du
 
 
 def withdraw_finding(db: Database, audit: dict, finding_id: int, user) -> None:
+    """Withdraw an open finding (checked by the UPDATE itself: a second withdrawal changes nothing)."""
     with transaction(db):
-        db["audit_findings"].update(finding_id, {"status": values.FINDING_WITHDRAWN, "updated_at": now_iso()})
+        withdrawn = db.execute("UPDATE audit_findings SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+                               [values.FINDING_WITHDRAWN, now_iso(), finding_id, values.FINDING_OPEN]).rowcount
+        if withdrawn != 1:
+            raise AuditError("この指摘事項は、既に取り下げられたか完了しています。")
         action = db.execute("SELECT id, status FROM corrective_actions WHERE finding_id = ?", [finding_id]).fetchone()
         if action:
             db["corrective_actions"].update(action[0], {"status": values.ACTION_CLOSED, "closed_at": now_iso(),
@@ -160,10 +165,10 @@ class ActionConflict(AuditError):
     """The corrective action changed after the page was opened (someone else reported or reviewed it)."""
 
 
-def _current(db: Database, action: dict, revision: int | None) -> dict:
+def _current(db: Database, action: dict, revision) -> dict:
     """Inside the transaction: the action as stored now; refuses when it is not the revision the page showed."""
     current = next(db.query("SELECT * FROM corrective_actions WHERE id = ?", [action["id"]]))
-    if revision is not None and current["revision"] != revision:
+    if not is_current(current["revision"], revision):
         raise ActionConflict(
             "この改善措置は、画面を開いた後に更新されています（現在の状態: "
             f"{values.ACTION_STATUS_LABELS.get(current['status'], current['status'])}）。あなたの入力は残しています。"
@@ -177,7 +182,7 @@ def _update(db: Database, action_id: int, row: dict) -> None:
                [*row.values(), now_iso(), action_id])
 
 
-def submit(db: Database, action: dict, audit: dict, response: str, user, *, revision: int | None = None) -> None:
+def submit(db: Database, action: dict, audit: dict, response: str, user, *, revision=UNCHECKED) -> None:
     """The 課 reports what it did (after the report was issued)."""
     if not audit["issued_at"]:
         raise AuditError("監査報告書の発行後に改善の状況を報告できます。")
@@ -196,7 +201,7 @@ def submit(db: Database, action: dict, audit: dict, response: str, user, *, revi
                         object_type="corrective_action", object_id=action["id"])
 
 
-def accept(db: Database, action: dict, audit: dict, comment: str, user, *, revision: int | None = None) -> None:
+def accept(db: Database, action: dict, audit: dict, comment: str, user, *, revision=UNCHECKED) -> None:
     """The auditor confirms the improvement: action closed, finding closed."""
     with transaction(db):
         action = _current(db, action, revision)
@@ -214,7 +219,7 @@ def accept(db: Database, action: dict, audit: dict, comment: str, user, *, revis
 
 
 def return_for_more(db: Database, action: dict, audit: dict, comment: str, user, *, due_date: str = "",
-                    revision: int | None = None) -> None:
+                    revision=UNCHECKED) -> None:
     """The auditor asks for more: back to open, with the reason (and optionally a new due date)."""
     comment = (comment or "").strip()
     if not comment:

@@ -7,11 +7,12 @@ from wtforms import (DateField, DateTimeLocalField, HiddenField, IntegerField, R
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..bounds import YEAR_MAX, YEAR_MIN
 from ..forms import MultiCheckboxField, choice_list
 from . import values
 
 REQUIRED = "入力してください。"
-YEAR_RANGE = NumberRange(min=2000, max=2100, message="西暦の年（例: 2025）を入力してください。")
+YEAR_RANGE = NumberRange(min=YEAR_MIN, max=YEAR_MAX, message="西暦の年（例: 2025）を入力してください。")
 
 
 class PlanForm(FlaskForm):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from ..activity import service as activity
+from ..bounds import YEAR_MAX, YEAR_MIN
 from ..db import transaction
 from ..timeutil import now_iso
 from . import values
@@ -28,7 +29,9 @@ def get_plan(db: Database, fiscal_year: int) -> dict | None:
 
 
 def plan_years(db: Database) -> list[int]:
-    years = {r[0] for r in db.execute("SELECT fiscal_year FROM audit_plans UNION SELECT fiscal_year FROM audits")}
+    """Every 年度 with a plan or an audit (within the years a page can show: bounds.YEAR_MIN … YEAR_MAX)."""
+    years = {r[0] for r in db.execute("SELECT fiscal_year FROM audit_plans UNION SELECT fiscal_year FROM audits")
+             if YEAR_MIN <= r[0] <= YEAR_MAX}
     return sorted(years, reverse=True)
 
 

@@ -175,3 +175,15 @@ def removed_check_evidence(db: Database) -> None:
         WHERE owner_type = 'audit_item' AND EXISTS (
             SELECT 1 FROM activity_log l WHERE l.action = 'audit.check_add' AND l.object_type = 'audit'
               AND json_extract(l.detail, '$.removed_check') = evidence.owner_id AND l.at >= evidence.uploaded_at)""")
+
+
+@migrations(name="0004_plans_within_years")
+def plans_within_years(db: Database) -> None:
+    """Remove audit plans for a 年度 no page can show (a URL once stored /audit/plans/99999), with their targets;
+    an audit that pointed at such a plan keeps everything but the link."""
+    from ..bounds import YEAR_MAX, YEAR_MIN
+
+    outside = "SELECT id FROM audit_plans WHERE fiscal_year NOT BETWEEN ? AND ?"
+    db.execute(f"UPDATE audits SET plan_id = NULL WHERE plan_id IN ({outside})", [YEAR_MIN, YEAR_MAX])
+    db.execute(f"DELETE FROM audit_plan_targets WHERE plan_id IN ({outside})", [YEAR_MIN, YEAR_MAX])
+    db.execute("DELETE FROM audit_plans WHERE fiscal_year NOT BETWEEN ? AND ?", [YEAR_MIN, YEAR_MAX])

@@ -6,10 +6,12 @@ from flask_login import current_user
 
 from .. import duties, roles
 from ..access import roles_required
+from ..bounds import int_arg
 from ..db import get_db
 from ..evidence import service as evidence
 from ..evidence.storage import EvidenceRejected
 from ..forms import EmptyForm, choice_list
+from ..revisions import form_fingerprint, form_revision
 from . import editing, findings, forms, values, visits, workflow
 from .blueprint import DEPARTMENT_NAMES, bp
 from .permissions import get_action, get_audit, get_finding, is_action_department_member
@@ -34,12 +36,12 @@ def _int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-@bp.route("/<int:audit_id>/findings/new", methods=["GET", "POST"])
+@bp.route("/<id:audit_id>/findings/new", methods=["GET", "POST"])
 @roles_required(roles.AUDITOR)
 def finding_new(audit_id: int):
     audit = get_audit(audit_id, edit=True)
     db = get_db()
-    check_id = request.args.get("check", type=int)
+    check_id = int_arg("check", "確認項目")
     initial = None
     if request.method == "GET" and check_id:
         row = next((c for c in visits.checks(db, audit) if c["id"] == check_id), None)
@@ -64,7 +66,7 @@ def finding_new(audit_id: int):
         400 if form.errors else 200
 
 
-@bp.route("/findings/<int:finding_id>/edit", methods=["GET", "POST"])
+@bp.route("/findings/<id:finding_id>/edit", methods=["GET", "POST"])
 @roles_required(roles.AUDITOR)
 def finding_edit(finding_id: int):
     finding, audit = get_finding(finding_id, edit=True)
@@ -85,7 +87,7 @@ def finding_edit(finding_id: int):
         try:
             findings.update_finding(db, audit, finding_id, form.data, due_date=form.due_date.data.isoformat(),
                                     user=current_user, topic_id=_int_or_none(form.topic_id.data),
-                                    base=form.base.data)
+                                    base=form_fingerprint(form.base.data))
         except editing.EditConflict as conflict:
             flash(f"{conflict} 保存済みの内容はページの上に表示しています。", "error")
             form.base.data = saved
@@ -100,18 +102,22 @@ def finding_edit(finding_id: int):
         400 if form.errors else 200
 
 
-@bp.route("/findings/<int:finding_id>/withdraw", methods=["POST"])
+@bp.route("/findings/<id:finding_id>/withdraw", methods=["POST"])
 @roles_required(roles.AUDITOR)
 def finding_withdraw(finding_id: int):
     finding, audit = get_finding(finding_id, edit=True)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    findings.withdraw_finding(get_db(), audit, finding_id, current_user)
-    flash("指摘事項を取り下げました。", "success")
+    try:
+        findings.withdraw_finding(get_db(), audit, finding_id, current_user)
+    except AuditError as error:
+        flash(str(error), "error")
+    else:
+        flash("指摘事項を取り下げました。", "success")
     return redirect(url_for("audit.detail", audit_id=audit["id"]) + "#findings")
 
 
-@bp.route("/actions/<int:action_id>")
+@bp.route("/actions/<id:action_id>")
 @roles_required(*EVERYONE)
 def action(action_id: int):
     row, finding, audit = get_action(action_id)
@@ -139,10 +145,6 @@ def _action_page(row, finding, audit, submit_form, review_form, status: int = 20
         unsent="" if {"answer": may_answer, "review": may_review}.get(unsent_form, True) else unsent), status
 
 
-def _revision(field) -> int | None:
-    return int(field.data) if (field.data or "").isdigit() else None
-
-
 def _department_member_or_deny(action, audit):
     from ..access import deny
 
@@ -150,7 +152,7 @@ def _department_member_or_deny(action, audit):
         deny("corrective action of another 課", audit["department_code"])
 
 
-@bp.route("/actions/<int:action_id>/submit", methods=["POST"])
+@bp.route("/actions/<id:action_id>/submit", methods=["POST"])
 @roles_required(roles.MANAGER, roles.STAFF)
 def action_submit(action_id: int):
     row, finding, audit = get_action(action_id)
@@ -159,7 +161,8 @@ def action_submit(action_id: int):
     status = 400
     if form.validate_on_submit():
         try:
-            findings.submit(get_db(), row, audit, form.response.data, current_user, revision=_revision(form.revision))
+            findings.submit(get_db(), row, audit, form.response.data, current_user,
+                            revision=form_revision(form.revision.data))
         except findings.ActionConflict as conflict:
             flash(str(conflict), "error")
             row, finding, audit = get_action(action_id)          # show what is stored now
@@ -174,7 +177,7 @@ def action_submit(action_id: int):
                         unsent=form.response.data or "", unsent_form="answer")
 
 
-@bp.route("/actions/<int:action_id>/review", methods=["POST"])
+@bp.route("/actions/<id:action_id>/review", methods=["POST"])
 @roles_required(roles.AUDITOR)
 def action_review(action_id: int):
     row, finding, audit = get_action(action_id)
@@ -185,12 +188,13 @@ def action_review(action_id: int):
     db = get_db()
     try:
         if request.form.get("decision") == "accept":
-            findings.accept(db, row, audit, form.comment.data, current_user, revision=_revision(form.revision))
+            findings.accept(db, row, audit, form.comment.data, current_user,
+                            revision=form_revision(form.revision.data))
             flash("改善を確認し、完了にしました。", "success")
         else:
             findings.return_for_more(db, row, audit, form.comment.data, current_user,
                                      due_date=form.due_date.data.isoformat() if form.due_date.data else "",
-                                     revision=_revision(form.revision))
+                                     revision=form_revision(form.revision.data))
             flash("追加の対応を依頼しました。", "success")
     except AuditError as error:
         # What was typed stays in the form, shown with the action as stored now.
@@ -204,7 +208,7 @@ def action_review(action_id: int):
     return redirect(url_for("audit.action", action_id=action_id))
 
 
-@bp.route("/actions/<int:action_id>/evidence", methods=["POST"])
+@bp.route("/actions/<id:action_id>/evidence", methods=["POST"])
 @roles_required(roles.MANAGER, roles.STAFF)
 def action_evidence(action_id: int):
     row, finding, audit = get_action(action_id)

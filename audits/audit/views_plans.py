@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from .. import roles
 from ..access import roles_required
+from ..bounds import int_arg, parse_int, year_arg
 from ..db import get_db
 from ..departments import service as departments
 from ..forms import EmptyForm, choice_list
@@ -41,7 +42,7 @@ def index():
                            current_year=current)
 
 
-@bp.route("/plans/<int:year>", methods=["GET", "POST"])
+@bp.route("/plans/<year:year>", methods=["GET", "POST"])
 @roles_required(*READERS)
 def plan(year: int):
     db = get_db()
@@ -71,11 +72,11 @@ class _PlanObj:
 
 
 def _plan_page(db, year, existing, form, target_form, status=200):
-    sheet_year = int(request.args.get("sheet_year") or risk.latest_sheet_year(db, year))
+    sheet_year = year_arg("sheet_year", "比較する点検の年度") or risk.latest_sheet_year(db, year)
     ranking = risk.ranking(db, year, sheet_year=sheet_year)
     targets = plans.plan_targets(db, existing["id"]) if existing else []
     reasons = {r["department_id"]: risk.reason_text(r, nendo(sheet_year)) for r in ranking}
-    pick = request.args.get("pick", type=int)
+    pick = int_arg("pick", "課")
     if pick and pick in reasons and not target_form.reason.data:
         target_form.department_id.data = pick
         target_form.reason.data = reasons[pick]
@@ -84,7 +85,7 @@ def _plan_page(db, year, existing, form, target_form, status=200):
                            button=EmptyForm()), status
 
 
-@bp.route("/plans/<int:year>/targets", methods=["POST"])
+@bp.route("/plans/<year:year>/targets", methods=["POST"])
 @roles_required(roles.AUDITOR)
 def plan_target(year: int):
     db = get_db()
@@ -106,7 +107,7 @@ def plan_target(year: int):
     return _plan_page(db, year, existing, form, target_form, 400)
 
 
-@bp.route("/plans/<int:year>/targets/<int:department_id>/remove", methods=["POST"])
+@bp.route("/plans/<year:year>/targets/<id:department_id>/remove", methods=["POST"])
 @roles_required(roles.AUDITOR)
 def plan_target_remove(year: int, department_id: int):
     db = get_db()
@@ -137,7 +138,7 @@ def cycle_new():
     return render_template("audit/cycle_new.html", form=form), 400 if form.errors else 200
 
 
-@bp.route("/cycles/<int:cycle_id>", methods=["GET", "POST"])
+@bp.route("/cycles/<id:cycle_id>", methods=["GET", "POST"])
 @roles_required(*READERS)
 def cycle(cycle_id: int):
     db = get_db()
@@ -166,8 +167,8 @@ def cycle(cycle_id: int):
 @roles_required(roles.AUDITOR)
 def new():
     db = get_db()
-    year = request.args.get("year", type=int) or fiscal_year_of(now().date())
-    picked = [int(v) for v in request.args.getlist("department_id") if v.isdigit()]
+    year = year_arg("year") or fiscal_year_of(now().date())
+    picked = [v for v in map(parse_int, request.args.getlist("department_id")) if v]
     plan_row = plans.get_plan(db, year)
     targets = plans.plan_targets(db, plan_row["id"]) if plan_row else []
     initial = {"fiscal_year": year, "auditors": [current_user.id], "lead_id": current_user.id,

@@ -7,8 +7,10 @@ from flask_login import current_user
 from .. import roles
 from ..access import deny, roles_required
 from ..activity import service as activity
+from ..bounds import int_arg
 from ..db import get_db
 from ..forms import EmptyForm
+from ..revisions import form_fingerprint
 from . import drafting, editing, forms, values, visits, workflow
 from .blueprint import bp, municipality
 from .permissions import get_audit, load_audit, may_read_audit, may_read_issued_report, member_department_ids
@@ -30,7 +32,7 @@ def _prose_page(audit, form, status=200):
                            respond_form=forms.RespondForm()), status
 
 
-@bp.route("/<int:audit_id>/report", methods=["GET", "POST"])
+@bp.route("/<id:audit_id>/report", methods=["GET", "POST"])
 @roles_required(roles.CHIEF, roles.AUDITOR)
 def report(audit_id: int):
     audit = get_audit(audit_id, edit=request.method == "POST")
@@ -43,7 +45,7 @@ def report(audit_id: int):
         try:
             drafting.save_prose(db, audit, theme=form.theme.data, selection_reason=form.selection_reason.data,
                                 conclusion=form.conclusion.data, closing=form.closing.data, topic_texts=topic_texts,
-                                user=current_user, base=form.base.data, **extra)
+                                user=current_user, base=form_fingerprint(form.base.data), **extra)
         except editing.EditConflict as conflict:
             # What was typed stays in the form; the preview below shows the saved text.
             flash(f"{conflict} 保存済みの内容は下の報告書の案に表示しています。", "error")
@@ -54,7 +56,7 @@ def report(audit_id: int):
     return _prose_page(audit, form, 400 if form.errors else 200)
 
 
-@bp.route("/<int:audit_id>/report/propose", methods=["POST"])
+@bp.route("/<id:audit_id>/report/propose", methods=["POST"])
 @roles_required(roles.AUDITOR)
 def report_propose(audit_id: int):
     audit = get_audit(audit_id, edit=True)
@@ -78,21 +80,21 @@ def _step(audit_id: int, action, message: str):
     return redirect(url_for("audit.report", audit_id=audit_id))
 
 
-@bp.route("/<int:audit_id>/send", methods=["POST"])
+@bp.route("/<id:audit_id>/send", methods=["POST"])
 @roles_required(roles.AUDITOR)
 def send(audit_id: int):
     return _step(audit_id, lambda db, a: workflow.send_for_fact_check(db, a, current_user),
                  "監査報告書の案を監査対象課に送り、事実確認を依頼しました。")
 
 
-@bp.route("/<int:audit_id>/issue", methods=["POST"])
+@bp.route("/<id:audit_id>/issue", methods=["POST"])
 @roles_required(roles.AUDITOR)
 def issue(audit_id: int):
     return _step(audit_id, lambda db, a: workflow.issue(db, a, current_user, municipality()),
                  "監査報告書を発行しました。発行した版は変更できません。")
 
 
-@bp.route("/<int:audit_id>/revise", methods=["POST"])
+@bp.route("/<id:audit_id>/revise", methods=["POST"])
 @roles_required(roles.AUDITOR)
 def revise(audit_id: int):
     db = get_db()
@@ -108,7 +110,7 @@ def revise(audit_id: int):
     return redirect(url_for("audit.report", audit_id=audit_id))
 
 
-@bp.route("/<int:audit_id>/factcheck", methods=["GET", "POST"])
+@bp.route("/<id:audit_id>/factcheck", methods=["GET", "POST"])
 @roles_required(roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
 def factcheck(audit_id: int):
     """The audited 課 reads the draft and comments (manager/staff of the 課 only may comment)."""
@@ -139,7 +141,7 @@ def factcheck(audit_id: int):
                            may_comment=bool(own) and audit["status"] == values.FACT_CHECK), 400 if form.errors else 200
 
 
-@bp.route("/<int:audit_id>/comments/<int:comment_id>/respond", methods=["POST"])
+@bp.route("/<id:audit_id>/comments/<id:comment_id>/respond", methods=["POST"])
 @roles_required(roles.AUDITOR)
 def respond(audit_id: int, comment_id: int):
     audit = get_audit(audit_id, edit=True)
@@ -156,7 +158,7 @@ def respond(audit_id: int, comment_id: int):
     return redirect(url_for("audit.report", audit_id=audit_id) + "#comments")
 
 
-@bp.route("/<int:audit_id>/report.pdf")
+@bp.route("/<id:audit_id>/report.pdf")
 @roles_required(roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
 def report_pdf(audit_id: int):
     """The issued report (latest or ?version=N) for every 課; the draft (?draft=1) only for who reads the audit."""
@@ -164,7 +166,7 @@ def report_pdf(audit_id: int):
     audit = load_audit(db, audit_id)
     if audit is None:
         abort(404)
-    version = request.args.get("version", type=int)
+    version = int_arg("version", "版")
     wants_draft = request.args.get("draft") == "1" or not audit["issued_at"]
     if wants_draft and not may_read_audit(current_user, audit):
         deny(f"audit {audit_id} draft not readable", audit["department_code"])

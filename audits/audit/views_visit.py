@@ -9,11 +9,13 @@ from flask_login import current_user
 
 from .. import roles
 from ..access import deny, roles_required
+from ..bounds import int_arg
 from ..db import get_db
 from ..departments import service as departments_service
 from ..evidence import service as evidence
 from ..evidence.storage import EvidenceRejected
 from ..forms import EmptyForm, choice_list
+from ..revisions import form_fingerprint, form_revision
 from ..timeutil import JST, parse_iso
 from . import editing, findings, forms, plans, values, visits, workflow
 from .blueprint import bp
@@ -29,7 +31,7 @@ def _iso(value: datetime | None) -> str:
     return value.replace(tzinfo=JST).isoformat(timespec="seconds") if value else ""
 
 
-@bp.route("/<int:audit_id>")
+@bp.route("/<id:audit_id>")
 @roles_required(roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
 def detail(audit_id: int):
     audit = visits.decoded(get_audit(audit_id))
@@ -48,7 +50,7 @@ def detail(audit_id: int):
         evidence=files, department_view=is_department_member(current_user, audit)
         and not current_user.reads_every_department, department_form=department_form,
         topic_form=forms.TopicForm(prefix="topic"), evidence_form=forms.EvidenceForm(prefix="ev"), button=EmptyForm(),
-        methods_text=values.methods_text(audit["methods_list"]), conflict=request.args.get("conflict", type=int),
+        methods_text=values.methods_text(audit["methods_list"]), conflict=int_arg("conflict", "課"),
         notes_base={d["department_id"]: editing.fingerprint(editing.notes_values(db, audit_id, d["department_id"]))
                     for d in audit["departments"] if d["department_id"] in shown})
 
@@ -59,7 +61,7 @@ def _department_choices(db, exclude=()) -> list:
                        if d["id"] not in set(exclude))
 
 
-@bp.route("/<int:audit_id>/departments", methods=["POST"])
+@bp.route("/<id:audit_id>/departments", methods=["POST"])
 @roles_required(roles.AUDITOR)
 def department_add(audit_id: int):
     """Add a 課 to the audit while in the field (independence checked against the team)."""
@@ -79,7 +81,7 @@ def department_add(audit_id: int):
     return redirect(url_for("audit.detail", audit_id=audit_id) + "#departments")
 
 
-@bp.route("/<int:audit_id>/departments/<int:department_id>/remove", methods=["POST"])
+@bp.route("/<id:audit_id>/departments/<id:department_id>/remove", methods=["POST"])
 @roles_required(roles.AUDITOR)
 def department_remove(audit_id: int, department_id: int):
     audit = get_audit(audit_id, edit=True)
@@ -94,7 +96,7 @@ def department_remove(audit_id: int, department_id: int):
     return redirect(url_for("audit.detail", audit_id=audit_id) + "#departments")
 
 
-@bp.route("/<int:audit_id>/record", methods=["GET", "POST"])
+@bp.route("/<id:audit_id>/record", methods=["GET", "POST"])
 @roles_required(roles.AUDITOR)
 def record(audit_id: int):
     audit = visits.decoded(get_audit(audit_id, edit=True))
@@ -126,7 +128,7 @@ def record(audit_id: int):
                     db, audit, department_id, started_at=_iso(department_form.started_at.data),
                     ended_at=_iso(department_form.ended_at.data),
                     places=(department_form.places.data or "").splitlines(), user=current_user,
-                    base=department_form.base.data)
+                    base=form_fingerprint(department_form.base.data))
             except editing.EditConflict as conflict:
                 department_form.base.data = editing.fingerprint(
                     editing.department_record_values(db, audit_id, department_id))
@@ -153,7 +155,7 @@ def record(audit_id: int):
                                                     "ended_at": _iso(form.ended_at.data),
                                                     "attendees": form.attendees.data},
                                  places=(form.places.data or "").splitlines(), methods=form.methods.data or [],
-                                 user=current_user, base=form.base.data)
+                                 user=current_user, base=form_fingerprint(form.base.data))
         except editing.EditConflict as conflict:
             form.base.data = saved
             return _record_conflict(audit, form, team_form, department_forms, conflict)
@@ -179,12 +181,14 @@ def _record_conflict(audit: dict, form, team_form, department_forms, conflict):
 def _department_record_form(department: dict, formdata) -> forms.DepartmentRecordForm:
     base = editing.fingerprint(editing.department_record_values(get_db(), department["audit_id"],
                                                                 department["department_id"]))
-    return forms.DepartmentRecordForm(formdata=formdata, prefix=f"d{department['department_id']}", data={
+    # As with the checks: a posted form never takes its base from the stored row.
+    return forms.DepartmentRecordForm(formdata=formdata, prefix=f"d{department['department_id']}",
+                                      data=None if formdata is not None else {
         "started_at": _local(department["started_at"]), "ended_at": _local(department["ended_at"]),
         "places": "\n".join(department["places_list"] or []), "base": base})
 
 
-@bp.route("/<int:audit_id>/topics", methods=["POST"])
+@bp.route("/<id:audit_id>/topics", methods=["POST"])
 @roles_required(roles.AUDITOR)
 def topic_add(audit_id: int):
     audit = get_audit(audit_id, edit=True)
@@ -197,7 +201,7 @@ def topic_add(audit_id: int):
     return redirect(url_for("audit.detail", audit_id=audit_id) + "#topics")
 
 
-@bp.route("/<int:audit_id>/topics/<int:topic_id>", methods=["POST"])
+@bp.route("/<id:audit_id>/topics/<id:topic_id>", methods=["POST"])
 @roles_required(roles.AUDITOR)
 def topic_update(audit_id: int, topic_id: int):
     audit = get_audit(audit_id, edit=True)
@@ -217,7 +221,7 @@ def topic_update(audit_id: int, topic_id: int):
     return redirect(url_for("audit.detail", audit_id=audit_id) + "#topics")
 
 
-@bp.route("/<int:audit_id>/notes", methods=["POST"])
+@bp.route("/<id:audit_id>/notes", methods=["POST"])
 @roles_required(roles.AUDITOR)
 def notes(audit_id: int):
     audit = get_audit(audit_id, edit=True)
@@ -228,7 +232,7 @@ def notes(audit_id: int):
     if form.validate_on_submit():
         try:
             visits.save_notes(get_db(), audit, form.interview_notes.data, current_user, department_id,
-                              base=form.base.data)
+                              base=form_fingerprint(form.base.data))
         except editing.EditConflict as conflict:
             # The text typed stays in this device's draft (audit_autosave.js) and comes back on the page,
             # which shows the saved record beside it.
@@ -240,7 +244,7 @@ def notes(audit_id: int):
     return redirect(url_for("audit.detail", audit_id=audit_id) + "#notes")
 
 
-@bp.route("/<int:audit_id>/items", methods=["GET", "POST"])
+@bp.route("/<id:audit_id>/items", methods=["GET", "POST"])
 @roles_required(roles.AUDITOR)
 def items(audit_id: int):
     audit = get_audit(audit_id, edit=True)
@@ -265,7 +269,7 @@ def _chosen_department(audit: dict) -> dict:
     """The 課 chosen with ?department=ID among those the user may see (default: the first visible one):
     404 for a 課 the audit does not cover, 403 (logged) for another audited 課 than the user's own."""
     visible = audit.get("visible_department_ids", audit["department_ids"])
-    wanted = request.args.get("department", type=int) or (visible[0] if visible else None)
+    wanted = int_arg("department", "課") or (visible[0] if visible else None)
     found = next((d for d in audit["departments"] if d["department_id"] == wanted), None)
     if found is None:
         abort(404)
@@ -275,15 +279,16 @@ def _chosen_department(audit: dict) -> dict:
 
 
 def _check_form(check: dict, topic_rows: list[dict], formdata=None) -> forms.CheckForm:
-    form = forms.CheckForm(formdata=formdata, prefix=f"c{check['id']}",
-                           data={"result": check["result"], "note": check["note"],
-                                 "topic_id": str(check["topic_id"] or ""), "revision": str(check["revision"])})
+    # A posted form holds only what was posted: a revision left out must not be filled in from the stored row.
+    form = forms.CheckForm(formdata=formdata, prefix=f"c{check['id']}", data=None if formdata is not None else {
+        "result": check["result"], "note": check["note"], "topic_id": str(check["topic_id"] or ""),
+        "revision": str(check["revision"])})
     form.topic_id.choices = choice_list([("", "（未分類）")] + [(t["id"], f"{t['position']}. {t['title']}")
                                                             for t in topic_rows])
     return form
 
 
-@bp.route("/<int:audit_id>/checks", methods=["GET"])
+@bp.route("/<id:audit_id>/checks", methods=["GET"])
 @roles_required(roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
 def checks(audit_id: int, failed: tuple[int, forms.CheckForm] | None = None, department_id: int | None = None):
     """The visit screen (tablet): one audited 課 at a time (tabs switch between the 課 the user may see),
@@ -308,7 +313,7 @@ def checks(audit_id: int, failed: tuple[int, forms.CheckForm] | None = None, dep
     ), 400 if failed else 200
 
 
-@bp.route("/<int:audit_id>/checks/<int:check_id>", methods=["POST"])
+@bp.route("/<id:audit_id>/checks/<id:check_id>", methods=["POST"])
 @roles_required(roles.AUDITOR)
 def check_save(audit_id: int, check_id: int):
     audit = get_audit(audit_id, edit=True)
@@ -329,7 +334,7 @@ def check_save(audit_id: int, check_id: int):
         try:
             visits.save_check(db, audit, check_id, result=form.result.data, note=form.note.data,
                               topic_id=int(topic) if topic and topic.isdigit() else None,
-                              revision=int(form.revision.data) if (form.revision.data or "").isdigit() else None,
+                              revision=form_revision(form.revision.data),
                               user=current_user)
         except AuditError as error:
             form.note.errors.append(str(error))
@@ -340,13 +345,13 @@ def check_save(audit_id: int, check_id: int):
     return checks(audit_id, failed=(check_id, form), department_id=row["department_id"])
 
 
-@bp.route("/<int:audit_id>/evidence", methods=["POST"])
+@bp.route("/<id:audit_id>/evidence", methods=["POST"])
 @roles_required(roles.AUDITOR)
 def evidence_upload(audit_id: int):
     """A photo or file taken on site: for the whole audit, or for one check (?check=ID)."""
     audit = get_audit(audit_id, edit=True)
     db = get_db()
-    check_id = request.args.get("check", type=int)
+    check_id = int_arg("check", "確認項目")
     if check_id:
         found = db.execute("SELECT department_id FROM audit_checks WHERE id = ? AND audit_id = ?",
                            [check_id, audit_id]).fetchone()
@@ -375,7 +380,7 @@ def evidence_upload(audit_id: int):
     return redirect(back)
 
 
-@bp.route("/<int:audit_id>/evidence/<int:evidence_id>/remove", methods=["POST"])
+@bp.route("/<id:audit_id>/evidence/<id:evidence_id>/remove", methods=["POST"])
 @roles_required(roles.AUDITOR)
 def evidence_remove(audit_id: int, evidence_id: int):
     audit = get_audit(audit_id, edit=True)

@@ -9,6 +9,7 @@ from ..activity import service as activity
 from ..db import Conditions, transaction
 from ..departments.service import department_code
 from ..duties import independence_problem
+from ..revisions import UNCHECKED, is_current
 from ..sheets.answers import display_value
 from ..timeutil import now_iso
 from . import editing, values
@@ -140,7 +141,7 @@ RECORD_FIELDS = ("started_at", "ended_at", "attendees")
 
 
 def update_record(db: Database, audit: dict, *, fields: dict, places: list[str], methods: list[str], user,
-                  base: str | None = None) -> None:
+                  base=UNCHECKED) -> None:
     """日時・場所・実施手法・出席者 (the 観点 and 選定理由 are edited with the report's prose).
 
     `base`: the fingerprint the form was loaded with (editing.py); a save over someone else's is refused."""
@@ -157,7 +158,7 @@ def update_record(db: Database, audit: dict, *, fields: dict, places: list[str],
 
 
 def update_department_record(db: Database, audit: dict, department_id: int, *, started_at: str, ended_at: str,
-                             places: list[str], user, base: str | None = None) -> None:
+                             places: list[str], user, base=UNCHECKED) -> None:
     """日時・場所 of one 課 when it was visited apart from the others; empty values use the audit's."""
     if department_id not in audit["department_ids"]:
         raise AuditError("この課は監査対象課ではありません。")
@@ -179,7 +180,7 @@ def update_department_record(db: Database, audit: dict, department_id: int, *, s
 
 
 def save_notes(db: Database, audit: dict, notes: str, user, department_id: int | None = None,
-               base: str | None = None) -> None:
+               base=UNCHECKED) -> None:
     """The interview notes taken at one 課 (default: the audit's first 課)."""
     department_id = department_id or audit["department_ids"][0]
     if department_id not in audit["department_ids"]:
@@ -299,7 +300,7 @@ class StaleCheck(AuditError):
 
 
 def save_check(db: Database, audit: dict, check_id: int, *, result: str, note: str, topic_id: int | None,
-               revision: int | None, user) -> int:
+               revision=UNCHECKED, user) -> int:
     """Record the 確認結果 of one item; returns the new revision. Refuses a save based on an old revision."""
     if result not in values.RESULTS:
         raise AuditError("確認結果を選んでください。")
@@ -308,7 +309,7 @@ def save_check(db: Database, audit: dict, check_id: int, *, result: str, note: s
                              [check_id, audit["id"]]).fetchone()
         if current is None:
             raise AuditError("確認項目が見つかりません。")
-        if revision is not None and current[0] != revision:
+        if not is_current(current[0], revision):
             raise StaleCheck("この項目は他の画面で更新されています。最新の内容を確認してから、もう一度保存してください"
                              "（入力した内容はこの画面に残っています）。")
         db["audit_checks"].update(check_id, {"result": result, "note": (note or "").strip(), "topic_id": topic_id,

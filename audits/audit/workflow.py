@@ -14,7 +14,21 @@ from ..activity import service as activity
 from ..db import Conditions, transaction
 from ..timeutil import now_iso
 from . import drafting, report_pdf, values
+from .permissions import load_audit
 from .plans import AuditError
+
+
+def _change_status(db: Database, audit: dict, expected: str, changes: dict) -> None:
+    """Inside the caller's write transaction: move the audit from `expected` (at the version the caller read)
+    with `changes`. When another request moved it first, nothing is written and AuditError says so."""
+    assignments = ", ".join(f"{column} = ?" for column in changes)
+    moved = db.execute(f"UPDATE audits SET {assignments} WHERE id = ? AND status = ? AND version = ?",
+                       [*changes.values(), audit["id"], expected, audit["version"]]).rowcount
+    if moved != 1:
+        now = db.execute("SELECT status, version FROM audits WHERE id = ?", [audit["id"]]).fetchone()
+        label = values.AUDIT_STATUS_LABELS.get(now[0], now[0]) if now else "削除済"
+        raise AuditError(f"この監査は、画面を開いた後に他の操作で状態が変わっています（現在: {label}"
+                         f"{f'、第{now[1]}版' if now else ''}）。画面を更新して確認してください。")
 
 
 def send_for_fact_check(db: Database, audit: dict, user) -> None:
@@ -32,8 +46,8 @@ def send_for_fact_check(db: Database, audit: dict, user) -> None:
     if missing:
         raise AuditError("事実確認に送る前に、次を記入してください: " + "、".join(missing))
     with transaction(db):
-        db["audits"].update(audit["id"], {"status": values.FACT_CHECK, "fact_check_sent_at": now_iso(),
-                                          "updated_at": now_iso(), "updated_by": user.id})
+        _change_status(db, audit, values.FIELDWORK, {"status": values.FACT_CHECK, "fact_check_sent_at": now_iso(),
+                                                     "updated_at": now_iso(), "updated_by": user.id})
         activity.record(db, "audit.fact_check_send", department_code=audit["department_code"], object_type="audit",
                         object_id=audit["id"], detail={"version": audit["version"]})
 
@@ -91,15 +105,18 @@ def issue(db: Database, audit: dict, user, municipality: str, *, issued_at: str 
     """Freeze the content and the PDF as version N; returns the audit_reports id (issued_at: demo only)."""
     if audit["status"] != values.FACT_CHECK:
         raise AuditError("事実確認を経た監査報告書だけを発行できます。先に事実確認に送ってください。")
-    unanswered = db.execute("""SELECT COUNT(*) FROM audit_comments WHERE audit_id = ? AND version = ?
-                               AND (response IS NULL OR response = '')""", [audit["id"], audit["version"]]).fetchone()[0]
-    if unanswered:
-        raise AuditError(f"回答していない事実確認の意見が{unanswered}件あります。回答してから発行してください。")
     issued_at = issued_at or now_iso()
     with transaction(db):
-        db["audits"].update(audit["id"], {"status": values.ISSUED, "issued_at": issued_at,
-                                          "updated_at": issued_at, "updated_by": user.id})
-        content = drafting.report_content(db, {**audit, "issued_at": issued_at}, municipality)
+        # Status and comments are read again under the write lock: a second request (a double click,
+        # another auditor) finds the report issued and is refused, never stored twice.
+        _change_status(db, audit, values.FACT_CHECK, {"status": values.ISSUED, "issued_at": issued_at,
+                                                      "updated_at": issued_at, "updated_by": user.id})
+        unanswered = db.execute("""SELECT COUNT(*) FROM audit_comments WHERE audit_id = ? AND version = ?
+                                   AND (response IS NULL OR response = '')""",
+                                [audit["id"], audit["version"]]).fetchone()[0]
+        if unanswered:
+            raise AuditError(f"回答していない事実確認の意見が{unanswered}件あります。回答してから発行してください。")
+        content = drafting.report_content(db, {**load_audit(db, audit["id"]), "issued_at": issued_at}, municipality)
         pdf = report_pdf.render(content)
         report_id = db["audit_reports"].insert({
             "audit_id": audit["id"], "version": audit["version"],
@@ -117,8 +134,8 @@ def revise(db: Database, audit: dict, user) -> None:
     if audit["status"] != values.ISSUED:
         raise AuditError("発行済みの監査報告書だけを改訂できます。")
     with transaction(db):
-        db["audits"].update(audit["id"], {"status": values.FIELDWORK, "version": audit["version"] + 1,
-                                          "updated_at": now_iso(), "updated_by": user.id})
+        _change_status(db, audit, values.ISSUED, {"status": values.FIELDWORK, "version": audit["version"] + 1,
+                                                  "updated_at": now_iso(), "updated_by": user.id})
         activity.record(db, "audit.revise", department_code=audit["department_code"], object_type="audit",
                         object_id=audit["id"], detail={"version": audit["version"] + 1})
 

@@ -83,13 +83,13 @@ def detail(checklist_id: str):
     return _render_version(get_checklist_version(checklist_id))
 
 
-@bp.route("/<checklist_id>/v<int:number>")
+@bp.route("/<checklist_id>/v<id:number>")
 @login_required
 def version_detail(checklist_id: str, number: int):
     return _render_version(get_checklist_version(checklist_id, number))
 
 
-@bp.route("/<checklist_id>/v<int:number>/export.<fmt>")
+@bp.route("/<checklist_id>/v<id:number>/export.<fmt>")
 @login_required
 def export(checklist_id: str, number: int, fmt: str):
     if fmt not in service.EXPORT_FORMATS:
@@ -142,7 +142,7 @@ def applicability_pick():
     return render_template("catalogue/applicability_pick.html", form=form)
 
 
-@bp.route("/applicability/<int:department_id>")
+@bp.route("/applicability/<id:department_id>")
 @login_required
 def applicability(department_id: int):
     department = get_department(department_id)

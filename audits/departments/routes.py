@@ -41,7 +41,7 @@ def index():
     return render_template("departments/index.html", departments=rows, form=form)
 
 
-@bp.route("/<int:department_id>")
+@bp.route("/<id:department_id>")
 @login_required
 def detail(department_id: int):
     department = get_department(department_id)

@@ -28,7 +28,7 @@ def get_evidence(evidence_id: int) -> dict:
     return row
 
 
-@bp.route("/<int:evidence_id>/download")
+@bp.route("/<id:evidence_id>/download")
 @login_required
 def download(evidence_id: int):
     row = get_evidence(evidence_id)

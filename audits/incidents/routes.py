@@ -14,6 +14,7 @@ from ..activity.service import ACTION_LABELS
 from ..db import get_db
 from ..departments import service as departments
 from ..forms import EmptyForm, choice_list
+from ..revisions import form_revision
 from . import judgement, report_pdf, service, values
 from .forms import EventForm, IncidentForm, JudgementForm
 
@@ -68,7 +69,7 @@ def _show_problems(form: IncidentForm, error: service.IncidentError) -> None:
     flash(str(error), "error")
 
 
-@bp.route("/<int:incident_id>")
+@bp.route("/<id:incident_id>")
 @roles_required(*READERS)
 def show(incident_id: int):
     incident = service.get_incident(incident_id)
@@ -120,10 +121,11 @@ def _fill(form: IncidentForm, incident: dict) -> None:
 
 def _revision(form: IncidentForm) -> int:
     """The revision the form was loaded with (-1 when missing: the save is then refused as stale)."""
-    return int(form.revision.data) if (form.revision.data or "").isdigit() else -1
+    revision = form_revision(form.revision.data)
+    return -1 if revision is None else revision
 
 
-@bp.route("/<int:incident_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:incident_id>/edit", methods=["GET", "POST"])
 @roles_required(roles.CHIEF, roles.MANAGER, roles.STAFF)
 def edit(incident_id: int):
     incident = service.get_incident(incident_id, edit=True)
@@ -150,7 +152,7 @@ def edit(incident_id: int):
     return render_template("incidents/form.html", form=form, incident=incident, saved=saved), status
 
 
-@bp.route("/<int:incident_id>/events", methods=["POST"])
+@bp.route("/<id:incident_id>/events", methods=["POST"])
 @roles_required(roles.CHIEF, roles.MANAGER, roles.STAFF)
 def add_event(incident_id: int):
     incident = service.get_incident(incident_id, edit=True)
@@ -170,7 +172,7 @@ def add_event(incident_id: int):
     return redirect(url_for("incidents.show", incident_id=incident_id) + "#events")
 
 
-@bp.route("/<int:incident_id>/judgement", methods=["POST"])
+@bp.route("/<id:incident_id>/judgement", methods=["POST"])
 @roles_required(roles.CHIEF)
 def confirm_judgement(incident_id: int):
     incident = service.get_incident(incident_id, edit=True)
@@ -191,7 +193,7 @@ def confirm_judgement(incident_id: int):
     return redirect(url_for("incidents.show", incident_id=incident["id"]) + "#judgement")
 
 
-@bp.route("/<int:incident_id>/close", methods=["POST"])
+@bp.route("/<id:incident_id>/close", methods=["POST"])
 @roles_required(roles.CHIEF)
 def close(incident_id: int):
     incident = service.get_incident(incident_id, edit=True)
@@ -201,7 +203,7 @@ def close(incident_id: int):
     return redirect(url_for("incidents.show", incident_id=incident_id))
 
 
-@bp.route("/<int:incident_id>/report.pdf")
+@bp.route("/<id:incident_id>/report.pdf")
 @roles_required(*READERS)
 def report(incident_id: int):
     """The incident report for the 審議会 (報告第371号 structure), for whoever may read the incident."""

@@ -4,13 +4,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..bounds import YEAR_MAX, YEAR_MIN
 from ..forms import MultiCheckboxField, choice_list
 from .service import TARGET_MODES
 
 
 class ScheduleForm(FlaskForm):
     fiscal_year = IntegerField("年度（西暦。2025 = 令和7年度）", validators=[
-        DataRequired("年度を入力してください。"), NumberRange(2000, 2100, "年度は西暦4桁で入力してください。")])
+        DataRequired("年度を入力してください。"), NumberRange(YEAR_MIN, YEAR_MAX, "年度は西暦4桁で入力してください。")])
     title = StringField("名称", validators=[DataRequired("名称を入力してください。"), Length(max=200)])
     open_date = DateField("開始日", validators=[DataRequired("開始日を入力してください。")])
     due_date = DateField("回答期限", validators=[DataRequired("回答期限を入力してください。")])

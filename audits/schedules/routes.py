@@ -68,7 +68,7 @@ def new():
     return render_template("schedules/form.html", form=form)
 
 
-@bp.route("/<int:schedule_id>")
+@bp.route("/<id:schedule_id>")
 @roles_required(*VIEWERS)
 def show(schedule_id: int):
     db = get_db()
@@ -86,7 +86,7 @@ def show(schedule_id: int):
                            rows=rows, STATUS=service.STATUS_LABELS, MODES=service.TARGET_MODES)
 
 
-@bp.route("/<int:schedule_id>/open", methods=["POST"])
+@bp.route("/<id:schedule_id>/open", methods=["POST"])
 @roles_required(roles.ADMIN)
 def open_(schedule_id: int):
     get_schedule(schedule_id)
@@ -100,17 +100,21 @@ def open_(schedule_id: int):
     return redirect(url_for("schedules.show", schedule_id=schedule_id))
 
 
-@bp.route("/<int:schedule_id>/close", methods=["POST"])
+@bp.route("/<id:schedule_id>/close", methods=["POST"])
 @roles_required(roles.ADMIN)
 def close(schedule_id: int):
     get_schedule(schedule_id)
     if EmptyForm().validate_on_submit():
-        service.close_schedule(get_db(), schedule_id)
-        flash("点検計画を終了しました。", "success")
+        try:
+            service.close_schedule(get_db(), schedule_id)
+        except service.ScheduleError as error:
+            flash(str(error), "error")
+        else:
+            flash("点検計画を終了しました。", "success")
     return redirect(url_for("schedules.show", schedule_id=schedule_id))
 
 
-@bp.route("/<int:schedule_id>/copy", methods=["POST"])
+@bp.route("/<id:schedule_id>/copy", methods=["POST"])
 @roles_required(roles.ADMIN)
 def copy(schedule_id: int):
     get_schedule(schedule_id)
@@ -121,7 +125,7 @@ def copy(schedule_id: int):
     return redirect(url_for("schedules.show", schedule_id=schedule_id))
 
 
-@bp.route("/<int:schedule_id>/departments", methods=["POST"])
+@bp.route("/<id:schedule_id>/departments", methods=["POST"])
 @roles_required(roles.ADMIN)
 def add_department(schedule_id: int):
     get_schedule(schedule_id)
@@ -136,7 +140,7 @@ def add_department(schedule_id: int):
     return redirect(url_for("schedules.show", schedule_id=schedule_id))
 
 
-@bp.route("/<int:schedule_id>/departments/<int:department_id>/remove", methods=["POST"])
+@bp.route("/<id:schedule_id>/departments/<id:department_id>/remove", methods=["POST"])
 @roles_required(roles.ADMIN)
 def remove_department(schedule_id: int, department_id: int):
     get_schedule(schedule_id)
@@ -152,7 +156,7 @@ def remove_department(schedule_id: int, department_id: int):
     return redirect(url_for("schedules.show", schedule_id=schedule_id))
 
 
-@bp.route("/<int:schedule_id>/departments/<int:department_id>/due", methods=["POST"])
+@bp.route("/<id:schedule_id>/departments/<id:department_id>/due", methods=["POST"])
 @roles_required(roles.ADMIN)
 def due_override(schedule_id: int, department_id: int):
     get_schedule(schedule_id)

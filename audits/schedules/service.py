@@ -164,8 +164,12 @@ def open_schedule(db: Database, schedule_id: int) -> int:
 
 
 def close_schedule(db: Database, schedule_id: int) -> None:
+    """End an open 点検 (the status is checked by the UPDATE itself, under the write lock)."""
     with transaction(db):
-        db["schedules"].update(schedule_id, {"status": "closed", "updated_at": now_iso()})
+        closed = db.execute("UPDATE schedules SET status = 'closed', updated_at = ? WHERE id = ? AND status = 'open'",
+                            [now_iso(), schedule_id]).rowcount
+        if closed != 1:
+            raise ScheduleError("この点検計画は開始前か、既に終了しています。")
         activity.record(db, "schedule.close", object_type="schedule", object_id=schedule_id)
 
 

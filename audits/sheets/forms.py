@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, IntegerField, StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import Length
 
 
 class AnswerForm(FlaskForm):
@@ -16,7 +16,7 @@ class AnswerForm(FlaskForm):
     plan_due = StringField("改善予定（期限）")
     plan_owner = StringField("改善予定（担当）")
     evidence_note = TextAreaField("証跡についての補足")
-    revision = IntegerField("版", validators=[Optional()])
+    revision = HiddenField()    # the answer's revision when the form was loaded (revisions.py)
 
 
 class EvidenceForm(FlaskForm):

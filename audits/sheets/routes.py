@@ -5,11 +5,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from .. import roles
+from ..bounds import year_arg
 from ..catalogue.service import decode_item
 from ..db import get_db
 from ..evidence import service as evidence
 from ..evidence.storage import EvidenceRejected, allowed_extensions_text
 from ..forms import EmptyForm
+from ..revisions import form_revision
 from . import service, workflow
 from .answers import AnswerInput, display_value, scale_of, unit_of
 from .forms import AnswerForm, EvidenceForm, ReasonForm, SheetImportForm
@@ -48,7 +50,7 @@ def index():
     if current_user.has_role(roles.ADMIN) and not current_user.reads_every_department and not \
             current_user.has_role(roles.MANAGER, roles.STAFF):
         abort(403)
-    year = request.args.get("year", type=int)
+    year = year_arg("year")
     status = request.args.get("status", "")
     rows = service.progress_rows(db, department_ids=visible, fiscal_year=year,
                                  status=status if status in workflow.STATUS_LABELS else "", overdue_first=True)
@@ -73,13 +75,13 @@ def render_sheet(sheet: dict, *, edits: dict | None = None, status_code: int = 2
     ), status_code
 
 
-@bp.route("/<int:sheet_id>")
+@bp.route("/<id:sheet_id>")
 @login_required
 def show(sheet_id: int):
     return render_sheet(service.get_sheet(sheet_id))
 
 
-@bp.route("/<int:sheet_id>/items/<item_id>", methods=["POST"])
+@bp.route("/<id:sheet_id>/items/<item_id>", methods=["POST"])
 @login_required
 def save_item(sheet_id: int, item_id: str):
     db = get_db()
@@ -91,7 +93,7 @@ def save_item(sheet_id: int, item_id: str):
         return render_sheet(sheet, edits={item_id: {"values": typed.as_dict(), "errors": {
             "value": "入力内容を確認できませんでした。もう一度保存してください。"}}}, status_code=400)
     try:
-        result = service.save_answer(db, sheet, item, typed, base_revision=form.revision.data or 0,
+        result = service.save_answer(db, sheet, item, typed, base_revision=form_revision(form.revision.data),
                                      user=current_user)
     except service.AnswerInvalid as invalid:
         flash(f"{item_id} を保存できませんでした。入力内容を確認してください。", "error")
@@ -110,7 +112,7 @@ def save_item(sheet_id: int, item_id: str):
     return _to_item(sheet_id, item_id)
 
 
-@bp.route("/<int:sheet_id>/items/<item_id>/evidence", methods=["POST"])
+@bp.route("/<id:sheet_id>/items/<item_id>/evidence", methods=["POST"])
 @login_required
 def upload_evidence(sheet_id: int, item_id: str):
     db = get_db()
@@ -140,7 +142,7 @@ def upload_evidence(sheet_id: int, item_id: str):
     return _to_item(sheet_id, item_id)
 
 
-@bp.route("/<int:sheet_id>/evidence/<int:evidence_id>/remove", methods=["POST"])
+@bp.route("/<id:sheet_id>/evidence/<id:evidence_id>/remove", methods=["POST"])
 @login_required
 def remove_evidence(sheet_id: int, evidence_id: int):
     db = get_db()
@@ -158,7 +160,7 @@ def remove_evidence(sheet_id: int, evidence_id: int):
     return _to_item(sheet_id, item_id)
 
 
-@bp.route("/<int:sheet_id>/<any(submit, withdraw, approve, return, reopen):action>", methods=["POST"])
+@bp.route("/<id:sheet_id>/<any(submit, withdraw, approve, return, reopen):action>", methods=["POST"])
 @login_required
 def change_status(sheet_id: int, action: str):
     db = get_db()
@@ -167,10 +169,9 @@ def change_status(sheet_id: int, action: str):
     if not form.validate_on_submit():
         flash("入力内容を確認してください。", "error")
         return redirect(url_for("sheets.show", sheet_id=sheet_id))
-    expected = int(form.status_revision.data) if (form.status_revision.data or "").isdigit() else None
     try:
         status = service.transition(db, sheet, action, current_user, reason=form.reason.data or "",
-                                    expected_status_revision=expected)
+                                    expected_status_revision=form_revision(form.status_revision.data))
     except service.TransitionError as error:
         flash(str(error), "error")
         if error.problems:
@@ -180,7 +181,7 @@ def change_status(sheet_id: int, action: str):
     return redirect(url_for("sheets.show", sheet_id=sheet_id))
 
 
-@bp.route("/<int:sheet_id>/export.xlsx")
+@bp.route("/<id:sheet_id>/export.xlsx")
 @login_required
 def export_xlsx(sheet_id: int):
     from . import excel
@@ -191,7 +192,7 @@ def export_xlsx(sheet_id: int):
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-@bp.route("/<int:sheet_id>/import", methods=["POST"])
+@bp.route("/<id:sheet_id>/import", methods=["POST"])
 @login_required
 def import_xlsx(sheet_id: int):
     from . import excel
@@ -214,7 +215,7 @@ def import_xlsx(sheet_id: int):
     return redirect(url_for("sheets.show", sheet_id=sheet_id))
 
 
-@bp.route("/<int:sheet_id>/report.pdf")
+@bp.route("/<id:sheet_id>/report.pdf")
 @login_required
 def report_pdf(sheet_id: int):
     from flask import current_app

@@ -15,6 +15,7 @@ from ..activity import service as activity
 from ..catalogue import service as catalogue
 from ..db import Conditions, get_db, transaction
 from ..evidence import service as evidence
+from ..revisions import UNCHECKED, is_current
 from ..timeutil import now, now_iso
 from . import workflow
 from .answers import (ANSWER_FIELDS, EVIDENCE_CATEGORIES, GAP_CATEGORIES, AnswerInput, evidence_owed, normalise_value,
@@ -132,7 +133,7 @@ def save_answer(db: Database, sheet: dict, item: dict, answer: AnswerInput, *, b
         if current and current["auto_na"]:
             raise SheetLocked("この項目はこの課に該当しないため回答できません。")
         current_revision = current["revision"] if current else 0
-        if current_revision != base_revision:
+        if not is_current(current_revision, base_revision):
             raise AnswerConflict(current)
         evaluation = validate(item, answer, today=today,
                               stored_plan_due=(current or {}).get("plan_due"))
@@ -270,11 +271,11 @@ class TransitionError(Exception):
 
 
 def transition(db: Database, sheet: dict, action: str, user, *, reason: str = "",
-               expected_status_revision: int | None = None) -> str:
+               expected_status_revision=UNCHECKED) -> str:
     """Move the sheet (see workflow.py). Returns the new status."""
     with transaction(db):
         fresh = load_sheet(db, sheet["id"])
-        if expected_status_revision is not None and fresh["status_revision"] != expected_status_revision:
+        if not is_current(fresh["status_revision"], expected_status_revision):
             raise TransitionError("他の利用者がこの点検票の状態を変更しました。画面を更新して確認してください。")
         try:
             move = workflow.check(user, fresh, action)

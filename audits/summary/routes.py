@@ -191,7 +191,7 @@ def _department_scope(db, department: dict) -> tuple[DepartmentYearForm, Scope]:
     return form, Scope(year, department_ids=frozenset({department["id"]}))
 
 
-@bp.route("/departments/<int:department_id>")
+@bp.route("/departments/<id:department_id>")
 @login_required
 def department_part(department_id: int):
     department = _department_for_summary(department_id)
@@ -202,7 +202,7 @@ def department_part(department_id: int):
                    chart_args={"year": scope.year})
 
 
-@bp.route("/departments/<int:department_id>/charts/<kind>.png")
+@bp.route("/departments/<id:department_id>/charts/<kind>.png")
 @login_required
 def department_chart(department_id: int, kind: str):
     department = _department_for_summary(department_id)
