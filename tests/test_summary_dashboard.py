@@ -57,7 +57,7 @@ def test_dashboard_shows_the_hand_computed_numbers(client, auth, fixture_ids):
     assert values["保険年金課"] == [("heat-5", "50"), ("heat-10", "100")]
     weakest = section(html, "summary-weakest")
     assert weakest.index("T-01-01") < weakest.index("T-01-02") < weakest.index("T-02-01")
-    assert "事務対応ガイド 4-8-2" in weakest and "所沢市事案（juki）" in weakest
+    assert "事務対応ガイド 4-8-2" in weakest and "所沢市の事案（住基ネットの利用）" in weakest and "CASE " not in weakest
     audits = section(html, "summary-audits")
     assert "健康づくり課" in audits and "概ね適正であると判断する。" in audits and "適正 2" in audits
     actions = section(html, "summary-actions")

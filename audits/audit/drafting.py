@@ -10,6 +10,8 @@ from itertools import groupby
 
 from sqlite_utils import Database
 
+from checklists.sources import human_text
+
 from ..activity import service as activity
 from ..db import transaction
 from ..wareki import nendo, wareki_date, wareki_span, zenkaku
@@ -203,7 +205,7 @@ def report_content(db: Database, audit: dict, municipality: str, *, department_i
         return [c["item_id"], c["question"], c["answer_text"] or "（回答なし）", c["result"], c["note"] or ""]
 
     def finding_row(f: dict) -> dict:
-        row = {"title": f["title"], "severity": f["severity"], "clause": f["clause"] or "",
+        row = {"title": f["title"], "severity": f["severity"], "clause": human_text(f["clause"] or ""),
                "request_kind": f["request_kind"], "request": f["request"], "due_date": f["due_date"]}
         return {**row, "department": f["department_name"]} if multi else row
 
