@@ -157,3 +157,13 @@ def audit_departments(db: Database) -> None:
     db["audits"].add_column("other_text", str)
     db.execute("DROP INDEX IF EXISTS idx_audits_department_id")
     db["audits"].transform(drop={"department_id", "schedule_id", "interview_notes"})
+
+
+@migrations(name="0003_report_options")
+def report_options(db: Database) -> None:
+    """What each 監査報告書 prints beside its body, chosen on the report page and saved with the audit:
+    report_number (the 報告資料 number line above the title, e.g. 報告資料Ｎｏ．６－２; empty: none),
+    show_annex (別表) and show_findings (指摘事項の一覧), both printed (1) for existing audits as before."""
+    db["audits"].add_column("report_number", str)
+    db["audits"].add_column("show_annex", int, not_null_default=1)
+    db["audits"].add_column("show_findings", int, not_null_default=1)
