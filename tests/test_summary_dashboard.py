@@ -50,7 +50,7 @@ def test_dashboard_shows_the_hand_computed_numbers(client, auth, fixture_ids):
     assert "T-01 管理体制" in sections and "50.0%" in sections and "75.0%" in sections
     assert '/summary/charts/sections.png?' in sections
     heatmap = section(html, "summary-heatmap")
-    cells = re.findall(r'<tr><th scope="row">([^<]+)</th>(.*?)</tr>', heatmap)
+    cells = re.findall(r'<tr><th scope="row"><span class="bureau">[^<]+</span> ([^<]+)</th>(.*?)</tr>', heatmap)
     assert [name for name, _ in cells] == ["健康づくり課", "市民課", "保険年金課"]     # weakest first
     values = {name: re.findall(r'<td class="(heat-[^"]+)">([^<]+)</td>', row) for name, row in cells}
     assert values["市民課"] == [("heat-10", "100"), ("heat-0", "0")]
