@@ -156,3 +156,22 @@ def test_lists_of_departments_show_the_bureau(client, auth, db, ready):
     auth.login("chief")
     html = client.get("/summary/?year=2024").get_data(as_text=True)
     assert re.search(r'<span class="bureau">健康福祉部</span>\s*健康づくり課', html)
+
+
+def test_an_existing_audit_keeps_its_annex_and_findings_after_the_migration(tmp_path):
+    from sqlite_utils import Database
+
+    from audits.audit.schema import migrations as audit_migrations
+    from audits.migrations import migration_sets
+
+    db = Database(tmp_path / "old.db")
+    db.execute("PRAGMA foreign_keys = ON")
+    for migration_set in migration_sets():
+        migration_set.apply(db, stop_before="0003_report_options" if migration_set is audit_migrations else None)
+    assert "show_annex" not in db["audits"].columns_dict                    # the old schema
+    audit_id = db["audits"].insert({"fiscal_year": 2024, "status": "issued", "version": 1, "revision": 0}).last_pk
+
+    audit_migrations.apply(db)
+
+    row = db.execute("SELECT report_number, show_annex, show_findings FROM audits WHERE id = ?", [audit_id]).fetchone()
+    assert tuple(row) == (None, 1, 1)                                        # printed as before
