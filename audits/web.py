@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
+from checklists.sources import human_text, source_label
 from checklists.xlsx_reader import limit_errors
 
 from . import roles
@@ -30,6 +31,8 @@ def _error_page(code: int, detail: str | None = None):
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["role_label"] = roles.role_label
+    app.jinja_env.filters["source_label"] = source_label   # GUIDE 4-8-5 -> 事務対応ガイド 4-8-5
+    app.jinja_env.filters["human_text"] = human_text       # the same for codes inside free text
     app.jinja_env.filters["tag_label"] = tag_label
     app.jinja_env.filters["datetime"] = display
     app.jinja_env.filters["action_label"] = action_label

@@ -1,19 +1,22 @@
 """Reference codes and the clauses they cover: ``source_problem`` checks a code of an item's
-``sources`` (GUIDE …, MYNUM 別添1 …, PPC-REPORT …, PIA Ⅲ/Ⅳ …, CASE …), ``covers`` says whether
-a code covers a clause, ``load_clauses`` reads clauses.yaml (the clauses of CATALOGUE.md A–E)
-and ``coverage`` lists, for each clause, the items that cover it.
+``sources`` (GUIDE …, MYNUM 別添1 …, PPC-REPORT …, PIA Ⅲ/Ⅳ …, CASE …), ``source_label`` turns a
+code into the words a reader knows (the one place that does), ``covers`` says whether a code covers a
+clause, ``load_clauses`` reads clauses.yaml (the clauses of CATALOGUE.md A–E) and ``coverage`` lists,
+for each clause, the items that cover it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
-from .files import BUILTIN_DIR, CLAUSES_FILE, _display, _read_data_file
+from .casebook import parse_casebook
+from .files import BUILTIN_DIR, CASEBOOK_FILE, CLAUSES_FILE, _display, _read_data_file
 from .model import Checklist, ChecklistError, Item
 from .text import _show
-from .vocabulary import _vocab_text, _vocab_unknown_keys
+from .vocabulary import _vocab_text, _vocab_unknown_keys, load_vocabulary
 
 # --------------------------------------------------------------------------- reference codes
 
@@ -61,6 +64,69 @@ def source_problem(source: str) -> str | None:
     elif source.startswith("PIA") and re.search(r"\b(III|IV)\b", source):
         hint = "（III・IV ではなく全角のローマ数字 Ⅲ・Ⅳ を使ってください）"
     return f"書き方が正しくありません{hint}。次の形で書いてください: {SOURCE_FORMS_TEXT}"
+
+
+# The lessons of the seeds' incidents (CATALOGUE.md E, clauses.yaml part E), as a reader names them.
+SEED_LESSONS = {
+    "tokorozawa-koyo": "所沢市の事案（公用申請）",
+    "tokorozawa-juki": "所沢市の事案（住基ネットの利用）",
+    "tokorozawa-atena": "所沢市の事案（統合宛名システムの利用）",
+    "tokorozawa-report": "所沢市の事案（委員会への報告の遅れ）",
+    "setagaya-fax": "世田谷区の事案（ファクシミリの誤送信）",
+    "setagaya-publish": "世田谷区の事案（意見の公表時の個人情報の掲載）",
+    "setagaya-disposal": "世田谷区の事案（文書の誤廃棄）",
+    "setagaya-terminal": "世田谷区の統合端末の管理（住基ネットのセキュリティ対策）",
+    "juki-outsourcing": "住民基本台帳の電算処理の委託に関する検討会報告書",
+}
+# Code prefix -> the document's name, as the 委員会 and the 審議会 call it.
+_SOURCE_DOCUMENTS = (
+    ("GUIDE ", "事務対応ガイド "),
+    ("MYNUM 別添1 ", "番号法ガイドライン（別添1）"),
+    ("PPC-REPORT ", "委員会への定期的な報告 テーマ"),
+    ("PIA ", "特定個人情報保護評価書 "),
+)
+_CASE_RE = re.compile(r"CASE ([a-z0-9]+(?:-[a-z0-9]+)*)")
+# Any reference code inside free text (a 関係条項 typed or pre-filled with codes).
+_CODE_IN_TEXT = re.compile(
+    r"GUIDE 4-8-\d+(?:\(\d{1,2}\))*|MYNUM 別添1 [12]-[A-F](?:-[a-e])?|PPC-REPORT \d+"
+    r"|PIA [ⅢⅣ]-\d+(?: リスク\d+)?|CASE [a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+@lru_cache(maxsize=1)
+def _casebook_names() -> dict[str, str]:
+    """casebook id -> 「兵庫県尼崎市の事案（2022年、紛失・盗難）」 (the built-in casebook, read once)."""
+    path = BUILTIN_DIR / CASEBOOK_FILE
+    try:
+        cases, _errors = parse_casebook(_read_data_file(path, _display(path)), _display(path),
+                                        load_vocabulary(BUILTIN_DIR))
+    except ChecklistError:
+        return {}
+    return {c.id: f"{c.body}の事案（{c.date[:4]}年、{c.kind}）" for c in cases}
+
+
+def source_label(code: str) -> str:
+    """A reference code in a reader's words: 'GUIDE 4-8-5' -> '事務対応ガイド 4-8-5',
+    'MYNUM 別添1 2-C-b' -> '番号法ガイドライン（別添1）2-C-b', 'CASE tokorozawa-koyo' ->
+    '所沢市の事案（公用申請）', a casebook id -> its body, year and kind. Other text comes back as it is."""
+    code = (code or "").strip()
+    for prefix, document in _SOURCE_DOCUMENTS:
+        if code.startswith(prefix):
+            return document + code[len(prefix):]
+    match = _CASE_RE.fullmatch(code)
+    if match:
+        name = match.group(1)
+        return SEED_LESSONS.get(name) or _casebook_names().get(name) or f"事例「{name}」"
+    return code
+
+
+def sources_text(codes: Iterable[str]) -> str:
+    """Several codes as one line: 「事務対応ガイド 4-8-5、世田谷区の事案（文書の誤廃棄）」."""
+    return "、".join(source_label(c) for c in codes)
+
+
+def human_text(text: str) -> str:
+    """Free text with every reference code in it replaced by its label (a 関係条項 typed as codes)."""
+    return _CODE_IN_TEXT.sub(lambda m: source_label(m.group(0)), text or "")
 
 
 def covers(source: str, clause_ref: str) -> bool:

@@ -297,7 +297,7 @@ def test_lists_count_a_joint_audit_for_each_department(client, auth, db, joint):
     reached = {r["code"]: r["audited_year"] for r in plans.cycle_coverage(db, cycle_id)}
     assert reached["shimin"] == reached["hoken"] == 2025
     auth.login("auditor")
-    assert "市民課、保険年金課" in client.get("/audit/").get_data(as_text=True)
+    assert "市民生活部 市民課、市民生活部 保険年金課" in client.get("/audit/").get_data(as_text=True)
     # The summary Excel counts the audit once and each of its 課.
     import io
 

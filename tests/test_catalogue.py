@@ -260,15 +260,18 @@ def test_search_across_checklists(app, auth, client):
     html = page(client, "/checklists/search?source=CASE+setagaya-fax&severity=高")
     assert "S-06-01" in html and "S-06-04" not in html
     assert "条件を1つ以上" in page(client, "/checklists/search")
+    html = page(client, "/checklists/search?source=世田谷区の事案（ファクシミリ&severity=高")   # the words shown
+    assert "S-06-01" in html and "S-06-04" not in html
 
 
 def test_coverage_shows_clauses_and_highlights_uncovered(app, auth, client, monkeypatch):
     auth.login("auditor")
     html = page(client, "/checklists/coverage")
-    assert "GUIDE 4-8-6(3)" in html and "MYNUM 別添1 2-C-b" in html
-    assert "CASE tokorozawa-juki" not in html                  # part E only on request
+    assert "事務対応ガイド 4-8-6(3)" in html and "番号法ガイドライン（別添1）2-C-b" in html   # a reader's words
+    assert ">GUIDE 4-8-6(3)<" not in html and ">MYNUM 別添1 2-C-b<" not in html
+    assert "所沢市の事案（住基ネットの利用）" not in html          # part E only on request
     assert "項目のない条項 0 件" in html
-    assert "CASE tokorozawa-juki" in page(client, "/checklists/coverage?parts=all")
+    assert "所沢市の事案（住基ネットの利用）" in page(client, "/checklists/coverage?parts=all")
     extra = {"ref": "GUIDE 4-8-99", "part": "A", "topic": "架空の条項（テスト）"}
     real = service.clauses()
     monkeypatch.setattr(service, "clauses", lambda: [dict(c) for c in real] + [dict(extra)])

@@ -50,14 +50,14 @@ def test_dashboard_shows_the_hand_computed_numbers(client, auth, fixture_ids):
     assert "T-01 管理体制" in sections and "50.0%" in sections and "75.0%" in sections
     assert '/summary/charts/sections.png?' in sections
     heatmap = section(html, "summary-heatmap")
-    cells = re.findall(r'<tr><th scope="row">([^<]+)</th>(.*?)</tr>', heatmap)
+    cells = re.findall(r'<tr><th scope="row"><span class="bureau">[^<]+</span> ([^<]+)</th>(.*?)</tr>', heatmap)
     assert [name for name, _ in cells] == ["健康づくり課", "市民課", "保険年金課"]     # weakest first
     values = {name: re.findall(r'<td class="(heat-[^"]+)">([^<]+)</td>', row) for name, row in cells}
     assert values["市民課"] == [("heat-10", "100"), ("heat-0", "0")]
     assert values["保険年金課"] == [("heat-5", "50"), ("heat-10", "100")]
     weakest = section(html, "summary-weakest")
     assert weakest.index("T-01-01") < weakest.index("T-01-02") < weakest.index("T-02-01")
-    assert "事務対応ガイド 4-8-2" in weakest and "所沢市事案（juki）" in weakest
+    assert "事務対応ガイド 4-8-2" in weakest and "所沢市の事案（住基ネットの利用）" in weakest and "CASE " not in weakest
     audits = section(html, "summary-audits")
     assert "健康づくり課" in audits and "概ね適正であると判断する。" in audits and "適正 2" in audits
     actions = section(html, "summary-actions")

@@ -12,9 +12,11 @@ from . import values
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
-# The names of an audit's 課 in their order, joined with 「、」 (SQL expression over an audit aliased `a`).
-DEPARTMENT_NAMES = """(SELECT group_concat(name, '、') FROM (SELECT d.name FROM audit_departments ad
-                       JOIN departments d ON d.id = ad.department_id WHERE ad.audit_id = a.id ORDER BY ad.position))"""
+# The names of an audit's 課 with their 部 (「健康福祉部 健康づくり課」), in their order, joined with 「、」
+# (SQL expression over an audit aliased `a`), for lists where several 課 share a name.
+DEPARTMENT_NAMES = """(SELECT group_concat(name, '、') FROM (SELECT b.name || ' ' || d.name AS name
+                       FROM audit_departments ad JOIN departments d ON d.id = ad.department_id
+                       JOIN bureaus b ON b.id = d.bureau_id WHERE ad.audit_id = a.id ORDER BY ad.position))"""
 
 
 def municipality() -> str:

@@ -10,12 +10,15 @@ from itertools import groupby
 
 from sqlite_utils import Database
 
+from checklists.sources import human_text
+
 from ..activity import service as activity
 from ..db import transaction
 from ..revisions import UNCHECKED
 from ..wareki import nendo, wareki_date, wareki_span, zenkaku
 from . import findings as findings_service
 from . import editing, values, visits
+from .plans import AuditError
 
 CONCLUSION_FINE = "監査対象課における保有個人情報を取り扱う事務については、概ね適正であると判断する。以下にその理由を記載する。"
 CONCLUSION_IMPROPER = ("監査対象課における保有個人情報を取り扱う事務については、一部に不適正な取扱いが認められた。"
@@ -164,8 +167,25 @@ def apply_proposals(db: Database, audit: dict, user, *, overwrite: bool = False)
     return filled
 
 
+def save_report_options(db: Database, audit: dict, user, *, report_number: str, show_annex: bool,
+                        show_findings: bool) -> None:
+    """The report's 報告資料 number line, 別表 and 指摘事項の一覧 (an issued version is not changed)."""
+    if audit["status"] == values.ISSUED:
+        raise AuditError("発行済みの監査報告書は変更できません。改訂版を作成してから変更してください。")
+    row = {"report_number": (report_number or "").strip() or None, "show_annex": int(bool(show_annex)),
+           "show_findings": int(bool(show_findings))}
+    with transaction(db):
+        editing.touch(db, audit["id"], user, row)
+        activity.record(db, "audit.report_options", department_code=audit["department_code"], object_type="audit",
+                        object_id=audit["id"], detail=row)
+
+
 def report_title(fiscal_year: int, municipality: str, basis: str | None) -> str:
-    return f"{nendo(fiscal_year)} {municipality}{basis or values.DEFAULT_BASIS}に基づく監査 報告書"
+    """令和N年度 <団体名><根拠>に基づく監査 報告書; a 根拠 that starts with the 団体名 does not double it."""
+    basis = (basis or "").strip() or values.DEFAULT_BASIS
+    if municipality and basis.startswith(municipality):
+        basis = basis[len(municipality):]
+    return f"{nendo(fiscal_year)} {municipality}{basis}に基づく監査 報告書"
 
 
 def _span(started_at: str | None, ended_at: str | None) -> str:
@@ -204,7 +224,7 @@ def report_content(db: Database, audit: dict, municipality: str, *, department_i
         return [c["item_id"], c["question"], c["answer_text"] or "（回答なし）", c["result"], c["note"] or ""]
 
     def finding_row(f: dict) -> dict:
-        row = {"title": f["title"], "severity": f["severity"], "clause": f["clause"] or "",
+        row = {"title": f["title"], "severity": f["severity"], "clause": human_text(f["clause"] or ""),
                "request_kind": f["request_kind"], "request": f["request"], "due_date": f["due_date"]}
         return {**row, "department": f["department_name"]} if multi else row
 
@@ -237,6 +257,8 @@ def report_content(db: Database, audit: dict, municipality: str, *, department_i
                                                                                    f["position"]))
                                               if multi else shown_findings)],
         "issued_on": wareki_date(audit["issued_at"]) if audit.get("issued_at") else "",
+        "report_number": (audit.get("report_number") or "").strip(),
+        "show_annex": bool(audit.get("show_annex", 1)), "show_findings": bool(audit.get("show_findings", 1)),
     }
 
 

@@ -264,6 +264,7 @@ def action_list(db: Database, *, department_ids=None, open_only: bool = False, o
     return list(db.query(
         f"""SELECT ca.*, f.title, f.severity, f.request_kind, f.request, f.status AS finding_status, f.audit_id,
                    a.fiscal_year, a.issued_at AS audit_issued_at, d.code AS department_code, d.name AS department_name,
+                   (SELECT b.name FROM bureaus b WHERE b.id = d.bureau_id) AS bureau_name,
                    (ca.status != 'closed' AND ca.due_date < :today) AS overdue
             FROM corrective_actions ca JOIN audit_findings f ON f.id = ca.finding_id
             JOIN audits a ON a.id = f.audit_id JOIN departments d ON d.id = ca.department_id

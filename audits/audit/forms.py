@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (DateField, DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import (BooleanField, DateField, DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField,
+                     StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..bounds import YEAR_MAX, YEAR_MIN
@@ -17,7 +17,8 @@ YEAR_RANGE = NumberRange(min=YEAR_MIN, max=YEAR_MAX, message="西暦の年（例
 
 class PlanForm(FlaskForm):
     theme = TextAreaField("監査の観点（その年度のテーマ）", validators=[DataRequired(REQUIRED), Length(max=4000)])
-    basis = StringField("根拠（報告書の題名に使います）", default=values.DEFAULT_BASIS, validators=[Length(max=100)])
+    basis = StringField("根拠（題名で団体名の後に続く語。例: 個人情報保護条例）", default=values.DEFAULT_BASIS,
+                        validators=[Length(max=100)])
     notes = TextAreaField("備考", validators=[Optional(), Length(max=4000)])
 
 
@@ -122,6 +123,19 @@ class ProseForm(FlaskForm):
     conclusion = TextAreaField("５ 監査の結果（総括）", validators=[Optional(), Length(max=8000)])
     closing = TextAreaField("６ 終わりに", validators=[Optional(), Length(max=8000)])
     base = HiddenField()
+
+
+class ReportOptionsForm(FlaskForm):
+    """What the 監査報告書 prints beside its body (saved with the audit)."""
+    report_number = StringField("報告資料の番号（題名の上に印字します。例: 報告資料Ｎｏ．６－２。空欄なら印字しません）",
+                                validators=[Optional(), Length(max=60)])
+    show_annex = BooleanField("別表（監査項目ごとの確認結果）を付ける")
+    show_findings = BooleanField("指摘事項の一覧を付ける")
+
+
+class IssueForm(FlaskForm):
+    issued_on = DateField("発行日（空欄なら今日）", validators=[Optional()])
+    reason = TextAreaField("発行日を今日以外にする理由（操作の記録にだけ残ります）", validators=[Optional(), Length(max=1000)])
 
 
 class CommentForm(FlaskForm):

@@ -37,6 +37,7 @@ ACTION_LABELS.update({
     "audit.finding_save": "指摘事項の保存",
     "audit.finding_withdraw": "指摘事項の取下げ",
     "audit.prose_save": "監査報告書の文案の保存",
+    "audit.report_options": "監査報告書の印字内容の保存",
     "audit.fact_check_send": "事実確認への送付",
     "audit.comment_add": "事実確認の意見",
     "audit.comment_respond": "事実確認への回答",

@@ -57,6 +57,7 @@ def save_plan(db: Database, fiscal_year: int, *, theme: str, basis: str, notes: 
 def plan_targets(db: Database, plan_id: int) -> list[dict]:
     return list(db.query(
         """SELECT t.*, d.code, d.name AS department_name,
+                  (SELECT b.name FROM bureaus b WHERE b.id = d.bureau_id) AS bureau_name,
                   (SELECT a.id FROM audits a JOIN audit_departments ad ON ad.audit_id = a.id
                    WHERE a.plan_id = t.plan_id AND ad.department_id = t.department_id
                    ORDER BY a.id DESC LIMIT 1) AS audit_id

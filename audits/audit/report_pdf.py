@@ -47,7 +47,8 @@ def _result_text(text: str) -> list:
 
 def story(content: dict) -> list:
     titles = values.SECTION_TITLES
-    items = [blocks.title(content["title"])]
+    number = content.get("report_number") or ""        # the 報告資料 number line, when the auditor set one
+    items = [*([Paragraph(blocks.esc(number), styles().right)] if number else []), blocks.title(content["title"])]
     items += [blocks.heading(1, 1, titles[0]), *blocks.body(content["theme"] or "（未記入）")]
     departments = content.get("departments") or []
     if len(departments) > 1:
@@ -71,19 +72,23 @@ def story(content: dict) -> list:
         items.append(blocks.heading(2, topic["position"], f"{topic['title']}について"))
         items += _result_text(topic["text"]) or blocks.body("（未記入）", 2)
     items += [blocks.heading(1, 6, titles[5]), *blocks.body(content["closing"] or "（未記入）")]
-    items += [PageBreak(), blocks.heading(1, None, "別表\u3000監査項目ごとの確認結果"),
-              *blocks.body(content["counts_text"], 0)]
-    annex_header, annex_widths = ["項目番号", "点検項目", "自己点検の回答", "監査の確認結果", "備考"], [18, 68, 26, 18, 36]
-    if len(departments) > 1:
-        for n, d in enumerate([d for d in departments if d.get("shown", True)], start=1):
-            items += [*([blocks.spacer(4)] if n > 1 else []), blocks.heading(2, n, d["name"]),
-                      *blocks.body(d["counts_text"], 2)]
-            if d["annex"]:
-                items.append(blocks.table(annex_header, d["annex"], annex_widths))
-    elif content["annex"]:
-        items.append(blocks.table(annex_header, content["annex"], annex_widths))
-    if content["findings"]:
-        items += [blocks.spacer(6), blocks.heading(1, None, "指摘事項の一覧")]
+    show_annex = content.get("show_annex", True)            # each optional per report (report options)
+    show_findings = content.get("show_findings", True) and content["findings"]
+    if show_annex or show_findings:
+        items.append(PageBreak())
+    if show_annex:
+        items += [blocks.heading(1, None, "別表\u3000監査項目ごとの確認結果"), *blocks.body(content["counts_text"], 0)]
+        annex_header, annex_widths = ["項目番号", "点検項目", "自己点検の回答", "監査の確認結果", "備考"], [18, 68, 26, 18, 36]
+        if len(departments) > 1:
+            for n, d in enumerate([d for d in departments if d.get("shown", True)], start=1):
+                items += [*([blocks.spacer(4)] if n > 1 else []), blocks.heading(2, n, d["name"]),
+                          *blocks.body(d["counts_text"], 2)]
+                if d["annex"]:
+                    items.append(blocks.table(annex_header, d["annex"], annex_widths))
+        elif content["annex"]:
+            items.append(blocks.table(annex_header, content["annex"], annex_widths))
+    if show_findings:
+        items += [*([blocks.spacer(6)] if show_annex else []), blocks.heading(1, None, "指摘事項の一覧")]
         if len(departments) > 1:
             items.append(blocks.table(
                 ["番号", "課", "指摘の内容", "関係条項", "重要度", "区分・求める対応", "改善の期限"],

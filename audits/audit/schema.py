@@ -187,3 +187,13 @@ def plans_within_years(db: Database) -> None:
     db.execute(f"UPDATE audits SET plan_id = NULL WHERE plan_id IN ({outside})", [YEAR_MIN, YEAR_MAX])
     db.execute(f"DELETE FROM audit_plan_targets WHERE plan_id IN ({outside})", [YEAR_MIN, YEAR_MAX])
     db.execute("DELETE FROM audit_plans WHERE fiscal_year NOT BETWEEN ? AND ?", [YEAR_MIN, YEAR_MAX])
+
+
+@migrations(name="0005_report_options")
+def report_options(db: Database) -> None:
+    """What each 監査報告書 prints beside its body, chosen on the report page and saved with the audit:
+    report_number (the 報告資料 number line above the title, e.g. 報告資料Ｎｏ．６－２; empty: none),
+    show_annex (別表) and show_findings (指摘事項の一覧), both printed (1) for existing audits as before."""
+    db["audits"].add_column("report_number", str)
+    db["audits"].add_column("show_annex", int, not_null_default=1)
+    db["audits"].add_column("show_findings", int, not_null_default=1)

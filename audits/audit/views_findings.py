@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from checklists.sources import sources_text
+
 from .. import duties, roles
 from ..access import roles_required
 from ..bounds import int_arg
@@ -48,7 +50,7 @@ def finding_new(audit_id: int):
         if row:
             initial = {"check_id": str(check_id), "department_id": str(row["department_id"]),
                        "topic_id": str(row["topic_id"] or ""), "title": row["note"] or "",
-                       "clause": "、".join(row["sources"]), "severity": row["severity"] if row["severity"] in
+                       "clause": sources_text(row["sources"]), "severity": row["severity"] if row["severity"] in
                        values.SEVERITIES else "中", "request_kind": values.REQUEST_KINDS[0]}
     form = _finding_form(db, audit, initial)
     if form.validate_on_submit():

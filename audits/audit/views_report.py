@@ -17,7 +17,7 @@ from .permissions import get_audit, load_audit, may_read_audit, may_read_issued_
 from .plans import AuditError
 
 
-def _prose_page(audit, form, status=200):
+def _prose_page(audit, form, status=200, *, options_form=None, issue_form=None):
     db = get_db()
     topic_rows = visits.topics(db, audit["id"])
     texts = {t["id"]: request.form.get(f"topic-{t['id']}", t["result_text"] or "") for t in topic_rows}
@@ -29,7 +29,16 @@ def _prose_page(audit, form, status=200):
                            other_position=len(topic_rows) + 1, content=drafting.report_content(
                                db, audit, municipality()), comments=workflow.comments(db, audit["id"], audit["version"]),
                            reports=workflow.issued_reports(db, audit["id"]), button=EmptyForm(),
-                           respond_form=forms.RespondForm()), status
+                           respond_form=forms.RespondForm(), options_form=options_form or forms.ReportOptionsForm(
+                               data={"report_number": audit.get("report_number") or "",
+                                     "show_annex": bool(audit["show_annex"]),
+                                     "show_findings": bool(audit["show_findings"])}),
+                           issue_form=issue_form or forms.IssueForm()), status
+
+
+def _prose_form(audit) -> forms.ProseForm:
+    """The prose form as saved (for a page shown again after another form's error)."""
+    return forms.ProseForm(data={**audit, "base": editing.fingerprint(editing.prose_values(get_db(), audit["id"]))})
 
 
 @bp.route("/<id:audit_id>/report", methods=["GET", "POST"])
@@ -90,8 +99,44 @@ def send(audit_id: int):
 @bp.route("/<id:audit_id>/issue", methods=["POST"])
 @roles_required(roles.AUDITOR)
 def issue(audit_id: int):
-    return _step(audit_id, lambda db, a: workflow.issue(db, a, current_user, municipality()),
-                 "監査報告書を発行しました。発行した版は変更できません。")
+    audit = get_audit(audit_id, edit=True)
+    form = forms.IssueForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _prose_page(audit, _prose_form(audit), 400, issue_form=form)
+    problem = form.issued_on.data and workflow.issue_date_problem(audit, form.issued_on.data, form.reason.data)
+    if problem:
+        form.issued_on.errors.append(problem)
+        return _prose_page(audit, _prose_form(audit), 400, issue_form=form)
+    try:
+        workflow.issue(get_db(), audit, current_user, municipality(), issued_on=form.issued_on.data,
+                       reason=form.reason.data or "")
+    except AuditError as error:
+        flash(str(error), "error")
+    else:
+        flash("監査報告書を発行しました。発行した版は変更できません。", "success")
+    return redirect(url_for("audit.report", audit_id=audit_id))
+
+
+@bp.route("/<int:audit_id>/report/options", methods=["POST"])
+@roles_required(roles.AUDITOR)
+def report_options(audit_id: int):
+    """報告資料の番号, 別表 and 指摘事項の一覧: what this report prints beside its body."""
+    audit = get_audit(audit_id, edit=True)
+    form = forms.ReportOptionsForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _prose_page(audit, _prose_form(audit), 400, options_form=form)
+    try:
+        drafting.save_report_options(get_db(), audit, current_user, report_number=form.report_number.data or "",
+                                     show_annex=form.show_annex.data, show_findings=form.show_findings.data)
+    except AuditError as error:
+        flash(str(error), "error")
+    else:
+        flash("報告書の印字内容を保存しました。", "success")
+    return redirect(url_for("audit.report", audit_id=audit_id))
 
 
 @bp.route("/<id:audit_id>/revise", methods=["POST"])

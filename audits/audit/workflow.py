@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date, datetime, time
 
 from sqlite_utils import Database
 
 from ..activity import service as activity
 from ..db import Conditions, transaction
-from ..timeutil import now_iso
+from ..timeutil import JST, now, now_iso
 from . import drafting, report_pdf, values
 from .permissions import load_audit
 from .plans import AuditError
@@ -101,10 +102,36 @@ def respond(db: Database, audit: dict, comment_id: int, response: str, user) -> 
                         object_id=audit["id"], detail={"comment": comment_id})
 
 
-def issue(db: Database, audit: dict, user, municipality: str, *, issued_at: str | None = None) -> int:
-    """Freeze the content and the PDF as version N; returns the audit_reports id (issued_at: demo only)."""
+def issue_date_problem(audit: dict, issued_on: date, reason: str) -> str | None:
+    """None when the report may carry `issued_on` as its 発行日 (today, or an earlier day with a reason:
+    a past audit recorded from paper), else why not."""
+    today = now().date()
+    if issued_on > today:
+        return "発行日に未来の日付は指定できません。"
+    started = (audit.get("started_at") or "")[:10]
+    if started and issued_on.isoformat() < started:
+        return "発行日は監査の実施日以後の日付にしてください。"
+    if issued_on != today and not (reason or "").strip():
+        return "発行日を今日以外にする理由（紙で発行した監査の記録など）を入力してください。"
+    return None
+
+
+def issue(db: Database, audit: dict, user, municipality: str, *, issued_at: str | None = None,
+          issued_on: date | None = None, reason: str = "") -> int:
+    """Freeze the content and the PDF as version N; returns the audit_reports id.
+
+    `issued_on`: the 発行日 printed when it is not today (the reason goes to the activity log only);
+    `issued_at`: a full timestamp, for the demo only."""
     if audit["status"] != values.FACT_CHECK:
         raise AuditError("事実確認を経た監査報告書だけを発行できます。先に事実確認に送ってください。")
+    detail = {}
+    if issued_on is not None:
+        problem = issue_date_problem(audit, issued_on, reason)
+        if problem:
+            raise AuditError(problem)
+        if issued_on != now().date():
+            issued_at = datetime.combine(issued_on, time(9, 0), JST).isoformat(timespec="seconds")
+            detail = {"issued_on": issued_on.isoformat(), "reason": reason.strip()}
     issued_at = issued_at or now_iso()
     with transaction(db):
         # Status and comments are read again under the write lock: a second request (a double click,
@@ -125,7 +152,7 @@ def issue(db: Database, audit: dict, user, municipality: str, *, issued_at: str 
             "issued_by_name": user.display_name}).last_pk
         activity.record(db, "audit.issue", department_code=audit["department_code"], object_type="audit",
                         object_id=audit["id"], detail={"version": audit["version"],
-                                                       "sha256": hashlib.sha256(pdf).hexdigest()})
+                                                       "sha256": hashlib.sha256(pdf).hexdigest(), **detail})
     return report_id
 
 

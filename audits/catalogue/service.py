@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from checklists import loader
 from checklists.casebook import load_casebook
+from checklists.sources import source_label as source_words
 
 from ..activity import service as activity
 from ..db import transaction
@@ -399,8 +400,8 @@ NO_TAG = "-"
 def _source_matches(sources: list[str], query: str, clause_refs: set[str]) -> bool:
     if query in clause_refs:           # a clause: the FORMAT.md rule (GUIDE 4-8-6 covers GUIDE 4-8-6(3))
         return any(loader.covers(s, query) for s in sources)
-    q = query.casefold()
-    return any(q in s.casefold() for s in sources)
+    q = query.casefold()                # a code or a reader's words (事務対応ガイド 4-8-6)
+    return any(q in s.casefold() or q in source_words(s).casefold() for s in sources)
 
 
 def filter_items(items: list[dict], flt: ItemFilter, checklist_tags=()) -> list[dict]:

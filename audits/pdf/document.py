@@ -27,7 +27,7 @@ FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN
 class PageOptions:
     page_numbers: str = "dash"        # 'dash' -> －１－, 'fraction' -> 1 / 3, '' -> none
     top_right: str = ""               # e.g. 報告資料Ｎｏ．６－２ or 案
-    draft_mark: str = ""              # printed large and light across each page, e.g. 案（事実確認用）
+    draft_mark: str = ""              # a framed stamp in every page's top margin, e.g. 案
 
 
 def _canvas_class(options: PageOptions):
@@ -66,11 +66,15 @@ def _canvas_class(options: PageOptions):
             if options.top_right:
                 self.drawRightString(PAGE_WIDTH - MARGIN, PAGE_HEIGHT - 12 * mm, options.top_right)
             if options.draft_mark:
-                self.setFillGray(0.85)
-                self.setFont(font, 40)
-                self.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
-                self.rotate(35)
-                self.drawCentredString(0, 0, options.draft_mark)
+                # A framed stamp in the top margin, left, where no text of the page runs: it never covers text.
+                size = 16
+                width = self.stringWidth(options.draft_mark, font, size) + 4 * mm
+                height = size + 2 * mm
+                bottom = PAGE_HEIGHT - MARGIN + 3 * mm
+                self.setLineWidth(1.2)
+                self.rect(MARGIN, bottom, width, height)
+                self.setFont(font, size)
+                self.drawString(MARGIN + 2 * mm, bottom + 1 * mm + size * 0.18, options.draft_mark)
             self.restoreState()
 
     return NumberedCanvas

@@ -622,6 +622,7 @@ class ActionRow:
     status: str
     closed_at: str | None
     overdue: bool
+    bureau_name: str = ""        # the 部: five 健康づくり課 are told apart
 
 
 @dataclass
@@ -646,18 +647,18 @@ def corrective_actions(db: Database, scope: Scope, *, department_view: bool = Fa
         WHERE a.fiscal_year = :year AND f.status <> 'withdrawn'
           AND f.department_id IN (SELECT id FROM scope_departments){visible}""", params).fetchone()[0]
     rows = db.query(head + f"""
-        SELECT ca.id, d.code, d.name, a.fiscal_year, f.title, f.severity, ca.due_date, ca.status, ca.closed_at,
+        SELECT ca.id, d.code, d.name, b.name AS bureau_name, a.fiscal_year, f.title, f.severity, ca.due_date, ca.status, ca.closed_at,
                (ca.status <> 'closed' AND ca.due_date < :today) AS overdue
         FROM corrective_actions ca
         JOIN audit_findings f ON f.id = ca.finding_id JOIN audits a ON a.id = f.audit_id
-        JOIN departments d ON d.id = ca.department_id
+        JOIN departments d ON d.id = ca.department_id JOIN bureaus b ON b.id = d.bureau_id
         WHERE f.status <> 'withdrawn' AND a.fiscal_year <= :year
           AND ca.department_id IN (SELECT id FROM scope_departments){visible}
           AND (ca.status <> 'closed' OR (ca.closed_at >= :fy_start AND ca.closed_at < :fy_end))
         ORDER BY ca.status = 'closed', overdue DESC, ca.due_date, d.code""", params)
     for r in rows:
         row = ActionRow(r["id"], r["code"], r["name"], r["fiscal_year"], r["title"], r["severity"], r["due_date"],
-                        r["status"], r["closed_at"], bool(r["overdue"]))
+                        r["status"], r["closed_at"], bool(r["overdue"]), r["bureau_name"])
         result.rows.append(row)
         if row.status == "closed":
             result.closed_this_year += 1

@@ -1,7 +1,6 @@
 """Everything the dashboard, the PDF and the Excel show, gathered once per request by `build()`."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
@@ -10,33 +9,6 @@ from ..timeutil import now_iso
 from ..wareki import nendo
 from . import queries
 from .queries import Scope
-
-# Reference codes of checklists/FORMAT.md, as a reader of the report knows them.
-_SOURCE_PREFIXES = (
-    ("GUIDE ", "事務対応ガイド "),
-    ("MYNUM ", "番号法ガイドライン "),
-    ("PPC-REPORT ", "委員会定期報告 "),
-    ("PIA ", "評価書 "),
-)
-_CASES = (("tokorozawa", "所沢市事案"), ("setagaya", "世田谷区事案"), ("juki", "住基ネット委託調査"))
-
-
-def source_label(code: str) -> str:
-    """'GUIDE 4-8-6(3)' -> '事務対応ガイド 4-8-6(3)'; 'CASE tokorozawa-juki' -> '所沢市事案（juki）'."""
-    for prefix, label in _SOURCE_PREFIXES:
-        if code.startswith(prefix):
-            return label + code[len(prefix):]
-    match = re.fullmatch(r"CASE ([a-z0-9]+)(?:-(.+))?", code)
-    if match:
-        for key, label in _CASES:
-            if match.group(1) == key:
-                return f"{label}（{match.group(2)}）" if match.group(2) else label
-        return f"事例 {code[5:]}"
-    return code
-
-
-def sources_text(codes: list[str]) -> str:
-    return "、".join(source_label(c) for c in codes)
 
 
 @dataclass

@@ -12,11 +12,13 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Table, TableStyle
 
+from checklists.sources import sources_text
+
 from ..pdf import blocks, document, fonts
 from ..pdf.styles import styles
 from ..wareki import nendo, wareki_date, zenkaku
 from . import charts, scoring
-from .report import SummaryReport, sources_text
+from .report import SummaryReport
 
 FRAME_MM = document.FRAME_WIDTH / mm
 MAX_IMAGE_HEIGHT_MM = 225

@@ -15,10 +15,12 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from checklists.sources import sources_text
+
 from ..wareki import nendo, wareki_date
 from ..xlsx import FORMULA_PREFIXES, HEADER_FILL
 from . import queries, scoring
-from .report import SummaryReport, sources_text
+from .report import SummaryReport
 
 SHEET_TITLES = ("概要", "区分別", "課別", "課×区分", "課題の多い項目", "前年度比較（課）", "前年度比較（項目）",
                 "監査", "改善措置", "集計方法", "回答", "計測項目")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from checklists.sources import sources_text
+
 from .. import roles
 from ..access import can_read_department_records, deny, roles_required
 from ..activity.service import ACTION_LABELS
@@ -16,7 +18,7 @@ from ..wareki import nendo
 from . import charts, queries, report_csv, report_pdf, report_xlsx, scoring
 from .forms import DepartmentYearForm, SummaryFilterForm, sort_choices, year_choices
 from .queries import Scope
-from .report import build, sources_text
+from .report import build
 
 ACTION_LABELS.update({"summary.export": "全庁集計の出力"})
 
