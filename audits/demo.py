@@ -46,7 +46,7 @@ ORGANISATION: list[tuple[str, str, list[tuple[str, str, list[str]]]]] = [
     ]),
     ("shimin", "市民生活部", [
         ("shimin", "市民課", ["mynumber", "pia", "juki", "atena", "terminal", "network", "koyo", "counter", "fax",
-                              "itaku", "system", "provision"]),
+                              "itaku", "system", "provision", "certificate"]),
         ("hoken", "保険年金課", ["mynumber", "pia", "atena", "network", "counter", "fax", "itaku", "provision"]),
         ("chiiki", "地域振興課", ["web"]),
         ("sodan", "市民相談課", ["counter"]),

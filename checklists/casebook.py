@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .files import BUILTIN_DIR, CASEBOOK_FILE, _display, _read_data_file
+from .files import BUILTIN_DIR, CASEBOOK_FILE, CLAUSES_FILE, _display, _read_data_file
 from .model import Checklist, ChecklistError, Vocabulary
 
 INCIDENT_KINDS = ("誤送付・誤送信", "誤交付", "誤掲載・誤公表", "紛失・盗難", "誤廃棄",
@@ -170,6 +170,17 @@ def check_against(cases: list[Case], checklists: list[Checklist], shown: str,
     return errors
 
 
+def unknown_case_sources(cases: list[Case], checklists: list[Checklist], lessons: set[str],
+                         shown: str) -> list[str]:
+    """An item's ``CASE <name>`` source must name a case of the casebook or a seed lesson of
+    clauses.yaml (part E, ``lessons``): a misspelt case would otherwise cite nothing."""
+    known = {c.id for c in cases} | lessons
+    return [f"{shown}: 項目 {item.id} の根拠「{source}」は事案集（casebook.yaml）にも clauses.yaml の"
+            f"事案の教訓にもありません"
+            for cl in checklists for item in cl.items() for source in item.sources
+            if source.startswith("CASE ") and source[5:] not in known]
+
+
 def load_casebook(folder: str | Path = BUILTIN_DIR, checklists: list[Checklist] | None = None,
                   vocab: Vocabulary | None = None) -> list[Case]:
     """The casebook of ``folder`` checked against ``checklists`` (the folder's built-in ones by default).
@@ -185,6 +196,10 @@ def load_casebook(folder: str | Path = BUILTIN_DIR, checklists: list[Checklist] 
     if checklists is None:
         checklists = builtin.load_builtin(folder, vocab)
     errors.extend(check_against(cases, checklists, shown, vocab))
+    if (Path(folder) / CLAUSES_FILE).exists():
+        from .sources import load_clauses
+        lessons = {c["ref"][5:] for c in load_clauses(folder) if c["ref"].startswith("CASE ")}
+        errors.extend(unknown_case_sources(cases, checklists, lessons, shown))
     if errors:
         raise ChecklistError(errors)
     return cases

@@ -1,6 +1,7 @@
 """The incident casebook: validation, its mapping onto the checklists, and the catalogue screens."""
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 import shutil
@@ -111,7 +112,13 @@ def test_coverage_view_shows_the_casebook_and_flags_unreached_cases(app, db, aut
     cases = load_casebook()
     assert "事案集" in text and f"事案 {len(cases)} 件" in text
     assert "兵庫県尼崎市" in text and "I-02-05" in text
-    assert "この事案を問う項目がありません" in text          # cases the catalogue does not ask about
+    assert "この事案を問う項目がありません" not in text      # every built-in case is asked about
+    # a case the catalogue does not ask about is shown as such
+    gap = dataclasses.replace(cases[0], id="gap-case-2024", body="架空市", items=())
+    monkeypatch.setattr(service, "casebook", lambda: (*cases, gap))
+    text = page(client, "/checklists/coverage")
+    assert "架空市" in text and "この事案を問う項目がありません" in text
+    monkeypatch.undo()
     # a 課 profile that carries no 'fax' tag: the FAX case reaches nobody and is flagged
     db.execute("DELETE FROM department_tags WHERE tag = 'fax'")
     db.conn.commit()
@@ -120,3 +127,17 @@ def test_coverage_view_shows_the_casebook_and_flags_unreached_cases(app, db, aut
     text = page(client, "/checklists/coverage")
     row = re.search(r'<tr class="uncovered">(?:(?!</tr>).)*setagaya-fax-2024.*?</tr>', text, re.S)
     assert row and "どの課もこの事案の項目を受け取りません" in row.group(0)
+
+
+def test_item_sources_must_name_a_known_case(tmp_path):
+    """CASE <name> cites a case of the casebook or a seed lesson of clauses.yaml; a misspelt one is refused."""
+    for path in BUILTIN_DIR.glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    assert load_casebook(tmp_path)          # the built-in items cite casebook cases and seed lessons
+    operations = tmp_path / "operations.yaml"
+    text = operations.read_text(encoding="utf-8")
+    for wrong in ("CASE setagaya-faks", "CASE izumo-dv-koseki-2020"):
+        operations.write_text(text.replace("- CASE setagaya-fax\n", f"- {wrong}\n", 1), encoding="utf-8")
+        with pytest.raises(loader.ChecklistError) as err:
+            load_casebook(tmp_path)
+        assert any(f"「{wrong}」は事案集" in e for e in err.value.errors), err.value.errors

@@ -243,7 +243,7 @@ def test_detail_filters_by_severity_tag_source_and_text(app, auth, client):
     auth.login("auditor")
     html = page(client, "/checklists/operations?tag=fax")
     assert "S-06-01" in html and "S-01-01" not in html
-    html = page(client, "/checklists/operations?tag=fax&severity=中")
+    html = page(client, "/checklists/operations?tag=fax&severity=低")
     assert "S-06-04" in html and "S-06-01" not in html and "5 項目" not in html
     html = page(client, "/checklists/general?source=GUIDE+4-8-6")
     general = loader.load_builtin()
@@ -257,7 +257,7 @@ def test_detail_filters_by_severity_tag_source_and_text(app, auth, client):
 
 def test_search_across_checklists(app, auth, client):
     auth.login("kenko.staff")
-    html = page(client, "/checklists/search?source=CASE+setagaya-fax&severity=高")
+    html = page(client, "/checklists/search?source=CASE+setagaya-fax&severity=中")
     assert "S-06-01" in html and "S-06-04" not in html
     assert "条件を1つ以上" in page(client, "/checklists/search")
     html = page(client, "/checklists/search?source=世田谷区の事案（ファクシミリ&severity=高")   # the words shown
