@@ -47,7 +47,7 @@ def builtin():
     return loader.load_builtin()
 
 
-def test_every_builtin_file_loads_and_stores(tmp_path, builtin):
+def test_every_builtin_file_loads_and_stores(app, tmp_path, builtin):   # app: the log key
     path = tmp_path / "fresh.db"
     init_db(str(path))
     db = connect(str(path))
