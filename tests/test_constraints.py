@@ -37,7 +37,7 @@ def _all_checked() -> dict:
 def accepts(db, table: str, column: str, value) -> bool:
     """Whether the table's constraints let `column` hold `value`: NOT NULL, then every CHECK that reads this
     column alone, evaluated on the value (a CHECK passes unless its expression is false)."""
-    if value is None and db[table].columns_dict and any(c.notnull for c in db[table].columns if c.name == column):
+    if value is None and any(c.notnull for c in db[table].columns if c.name == column):
         return False
     for check in db[table].checks:
         try:
