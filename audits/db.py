@@ -108,8 +108,12 @@ class Conditions:
 
 
 def init_db(path: str) -> list[str]:
-    """Create or upgrade the database; returns the names of the migrations applied."""
-    from .migrations import migration_sets
+    """Create or upgrade the database; returns the names of the migrations applied.
+
+    Then the CHECK constraints follow the constants as they are now (constraints.py): a value added to or
+    removed from a constant since the last run rebuilds that table, or stops with ConstraintError."""
+    from .constraints import enforce
+    from .migrations import checked_columns, migration_sets
 
     db = connect(path)
     try:
@@ -117,6 +121,7 @@ def init_db(path: str) -> list[str]:
         for migrations in migration_sets():
             applied += [f"{migrations.name}:{m.name}" for m in migrations.pending(db)]
             migrations.apply(db)
+        applied += [f"constraints:{table}" for table in enforce(db, checked_columns())]
         return applied
     finally:
         db.conn.close()
@@ -128,10 +133,11 @@ def init_db_command() -> None:
     """データベースを作成または最新の構造に更新します（何度実行しても安全です）。"""
     from .activity.service import LogChainError
     from .catalogue.service import sync_builtin, unreadable_versions
+    from .constraints import ConstraintError
 
     try:
         applied = init_db(current_app.config["DATABASE"])
-    except LogChainError as error:
+    except (LogChainError, ConstraintError) as error:
         raise click.ClickException(str(error))
     if applied:
         click.echo("適用したマイグレーション: " + ", ".join(applied))

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from . import constraints, roles
+from .constraints import FLAG, Allowed
+
 migrations = Migrations("tenken")
 
 
@@ -19,6 +22,24 @@ def migration_sets() -> list[Migrations]:
 
     return [migrations, catalogue_schema.migrations, selfcheck_schema.migrations, audit_schema.migrations,
             summary_schema.migrations, incident_schema.migrations]
+
+
+def checked_columns() -> dict:
+    """Every column whose values the database checks (constraints.py), from every migration set."""
+    from .audit import schema as audit_schema
+    from .catalogue import schema as catalogue_schema
+    from .sheets import schema as selfcheck_schema
+
+    return {**checks(), **catalogue_schema.checks(), **selfcheck_schema.checks(), **audit_schema.checks()}
+
+
+def checks() -> dict:
+    """The core tables' checked columns, each set from the constant that defines it."""
+    return {
+        "users": {"active": FLAG},
+        "departments": {"active": FLAG},
+        "user_roles": {"role": Allowed(roles.ROLES)},
+    }
 
 
 @migrations(name="0001_organisation_and_users")
@@ -123,3 +144,9 @@ def server_sessions(db: Database) -> None:
     )
     db["sessions"].create_index(["user_id"])
     db["sessions"].create_index(["last_seen"])
+
+
+@migrations(name="0004_allowed_values", transactional=False)
+def allowed_values(db: Database) -> None:
+    # CHECK constraints from the constants (constraints.py); rebuilding referenced tables needs foreign keys off.
+    constraints.enforce(db, checks())

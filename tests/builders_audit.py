@@ -30,7 +30,7 @@ def departments(db, codes: list[str]) -> dict[str, int]:
 def checklist(db, items: list[tuple[str, str]]) -> tuple[int, dict[str, int]]:
     """items: (item_id, severity); returns (version_id, {item_id: item_pk})."""
     with transaction(db):
-        db["checklists"].insert({"id": "atest", "title": "監査テスト", "origin": "custom", "created_at": STAMP})
+        db["checklists"].insert({"id": "atest", "title": "監査テスト", "origin": "city", "created_at": STAMP})
         version_id = db["checklist_versions"].insert({
             "checklist_id": "atest", "version": 1, "title": "監査テスト", "prefix": "A", "tags": "[]",
             "content_hash": "atest-1", "data": "{}", "created_at": STAMP}).last_pk
@@ -39,7 +39,7 @@ def checklist(db, items: list[tuple[str, str]]) -> tuple[int, dict[str, int]]:
             pks[item_id] = db["checklist_items"].insert({
                 "version_id": version_id, "item_id": item_id, "section_id": "A-01", "section_title": "テスト",
                 "position": position, "question": f"{item_id} を行っていますか。", "scale": "implementation",
-                "severity": severity, "tags": "[]", "sources": "[]"}).last_pk
+                "severity": severity, "tags": "[]", "sources": "[]", "evidence_required": 0}).last_pk
     return version_id, pks
 
 

@@ -31,7 +31,7 @@ def checklist(db, version: int = 1, *, checklist_id: str = CHECKLIST_ID, title: 
     """A checklist version with `items`; returns (version_id, {item_id: item_pk})."""
     with transaction(db):
         if not db.execute("SELECT 1 FROM checklists WHERE id = ?", [checklist_id]).fetchone():
-            db["checklists"].insert({"id": checklist_id, "title": title, "origin": "custom", "created_at": STAMP})
+            db["checklists"].insert({"id": checklist_id, "title": title, "origin": "city", "created_at": STAMP})
         version_id = db["checklist_versions"].insert({
             "checklist_id": checklist_id, "version": version, "title": title, "description": "", "prefix": "T",
             "tags": "[]", "content_hash": f"{checklist_id}-{version}", "data": "{}", "source": "test",

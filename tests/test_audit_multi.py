@@ -380,13 +380,14 @@ def test_an_existing_single_department_audit_migrates(tmp_path):
     assert "department_id" in db["audits"].columns_dict                      # the old schema
     db["bureaus"].insert({"code": "kf", "name": "健康福祉部"})
     dept = db["departments"].insert({"code": "kenko", "name": "健康づくり課", "bureau_id": 1}).last_pk
-    db["checklists"].insert({"id": "c", "title": "c", "origin": "custom", "created_at": "2025-01-01"})
+    db["checklists"].insert({"id": "c", "title": "c", "origin": "city", "created_at": "2025-01-01"})
     version = db["checklist_versions"].insert({"checklist_id": "c", "version": 1, "title": "c", "prefix": "C",
                                                "tags": "[]", "content_hash": "h", "data": "{}",
                                                "created_at": "2025-01-01"}).last_pk
     item = db["checklist_items"].insert({"version_id": version, "item_id": "C-01", "section_id": "C", "position": 1,
                                          "section_title": "s", "question": "q", "scale": "implementation",
-                                         "severity": "高", "tags": "[]", "sources": "[]"}).last_pk
+                                         "severity": "高", "tags": "[]", "sources": "[]",
+                                         "evidence_required": 0}).last_pk
     audit_id = db["audits"].insert({"fiscal_year": 2024, "department_id": dept, "status": "issued", "version": 1,
                                     "revision": 0, "interview_notes": "旧い聴き取り", "theme": "FAX"}).last_pk
     db["audit_checks"].insert({"audit_id": audit_id, "item_pk": item, "item_id": "C-01", "result": "適正",

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from .. import constraints
+from ..constraints import FLAG, Allowed
+
 migrations = Migrations("tenken-audit")
 
 
@@ -197,3 +200,25 @@ def report_options(db: Database) -> None:
     db["audits"].add_column("report_number", str)
     db["audits"].add_column("show_annex", int, not_null_default=1)
     db["audits"].add_column("show_findings", int, not_null_default=1)
+
+
+def checks() -> dict:
+    """Checked columns (constraints.py), each set from the constant in values.py that defines it."""
+    from . import values
+
+    action_statuses = Allowed(values.ACTION_STATUS_LABELS, nullable=True)
+    return {
+        "audits": {"status": Allowed(values.AUDIT_STATUS_LABELS)},
+        "audit_auditors": {"lead": FLAG},
+        "audit_checks": {"result": Allowed(values.RESULTS)},
+        "audit_findings": {"severity": Allowed(values.SEVERITIES), "status": Allowed(values.FINDING_STATUS_LABELS),
+                           "request_kind": Allowed(values.REQUEST_KINDS)},
+        "corrective_actions": {"status": Allowed(values.ACTION_STATUS_LABELS)},
+        "action_events": {"event": Allowed(values.ACTION_EVENT_LABELS), "from_status": action_statuses,
+                          "to_status": action_statuses},
+    }
+
+
+@migrations(name="0006_allowed_values", transactional=False)
+def allowed_values(db: Database) -> None:
+    constraints.enforce(db, checks())

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from .. import constraints
+from ..constraints import FLAG, Allowed
+
 migrations = Migrations("tenken-catalogue")
 
 
@@ -36,3 +39,21 @@ def measurement_items(db: Database) -> None:
     # Items whose figure is information (incidents this year), not a pass/fail (FORMAT.md).
     db.execute("ALTER TABLE checklist_items ADD COLUMN measurement INTEGER NOT NULL DEFAULT 0 "
                "CHECK (measurement IN (0, 1))")
+
+
+def checks() -> dict:
+    """Checked columns (constraints.py), each set from the constant that defines it. checklist_items.measurement
+    has had its own CHECK since 0002; scale and tags name entries of checklists/*.yaml, data rather than code."""
+    from checklists.model import SEVERITIES
+
+    from .service import ORIGIN_LABELS
+
+    return {
+        "checklists": {"origin": Allowed(ORIGIN_LABELS)},
+        "checklist_items": {"severity": Allowed(SEVERITIES), "evidence_required": FLAG},
+    }
+
+
+@migrations(name="0003_allowed_values", transactional=False)
+def allowed_values(db: Database) -> None:
+    constraints.enforce(db, checks())

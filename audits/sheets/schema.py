@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from .. import constraints
+from ..constraints import FLAG, Allowed
+
 migrations = Migrations("tenken-selfcheck")
 
 
@@ -84,3 +87,24 @@ def answer_history_by_sheet(db: Database) -> None:
     # The answer page reads the whole history of one sheet (service.history: WHERE sheet_id = ?);
     # without this index that read scanned every history row of every 年度 (python -m bench).
     db["answer_history"].create_index(["sheet_id"])
+
+
+def checks() -> dict:
+    """Checked columns (constraints.py), each set from the constant that defines it."""
+    from ..schedules.service import STATUS_LABELS as SCHEDULE_STATUSES, TARGET_MODES
+    from ..summary.scoring import CATEGORIES
+    from .workflow import STATUS_LABELS
+
+    return {
+        "schedules": {"status": Allowed(SCHEDULE_STATUSES), "target_mode": Allowed(TARGET_MODES)},
+        "sheets": {"status": Allowed(STATUS_LABELS)},
+        "sheet_events": {"from_status": Allowed(STATUS_LABELS, nullable=True),
+                         "to_status": Allowed(STATUS_LABELS, nullable=True)},
+        # NULL: saved without an answer yet (answers.evaluate).
+        "answers": {"category": Allowed(CATEGORIES, nullable=True), "auto_na": FLAG},
+    }
+
+
+@migrations(name="0003_allowed_values", transactional=False)
+def allowed_values(db: Database) -> None:
+    constraints.enforce(db, checks())
