@@ -260,7 +260,7 @@ def test_search_across_checklists(app, auth, client):
     html = page(client, "/checklists/search?source=CASE+setagaya-fax&severity=中")
     assert "S-06-01" in html and "S-06-04" not in html
     assert "条件を1つ以上" in page(client, "/checklists/search")
-    html = page(client, "/checklists/search?source=世田谷区の事案（ファクシミリ&severity=高")   # the words shown
+    html = page(client, "/checklists/search?source=世田谷区の事案（ファクシミリ&severity=中")   # the words shown
     assert "S-06-01" in html and "S-06-04" not in html
 
 

@@ -69,16 +69,16 @@ def test_finding_2_replayed_grant_refused_and_self_acceptance_refused(client, au
         db["user_roles"].insert({"user_id": auditor_id, "role": "manager"})
         db["user_departments"].insert({"user_id": auditor_id, "department_id": department_id(db, "bunsho")})
     auth.login("auditor")
-    assert auth.post(f"/audit/actions/{action_id}/submit", {"response": "記録簿を作った。"}).status_code == 302
+    assert auth.post(f"/audit/actions/{action_id}/submit", {"response": "記録簿を作った。", **_revision(db, action_id)}).status_code == 302
     assert _action(db, action_id)["submitted_by"] == auditor_id
     assert "改善を確認し完了にする" not in client.get(f"/audit/actions/{action_id}").get_data(as_text=True)
-    response = auth.post(f"/audit/actions/{action_id}/review", {"decision": "accept", "comment": "確認した"})
+    response = auth.post(f"/audit/actions/{action_id}/review", {"decision": "accept", "comment": "確認した", **_revision(db, action_id)})
     assert response.status_code == 403
     assert "自分で完了を確認することはできません" in response.get_data(as_text=True)
     action = _action(db, action_id)
     assert (action["status"], action["reviewed_by"]) == (values.ACTION_SUBMITTED, None)
     assert auth.post(f"/audit/actions/{action_id}/review",
-                     {"decision": "return", "comment": "追加して"}).status_code == 403
+                     {"decision": "return", "comment": "追加して", **_revision(db, action_id)}).status_code == 403
     assert _action(db, action_id)["status"] == values.ACTION_SUBMITTED
 
 
@@ -93,6 +93,11 @@ def test_member_of_the_department_cannot_review_even_if_someone_else_reported(db
     assert _action(db, action_id)["status"] == values.ACTION_SUBMITTED
 
 
+def _revision(db, action_id: int) -> dict:
+    """The revision the action's page was loaded with (overwrite protection fails closed without it)."""
+    return {"revision": str(_action(db, action_id)["revision"])}
+
+
 def test_auditor_not_on_the_team_cannot_review(client, auth, db):
     audit_id, action_id = _issued_action(db)
     findings.submit(db, _action(db, action_id), load_audit(db, audit_id), "対応した", user(db, "bunsho.staff"))
@@ -100,13 +105,14 @@ def test_auditor_not_on_the_team_cannot_review(client, auth, db):
     page = client.get(f"/audit/actions/{action_id}").get_data(as_text=True)
     assert "改善を確認し完了にする" not in page and "監査チーム" in page
     for decision in ("accept", "return"):
-        response = auth.post(f"/audit/actions/{action_id}/review", {"decision": decision, "comment": "確認した"})
+        response = auth.post(f"/audit/actions/{action_id}/review", {"decision": decision, "comment": "確認した",
+                                                                        **_revision(db, action_id)})
         assert response.status_code == 403 and "監査チーム" in response.get_data(as_text=True)
     assert _action(db, action_id)["status"] == values.ACTION_SUBMITTED
     auth.logout()
     auth.login("auditor")                       # the team's auditor may
     assert "改善を確認し完了にする" in client.get(f"/audit/actions/{action_id}").get_data(as_text=True)
-    assert auth.post(f"/audit/actions/{action_id}/review", {"decision": "accept", "comment": ""}).status_code == 302
+    assert auth.post(f"/audit/actions/{action_id}/review", {"decision": "accept", "comment": "", **_revision(db, action_id)}).status_code == 302
     assert _action(db, action_id)["status"] == values.ACTION_CLOSED
 
 

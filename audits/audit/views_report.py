@@ -119,7 +119,7 @@ def issue(audit_id: int):
     return redirect(url_for("audit.report", audit_id=audit_id))
 
 
-@bp.route("/<int:audit_id>/report/options", methods=["POST"])
+@bp.route("/<id:audit_id>/report/options", methods=["POST"])
 @roles_required(roles.AUDITOR)
 def report_options(audit_id: int):
     """報告資料の番号, 別表 and 指摘事項の一覧: what this report prints beside its body."""
