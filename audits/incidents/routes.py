@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import roles
@@ -14,7 +14,7 @@ from ..activity.service import ACTION_LABELS
 from ..db import get_db
 from ..departments import service as departments
 from ..forms import EmptyForm, choice_list
-from . import judgement, report_pdf, service, values
+from . import judgement, ppc_report, report_pdf, service, values
 from .forms import EventForm, IncidentForm, JudgementForm
 
 ACTION_LABELS.update(service.ACTION_LABELS)
@@ -74,6 +74,7 @@ def show(incident_id: int):
     incident = service.get_incident(incident_id)
     db = get_db()
     service.decorate(incident, service.today(), service.prompt_days())
+    events = service.events(db, incident_id)
     judgement_form = None
     if service.may_confirm_judgement(current_user) and not incident["closed_at"]:
         judgement_form = JudgementForm()
@@ -83,7 +84,9 @@ def show(incident_id: int):
         judgement_form.mynumber_report.data = "" if report is None else str(int(report))
         judgement_form.reason.data = incident["judgement_reason"] if confirmed else ""
     return render_template(
-        "incidents/show.html", incident=incident, events=service.events(db, incident_id),
+        "incidents/show.html", incident=incident, events=events,
+        ppc_filled=ppc_report.filled_items(incident, events), ppc_stages=ppc_report.STAGES,
+        ppc_total=len(ppc_report.ITEM_TEXTS),
         proposal=judgement.propose(incident), stored_proposal=judgement.stored_proposal(incident),
         confirmed=judgement.is_confirmed(incident), confirmed_clauses=judgement.confirmed_clauses(incident),
         clause_texts=judgement.CLAUSE_TEXTS, clause_label=judgement.clause_label,
@@ -199,6 +202,21 @@ def close(incident_id: int):
         service.close(get_db(), current_user, incident)
         flash("事案を完結にしました。", "success")
     return redirect(url_for("incidents.show", incident_id=incident_id))
+
+
+@bp.route("/<int:incident_id>/ppc/<stage>")
+@roles_required(*READERS)
+def ppc_draft(incident_id: int, stage: str):
+    """The draft of the 速報 or the 確報 to the 委員会: the nine items of 施行規則第44条第1項, and the text to copy."""
+    if stage not in ppc_report.STAGES:
+        abort(404)
+    incident = service.get_incident(incident_id)
+    service.decorate(incident, service.today(), service.prompt_days())
+    items = ppc_report.report_items(incident, service.events(get_db(), incident_id), stage)
+    return render_template("incidents/ppc.html", incident=incident, stage=stage, stages=ppc_report.STAGES,
+                           items=items, missing=[i for i in items if not i.filled],
+                           copy_text=ppc_report.copy_text(items), article_1=ppc_report.ARTICLE_44_1,
+                           article_2=ppc_report.ARTICLE_44_2, confirmed=judgement.is_confirmed(incident))
 
 
 @bp.route("/<int:incident_id>/report.pdf")
