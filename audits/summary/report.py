@@ -8,6 +8,7 @@ from sqlite_utils import Database
 
 from ..timeutil import now_iso
 from ..wareki import nendo
+from . import incidents as incident_stats
 from . import queries
 from .queries import Scope
 
@@ -55,6 +56,7 @@ class SummaryReport:
     previous_sections: dict
     audits: list[queries.AuditRow]
     actions: queries.ActionSummary
+    incidents: incident_stats.IncidentSummary | None = None   # organisation-wide report only
     bureau_name: str | None = None
     tag_label: str | None = None
     department: dict | None = None          # set for one 課's part
@@ -99,10 +101,12 @@ def build(db: Database, scope: Scope, *, municipality: str, sort: str = "score",
 def _assemble(db: Database, scope: Scope, municipality: str, sort: str, department: dict | None,
               item_limit: int) -> SummaryReport:
     from ..departments.service import tag_label
+    from ..incidents import service as incident_service
 
     department_view = department is not None
     sections = queries.section_distribution(db, scope)
     departments = queries.department_rows(db, scope, sort)
+    measurements = queries.measurements(db, scope)
     return SummaryReport(
         scope=scope, municipality=municipality,
         completion=queries.completion(db, scope),
@@ -112,11 +116,13 @@ def _assemble(db: Database, scope: Scope, municipality: str, sort: str, departme
         departments=departments,
         heat=queries.heatmap(db, scope, sections, departments),
         weakest=queries.weakest_items(db, scope, item_limit),
-        measurements=queries.measurements(db, scope),
+        measurements=measurements,
         yoy=queries.year_over_year(db, scope, item_limit),
         previous_sections=queries.section_rates_previous(db, scope),
         audits=queries.audits_of_year(db, scope, department_view=department_view),
         actions=queries.corrective_actions(db, scope, department_view=department_view),
+        incidents=None if department_view else incident_stats.incident_summary(db, scope, measurements,
+                                                                               incident_service.prompt_days()),
         bureau_name=queries.bureau_name(db, scope.bureau_id),
         tag_label=tag_label(scope.tag) if scope.tag else None,
         department=department,
