@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from flask import has_app_context
 from sqlite_utils import Database
 
 from ..timeutil import now_iso
@@ -98,10 +99,17 @@ def build(db: Database, scope: Scope, *, municipality: str, sort: str = "score",
         queries.release(db)
 
 
+def _prompt_days() -> int:
+    """The 速報's target in days: the app's setting, or its default when the report is built outside the app."""
+    from ..config import DEFAULTS
+    from ..incidents import service as incident_service
+
+    return incident_service.prompt_days() if has_app_context() else int(DEFAULTS["INCIDENT_PROMPT_DAYS"])
+
+
 def _assemble(db: Database, scope: Scope, municipality: str, sort: str, department: dict | None,
               item_limit: int) -> SummaryReport:
     from ..departments.service import tag_label
-    from ..incidents import service as incident_service
 
     department_view = department is not None
     sections = queries.section_distribution(db, scope)
@@ -122,7 +130,7 @@ def _assemble(db: Database, scope: Scope, municipality: str, sort: str, departme
         audits=queries.audits_of_year(db, scope, department_view=department_view),
         actions=queries.corrective_actions(db, scope, department_view=department_view),
         incidents=None if department_view else incident_stats.incident_summary(db, scope, measurements,
-                                                                               incident_service.prompt_days()),
+                                                                               _prompt_days()),
         bureau_name=queries.bureau_name(db, scope.bureau_id),
         tag_label=tag_label(scope.tag) if scope.tag else None,
         department=department,
