@@ -20,6 +20,7 @@ from .forms import EventForm, IncidentForm, JudgementForm
 ACTION_LABELS.update(service.ACTION_LABELS)
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
 READERS = (roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
+PAGE_SIZE = 100   # rows of the register's list per page (overdue first, so the first page holds what is urgent)
 
 
 def _department_choices(form: IncidentForm) -> None:
@@ -37,7 +38,11 @@ def _may_register() -> bool:
 def index():
     show_all = request.args.get("all") == "1"
     rows = service.list_incidents(get_db(), current_user, open_only=not show_all)
-    return render_template("incidents/index.html", rows=rows, show_all=show_all, may_register=_may_register(),
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    start = (page - 1) * PAGE_SIZE
+    return render_template("incidents/index.html", rows=rows[start:start + PAGE_SIZE], total=len(rows), page=page,
+                           pages=pages, first=start + 1, show_all=show_all, may_register=_may_register(),
                            kinds=values.KINDS)
 
 
