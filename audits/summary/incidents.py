@@ -18,6 +18,7 @@ from sqlite_utils import Database
 
 from ..incidents import deadlines as dl
 from ..incidents import judgement
+from ..incidents.service import LIST_COLUMNS
 from ..incidents.values import KINDS
 from ..wareki import fiscal_year_range, nendo
 from .queries import MeasurementRow, Scope, _scope_cte
@@ -146,8 +147,10 @@ def incident_summary(db: Database, scope: Scope, measurements: list[MeasurementR
         scoped AS (SELECT x.incident_id, x.department_id FROM incident_departments x JOIN incidents i
                    ON i.id = x.incident_id WHERE {in_year} AND x.department_id IN (SELECT id FROM scope_departments))
         """
-    incidents = list(db.query(head + "SELECT i.* FROM incidents i WHERE i.id IN (SELECT incident_id FROM scoped) "
-                                     "ORDER BY i.discovered_at, i.id", params))
+    columns = ", ".join(f"i.{c}" for c in LIST_COLUMNS)
+    incidents = list(db.query(head + f"""SELECT {columns}, trim(i.prevention) <> '' AS has_prevention
+                                         FROM incidents i WHERE i.id IN (SELECT incident_id FROM scoped)
+                                         ORDER BY i.discovered_at, i.id""", params))
     names: dict[int, list[str]] = {}
     counts: dict[int, DepartmentCount] = {}
     for r in db.query(head + """
@@ -175,13 +178,13 @@ def incident_summary(db: Database, scope: Scope, measurements: list[MeasurementR
                     timeliness.add(deadline, today)
                     states[stage] = deadline.state_label(today)
         result.open += int(incident["closed_at"] is None)
-        result.without_prevention += int(not (incident["prevention"] or "").strip())
+        result.without_prevention += int(not incident["has_prevention"])
         result.rows.append(IncidentRow(
             incident["id"], incident["title"], incident["discovered_at"][:10], KINDS.get(incident["kind"], ""),
             "、".join(names.get(incident["id"], [])), JUDGEMENT_LABELS[key],
             "" if incident["persons"] is None else str(incident["persons"]) + ("以上" if incident["persons_or_more"]
                                                                               else ""),
             states.get("preliminary", "報告不要"), states.get("final", "報告不要"), incident["closed_at"] is not None,
-            bool((incident["prevention"] or "").strip())))
+            bool(incident["has_prevention"])))
     result.by_department = sorted(counts.values(), key=lambda c: (-c.count, c.code))
     return result
