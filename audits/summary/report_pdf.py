@@ -365,8 +365,8 @@ def _incidents(report: SummaryReport) -> list:
               _plain_table(["判定（施行規則第43条）", "件数"], [[label, n] for label, n in s.judgement_rows()],
                            [60, 20], 1)]
     story += [CondPageBreak(40 * mm), blocks.heading(2, 2, "委員会への報告の期限")]
-    story += blocks.body("確定した判定（未確定ならアプリの判定案）で報告を要する事案について、速報・確報が期限内か"
-                         "を数えた。未完結の事案は" f"{s.open}件、再発防止策が未記入の事案は{s.without_prevention}件である。", 2)
+    story += blocks.body("確定した判定（未確定ならアプリの判定案）で報告を要する事案について、速報・確報が期限内かを"
+                         f"数えた。未完結の事案は{s.open}件、再発防止策が未記入の事案は{s.without_prevention}件である。", 2)
     labels = [label for label, _n in s.reports[0].counts()]
     story.append(_plain_table(["報告", *labels], [[r.label, *[n for _l, n in r.counts()]] for r in s.reports],
                               [25, *[(FRAME_MM - 25) / len(labels)] * len(labels)], 1))
