@@ -187,7 +187,7 @@ def run(city, runs: int, *, light_runs: int | None = None, progress=print) -> tu
     figure("save_answer", "回答1件の保存", save, light_runs)
     if targets.incident:
         incidents = db.execute("SELECT count(*) FROM incidents").fetchone()[0]
-        figure("incident_list", f"漏えい等事案の一覧（完結を含む全 {incidents:,} 件）",
+        figure("incident_list", f"漏えい等事案の一覧（完結を含む全 {incidents:,} 件を並べ、1 ページ目 100 件を表示）",
                lambda: chief.get("/incidents/?all=1"), light_runs, detail=str(incidents))
         figure("incident_page", "漏えい等事案の画面", lambda: chief.get(f"/incidents/{targets.incident}"), light_runs)
     figure("summary_pdf", "全庁集計 PDF", lambda: chief.get(f"/summary/report.pdf?year={year}"), runs)
