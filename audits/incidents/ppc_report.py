@@ -124,7 +124,7 @@ def report_items(incident: Mapping, events: list[Mapping], stage: str = FINAL) -
         6: (_lines(incident.get("response_to_persons") or "", notice), "本人への対応・本人通知の日"),
         7: (incident.get("publication") or "", "公表"),
         8: (incident.get("prevention") or "", "再発防止策"),
-        9: (other, "覚知の経緯・事案の経過（判定は経過のある時に添えます）"),
+        9: (other, "覚知の経緯・事案の経過（記入があれば判定を添えます）"),
     }
     return [ReportItem(n, f"{KANJI[n - 1]}　{ITEM_TEXTS[n]}", texts[n][0], texts[n][1]) for n in ITEM_TEXTS]
 

@@ -17,7 +17,7 @@ from datetime import date
 from sqlite_utils import Database
 
 from ..incidents import deadlines as dl
-from ..incidents import judgement
+from ..incidents import judgement, ppc_report
 from ..incidents.service import LIST_COLUMNS
 from ..incidents.values import KINDS
 from ..wareki import fiscal_year_range, nendo
@@ -27,7 +27,7 @@ MEASUREMENT_ITEM = "M-06-03"   # checklists/mynumber.yaml: 特定個人情報の
 
 REQUIRED, NOT_REQUIRED, UNCONFIRMED = "required", "not_required", "unconfirmed"
 JUDGEMENT_LABELS = {REQUIRED: "報告を要する", NOT_REQUIRED: "報告を要しない", UNCONFIRMED: "未確定"}
-STAGES = (("preliminary", "速報"), ("final", "確報"))
+STAGES = tuple(ppc_report.STAGES.items())    # (deadline key, label): 速報, 確報
 TIMELINESS_LABELS = {"on_time": "期限内に報告", "late": "遅れて報告", "overdue": "期限超過（未報告）",
                      "pending": "期限前（未報告）"}
 
