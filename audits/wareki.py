@@ -97,3 +97,8 @@ def is_holiday(value: date | datetime | str) -> bool:
 
 def holiday_name(value: date | datetime | str) -> str | None:
     return jpholiday.is_holiday_name(_as_date(value))
+
+
+def fiscal_year_range(fiscal_year: int) -> tuple[date, date]:
+    """The 年度's first day and the day after its last (April 1st to the next April 1st), for range queries."""
+    return date(int(fiscal_year), 4, 1), date(int(fiscal_year) + 1, 4, 1)

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import floors, load, measure, report
-from .generate import load_city
+from .generate import Scale, load_city
 
 
 def parse(argv=None) -> argparse.Namespace:
@@ -35,6 +35,8 @@ def parse(argv=None) -> argparse.Namespace:
     parser.add_argument("--json", metavar="FILE", help="結果を JSON でも書き出す")
     parser.add_argument("--keep", metavar="DIR", help="作成した市を DIR に残す（DIR は空か存在しないこと）")
     parser.add_argument("--city", metavar="DIR", help="作成済みの市（--keep で残したもの）を使い、作成を省く")
+    parser.add_argument("--incidents", type=int, default=0, help="漏えい等事案の件数（既定: 課の数 × 4。500 課で 2,000）")
+    parser.add_argument("--incident-years", type=int, default=5, help="漏えい等事案を置く年度の数（既定 5）")
     parser.add_argument("--seed", type=int, default=2025)
     args = parser.parse_args(argv)
     if args.quick:
@@ -48,7 +50,8 @@ def generate_in_child(folder: str, args) -> float:
     started = time.perf_counter()
     command = [sys.executable, "-m", "bench.generate", folder, "--departments", str(args.scale),
                "--bureaus", str(args.bureaus), "--years", str(args.years), "--log-rows", str(args.log_rows),
-               "--seed", str(args.seed)]
+               "--seed", str(args.seed), "--incidents", str(args.incidents),
+               "--incident-years", str(args.incident_years)]
     subprocess.run(command, check=True, cwd=Path(__file__).resolve().parent.parent)
     return time.perf_counter() - started
 
@@ -64,8 +67,8 @@ def main(argv=None) -> int:
         folder, temporary = tempfile.mkdtemp(prefix="tenken-bench-"), True
     try:
         if not args.city:
-            say(f"架空の市を作成します: {args.scale} 課・{args.bureaus} 部・{args.years} 年度・操作ログ {args.log_rows:,} 行"
-                f"（{folder}）")
+            say(f"架空の市を作成します: {args.scale} 課・{args.bureaus} 部・{args.years} 年度・操作ログ {args.log_rows:,} 行・"
+                f"漏えい等事案 {Scale(args.scale, incidents=args.incidents).incident_count():,} 件（{args.incident_years} 年度）（{folder}）")
             seconds = generate_in_child(str(Path(folder) / "city"), args)
             say(f"作成しました（{seconds:.0f} 秒）")
         city_folder = str(Path(folder) if (Path(folder) / "city.json").exists() else Path(folder) / "city")

@@ -5,6 +5,8 @@
 - save_answer  the bare SQL write: UPDATE the answer, INSERT its history row and one chained log row
 - *_pdf        a bare reportlab canvas with the same pages, the same text lines and the same images
                (taken from the app's PDF with pypdf), in the same embedded font
+- incident_*   the bare SQL reads: every incident with its 課 names (the list), one incident with its 課 and
+               its 経過 (the page)
 - summary_xlsx a bare openpyxl write-only workbook with the same sheets and cell values
 - verify_log   reading the same log rows and hashing each with HMAC-SHA256
 """
@@ -41,6 +43,20 @@ def answer_page(db, sheet_id: int):
                           LEFT JOIN answers a ON a.sheet_id = ? AND a.item_pk = i.id
                           WHERE i.version_id = ? ORDER BY i.position""", [sheet_id, version]).fetchall()
     return items, db.execute("SELECT * FROM evidence WHERE sheet_id = ?", [sheet_id]).fetchall()
+
+
+def incident_list(db):
+    return db.execute("""SELECT i.*, group_concat(d.name, '、') FROM incidents i
+                         JOIN incident_departments x ON x.incident_id = i.id JOIN departments d ON d.id = x.department_id
+                         GROUP BY i.id ORDER BY i.discovered_at DESC""").fetchall()
+
+
+def incident_page(db, incident_id: int):
+    return (db.execute("SELECT * FROM incidents WHERE id = ?", [incident_id]).fetchone(),
+            db.execute("""SELECT d.name, b.name FROM incident_departments x JOIN departments d ON d.id = x.department_id
+                          JOIN bureaus b ON b.id = d.bureau_id WHERE x.incident_id = ?""", [incident_id]).fetchall(),
+            db.execute("SELECT * FROM incident_events WHERE incident_id = ? ORDER BY on_date, id",
+                       [incident_id]).fetchall())
 
 
 def save_answer(db, key: bytes, answer_id: int, n: int) -> None:
@@ -161,6 +177,8 @@ def run(city, figures: list[Figure], targets, runs: int, *, light_runs: int | No
         counter = iter(range(1, 10**9))
         floor("save_answer", "SQL の書込み（回答・履歴・操作ログ）", lambda: save_answer(db, key, answer[0], next(counter)),
               light_runs)
+    floor("incident_list", "SQL の読出し（事案と課名）", lambda: incident_list(db), light_runs)
+    floor("incident_page", "SQL の読出し（事案・課・経過）", lambda: incident_page(db, targets.incident), light_runs)
     for name in ("summary_pdf", "audit_pdf", "sheet_pdf"):
         if name in by_name and by_name[name].output:
             try:

@@ -1,5 +1,6 @@
 """The synthetic city: 部 and 課 with profiles, users, three 年度 of schedules, sheets, answers (with history
-and evidence metadata), audits with findings, and a hash-chained activity log — inserted in bulk.
+and evidence metadata), audits with findings, a hash-chained activity log, and five 年度 of 漏えい等事案 —
+inserted in bulk.
 
 The schema is the real one (audits.db.init_db) and so is the catalogue (catalogue.service.sync_builtin).
 Answers get their category from audits/sheets/answers.evaluate, and items that do not apply to a 課
@@ -29,7 +30,7 @@ from audits.sheets.answers import evaluate, normalise_value
 from audits.timeutil import JST, now
 from audits.wareki import fiscal_year_of, nendo
 
-from . import gen_audits, gen_log
+from . import gen_audits, gen_incidents, gen_log
 
 PASSWORD = "bench-pass-2025"
 MUNICIPALITY = "みどり市"
@@ -55,9 +56,14 @@ class Scale:
     log_rows: int = 500_000
     audits_per_year: int = 0          # 0: one per 40 課 (at least 2)
     seed: int = 2025
+    incidents: int = 0                # 0: four per 課 (2,000 at 500 課)
+    incident_years: int = 5
 
     def audits(self) -> int:
         return self.audits_per_year or max(2, self.departments // 40)
+
+    def incident_count(self) -> int:
+        return self.incidents or self.departments * 4
 
 
 @dataclass
@@ -352,6 +358,11 @@ def generate(folder: str | Path, scale: Scale | None = None, *, progress=None) -
         timings[f"year_{year}"] = time.perf_counter() - mark
         progress(f"{nendo(year)}: 点検票・回答・監査・操作ログを作成（{timings[f'year_{year}']:.1f} 秒、"
                  f"操作ログ累計 {builder.counts['activity_log']:,} 行）")
+    mark = time.perf_counter()
+    gen_incidents.build(builder, scale.incident_count(), scale.incident_years)
+    timings["incidents"] = time.perf_counter() - mark
+    progress(f"漏えい等事案 {builder.counts['incidents']:,} 件（{scale.incident_years} 年度）を作成"
+             f"（{timings['incidents']:.1f} 秒）")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
     timings["total"] = time.perf_counter() - started
@@ -377,8 +388,11 @@ def main(argv=None) -> int:
     parser.add_argument("--log-rows", type=int, default=500_000)
     parser.add_argument("--audits-per-year", type=int, default=0)
     parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--incidents", type=int, default=0)
+    parser.add_argument("--incident-years", type=int, default=5)
     args = parser.parse_args(argv)
-    scale = Scale(args.departments, args.bureaus, args.years, args.log_rows, args.audits_per_year, args.seed)
+    scale = Scale(args.departments, args.bureaus, args.years, args.log_rows, args.audits_per_year, args.seed,
+                  args.incidents, args.incident_years)
     generate(args.folder, scale, progress=lambda m: print(m, file=sys.stderr, flush=True))
     return 0
 

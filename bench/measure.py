@@ -110,6 +110,7 @@ class Targets:
     save_item: str
     sheet_pdf: int             # largest fully answered sheet
     audit: int                 # the audit with the most checks
+    incident: int = 0          # the incident with the most 経過 entries
 
 
 def find_targets(db, year: int) -> Targets:
@@ -133,7 +134,10 @@ def find_targets(db, year: int) -> Targets:
         [largest]).fetchone()
     audit = db.execute("""SELECT audit_id FROM audit_checks GROUP BY audit_id
                           ORDER BY count(*) DESC, audit_id LIMIT 1""").fetchone()
-    return Targets(year, sheet[0], f"{sheet[1]}.staff", item[0], (full or sheet)[0], audit[0] if audit else 0)
+    incident = db.execute("""SELECT incident_id FROM incident_events GROUP BY incident_id
+                             ORDER BY count(*) DESC, incident_id DESC LIMIT 1""").fetchone()
+    return Targets(year, sheet[0], f"{sheet[1]}.staff", item[0], (full or sheet)[0], audit[0] if audit else 0,
+                   incident[0] if incident else 0)
 
 
 def app_for(city, **config):
@@ -181,6 +185,11 @@ def run(city, runs: int, *, light_runs: int | None = None, progress=print) -> tu
             "revision": revision[0] if revision else 0})
 
     figure("save_answer", "回答1件の保存", save, light_runs)
+    if targets.incident:
+        incidents = db.execute("SELECT count(*) FROM incidents").fetchone()[0]
+        figure("incident_list", f"漏えい等事案の一覧（完結を含む全 {incidents:,} 件を並べ、1 ページ目 100 件を表示）",
+               lambda: chief.get("/incidents/?all=1"), light_runs, detail=str(incidents))
+        figure("incident_page", "漏えい等事案の画面", lambda: chief.get(f"/incidents/{targets.incident}"), light_runs)
     figure("summary_pdf", "全庁集計 PDF", lambda: chief.get(f"/summary/report.pdf?year={year}"), runs)
     figure("summary_xlsx", "全庁集計 Excel", lambda: chief.get(f"/summary/report.xlsx?year={year}"), runs)
     if targets.audit:

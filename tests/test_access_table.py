@@ -90,6 +90,7 @@ TABLE = [
     ("incidents.show", "/incidents/{shimin_incident}", row(302, 200, 200, 403, 200, 200, 403)),
     ("incidents.edit", "/incidents/{shimin_incident}/edit", row(302, 200, 403, 403, 200, 200, 403)),
     ("incidents.report", "/incidents/{shimin_incident}/report.pdf", row(302, 200, 200, 403, 200, 200, 403)),
+    ("incidents.ppc_draft", "/incidents/{shimin_incident}/ppc/final", row(302, 200, 200, 403, 200, 200, 403)),
     # 全庁の集計
     ("summary.organisation", "/summary/", READERS),
     ("summary.answers_csv", "/summary/answers.csv", READERS),

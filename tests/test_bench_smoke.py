@@ -6,11 +6,12 @@ import json
 
 from audits.activity import service as activity
 from audits.db import connect
+from audits.wareki import fiscal_year_of
 from bench import floors, load, measure, report
 from bench.generate import Scale, generate, log_key
 
-FIGURES = ("dashboard", "answer_page", "save_answer", "summary_pdf", "summary_xlsx", "audit_pdf", "sheet_pdf",
-           "verify_log")
+FIGURES = ("dashboard", "answer_page", "save_answer", "incident_list", "incident_page", "summary_pdf", "summary_xlsx",
+           "audit_pdf", "sheet_pdf", "verify_log")
 
 
 def test_tiny_city_every_figure_and_the_json(tmp_path):
@@ -21,6 +22,13 @@ def test_tiny_city_every_figure_and_the_json(tmp_path):
         assert verified.ok and verified.rows >= 2_000
         assert db.execute("SELECT count(*) FROM audits WHERE status = 'issued'").fetchone()[0] >= 1
         assert db.execute("SELECT count(*) FROM audit_findings").fetchone()[0] >= 1
+        # four incidents per 課 over five 年度 (by 覚知日), each with its 課 and 経過
+        assert db.execute("SELECT count(*) FROM incidents").fetchone()[0] == 20
+        known = [r[0] for r in db.execute("SELECT discovered_at FROM incidents")]
+        assert len({fiscal_year_of(day) for day in known}) == 5
+        assert db.execute("SELECT count(*) FROM incidents i WHERE NOT EXISTS (SELECT 1 FROM incident_departments x "
+                          "WHERE x.incident_id = i.id) OR NOT EXISTS (SELECT 1 FROM incident_events e "
+                          "WHERE e.incident_id = i.id)").fetchone()[0] == 0
         # auto_na rows exactly as opening a schedule writes them: 該当しない with the reason, no value
         assert db.execute("SELECT count(*) FROM answers WHERE auto_na = 1 AND (category != '該当しない' "
                           "OR na_reason IS NULL OR value IS NOT NULL)").fetchone()[0] == 0

@@ -65,9 +65,10 @@ def final_days(clauses: set[int]) -> int:
     return FINAL_DAYS_LONG if judgement.LONG_DEADLINE_CLAUSE in clauses else FINAL_DAYS
 
 
-def deadlines(incident: Mapping, prompt_days: int) -> list[Deadline]:
-    """The incident's deadlines; none when no 号 of 第43条 applies (confirmed 判定, else the proposal)."""
-    clauses = judgement.effective_clauses(incident)
+def deadlines(incident: Mapping, prompt_days: int, clauses: set[int] | None = None) -> list[Deadline]:
+    """The incident's deadlines; none when no 号 of 第43条 applies (confirmed 判定, else the proposal; `clauses`
+    when the caller has them already)."""
+    clauses = judgement.effective_clauses(incident) if clauses is None else clauses
     if not judgement.report_required(clauses):
         return []
     known = as_date(incident["discovered_at"])

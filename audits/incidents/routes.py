@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import roles
@@ -15,12 +15,13 @@ from ..db import get_db
 from ..departments import service as departments
 from ..forms import EmptyForm, choice_list
 from ..revisions import form_revision
-from . import judgement, report_pdf, service, values
+from . import judgement, ppc_report, report_pdf, service, values
 from .forms import EventForm, IncidentForm, JudgementForm
 
 ACTION_LABELS.update(service.ACTION_LABELS)
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
 READERS = (roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
+PAGE_SIZE = 100   # rows of the register's list per page (overdue first, so the first page holds what is urgent)
 
 
 def _department_choices(form: IncidentForm) -> None:
@@ -38,7 +39,11 @@ def _may_register() -> bool:
 def index():
     show_all = request.args.get("all") == "1"
     rows = service.list_incidents(get_db(), current_user, open_only=not show_all)
-    return render_template("incidents/index.html", rows=rows, show_all=show_all, may_register=_may_register(),
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    start = (page - 1) * PAGE_SIZE
+    return render_template("incidents/index.html", rows=rows[start:start + PAGE_SIZE], total=len(rows), page=page,
+                           pages=pages, first=start + 1, show_all=show_all, may_register=_may_register(),
                            kinds=values.KINDS)
 
 
@@ -75,6 +80,7 @@ def show(incident_id: int):
     incident = service.get_incident(incident_id)
     db = get_db()
     service.decorate(incident, service.today(), service.prompt_days())
+    events = service.events(db, incident_id)
     judgement_form = None
     if service.may_confirm_judgement(current_user) and not incident["closed_at"]:
         judgement_form = JudgementForm()
@@ -84,7 +90,9 @@ def show(incident_id: int):
         judgement_form.mynumber_report.data = "" if report is None else str(int(report))
         judgement_form.reason.data = incident["judgement_reason"] if confirmed else ""
     return render_template(
-        "incidents/show.html", incident=incident, events=service.events(db, incident_id),
+        "incidents/show.html", incident=incident, events=events,
+        ppc_filled=ppc_report.filled_items(incident, events), ppc_stages=ppc_report.STAGES,
+        ppc_total=len(ppc_report.ITEM_TEXTS),
         proposal=judgement.propose(incident), stored_proposal=judgement.stored_proposal(incident),
         confirmed=judgement.is_confirmed(incident), confirmed_clauses=judgement.confirmed_clauses(incident),
         clause_texts=judgement.CLAUSE_TEXTS, clause_label=judgement.clause_label,
@@ -201,6 +209,21 @@ def close(incident_id: int):
         service.close(get_db(), current_user, incident)
         flash("事案を完結にしました。", "success")
     return redirect(url_for("incidents.show", incident_id=incident_id))
+
+
+@bp.route("/<id:incident_id>/ppc/<stage>")
+@roles_required(*READERS)
+def ppc_draft(incident_id: int, stage: str):
+    """The draft of the 速報 or the 確報 to the 委員会: the nine items of 施行規則第44条第1項, and the text to copy."""
+    if stage not in ppc_report.STAGES:
+        abort(404)
+    incident = service.get_incident(incident_id)
+    service.decorate(incident, service.today(), service.prompt_days())
+    items = ppc_report.report_items(incident, service.events(get_db(), incident_id), stage)
+    return render_template("incidents/ppc.html", incident=incident, stage=stage, stages=ppc_report.STAGES,
+                           items=items, missing=[i for i in items if not i.filled],
+                           copy_text=ppc_report.copy_text(items), article_1=ppc_report.ARTICLE_44_1,
+                           article_2=ppc_report.ARTICLE_44_2, confirmed=judgement.is_confirmed(incident))
 
 
 @bp.route("/<id:incident_id>/report.pdf")

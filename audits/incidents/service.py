@@ -109,7 +109,8 @@ def get_incident(incident_id: int, *, edit: bool = False) -> dict:
 
 def decorate(incident: dict, on: date, days: int) -> dict:
     """Add the deadlines and their states, as every page and list shows them."""
-    items = dl.deadlines(incident, days)
+    clauses = judgement.effective_clauses(incident)
+    items = dl.deadlines(incident, days, clauses)
     incident["deadlines"] = [
         {"key": d.key, "label": d.label, "basis": d.basis, "due": d.due, "done": d.done,
          "state": d.state(on), "state_label": d.state_label(on)} for d in items]
@@ -117,8 +118,15 @@ def decorate(incident: dict, on: date, days: int) -> dict:
     nxt = dl.next_open(items)
     incident["next_deadline"] = ({"label": nxt.label, "due": nxt.due, "state_label": nxt.state_label(on)}
                                  if nxt else None)
-    incident["report_required"] = judgement.report_required(judgement.effective_clauses(incident))
+    incident["report_required"] = judgement.report_required(clauses)
     return incident
+
+
+# What a list row shows and what its deadlines and 判定 are computed from (not the long texts).
+LIST_COLUMNS = ("id", "title", "kind", "discovered_at", "persons", "persons_estimated", "persons_or_more",
+                "sensitive", "ordinance_sensitive", "mynumber", "property_damage", "wrongful_purpose",
+                "preliminary_reported_on", "final_reported_on", "notified_on", "judgement_clauses", "judgement_at",
+                "closed_at")
 
 
 def list_incidents(db: Database, user, *, open_only: bool = False) -> list[dict]:
@@ -130,7 +138,8 @@ def list_incidents(db: Database, user, *, open_only: bool = False) -> list[dict]
         where.add(f"i.id IN (SELECT incident_id FROM incident_departments {clause.sql()})", *clause.params)
     if open_only:
         where.add("i.closed_at IS NULL")
-    rows = list(db.query(f"SELECT i.* FROM incidents i {where.sql()} ORDER BY i.discovered_at DESC", where.params))
+    rows = list(db.query(f"SELECT {', '.join('i.' + c for c in LIST_COLUMNS)} FROM incidents i {where.sql()} "
+                         "ORDER BY i.discovered_at DESC", where.params))
     names: dict[int, list[str]] = {}
     if rows:
         ids = Conditions().ids("x.incident_id", [r["id"] for r in rows])

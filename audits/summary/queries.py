@@ -124,6 +124,16 @@ def available_years(db: Database) -> list[int]:
         "SELECT DISTINCT fiscal_year FROM schedules ORDER BY fiscal_year DESC").fetchall()]
 
 
+def report_years(db: Database) -> list[int]:
+    """The 年度 the organisation-wide report can show: those of the schedules and of the incident register
+    (by 覚知日), newest first."""
+    from ..wareki import fiscal_year_of
+
+    years = set(available_years(db)) | {fiscal_year_of(f"{row[0]}-01") for row in db.execute(
+        "SELECT DISTINCT substr(discovered_at, 1, 7) FROM incidents").fetchall()}
+    return sorted(years, reverse=True)
+
+
 def default_year(db: Database) -> int:
     """The latest 年度 that has sheets, else the current 年度 (April–March)."""
     row = db.execute(

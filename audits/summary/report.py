@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import has_app_context
 from sqlite_utils import Database
 
 from ..timeutil import now_iso
 from ..wareki import nendo
+from . import incidents as incident_stats
 from . import queries
 from .queries import Scope
 
@@ -27,6 +29,7 @@ class SummaryReport:
     previous_sections: dict
     audits: list[queries.AuditRow]
     actions: queries.ActionSummary
+    incidents: incident_stats.IncidentSummary | None = None   # organisation-wide report only
     bureau_name: str | None = None
     tag_label: str | None = None
     department: dict | None = None          # set for one 課's part
@@ -68,6 +71,14 @@ def build(db: Database, scope: Scope, *, municipality: str, sort: str = "score",
         queries.release(db)
 
 
+def _prompt_days() -> int:
+    """The 速報's target in days: the app's setting, or its default when the report is built outside the app."""
+    from ..config import DEFAULTS
+    from ..incidents import service as incident_service
+
+    return incident_service.prompt_days() if has_app_context() else int(DEFAULTS["INCIDENT_PROMPT_DAYS"])
+
+
 def _assemble(db: Database, scope: Scope, municipality: str, sort: str, department: dict | None,
               item_limit: int) -> SummaryReport:
     from ..departments.service import tag_label
@@ -75,6 +86,7 @@ def _assemble(db: Database, scope: Scope, municipality: str, sort: str, departme
     department_view = department is not None
     sections = queries.section_distribution(db, scope)
     departments = queries.department_rows(db, scope, sort)
+    measurements = queries.measurements(db, scope)
     return SummaryReport(
         scope=scope, municipality=municipality,
         completion=queries.completion(db, scope),
@@ -84,11 +96,13 @@ def _assemble(db: Database, scope: Scope, municipality: str, sort: str, departme
         departments=departments,
         heat=queries.heatmap(db, scope, sections, departments),
         weakest=queries.weakest_items(db, scope, item_limit),
-        measurements=queries.measurements(db, scope),
+        measurements=measurements,
         yoy=queries.year_over_year(db, scope, item_limit),
         previous_sections=queries.section_rates_previous(db, scope),
         audits=queries.audits_of_year(db, scope, department_view=department_view),
         actions=queries.corrective_actions(db, scope, department_view=department_view),
+        incidents=None if department_view else incident_stats.incident_summary(db, scope, measurements,
+                                                                               _prompt_days()),
         bureau_name=queries.bureau_name(db, scope.bureau_id),
         tag_label=tag_label(scope.tag) if scope.tag else None,
         department=department,

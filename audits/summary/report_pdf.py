@@ -24,7 +24,7 @@ FRAME_MM = document.FRAME_WIDTH / mm
 MAX_IMAGE_HEIGHT_MM = 225
 
 SECTION_TITLES = ("概要", "区分別の回答状況", "課別の状況", "課題の多い項目", "前年度との比較", "監査の実施状況",
-                  "指摘事項と改善措置")
+                  "指摘事項と改善措置", "漏えい等事案")
 
 
 class _Chart(Flowable):
@@ -361,6 +361,32 @@ def _actions(report: SummaryReport) -> list:
     return story
 
 
+def _incidents(report: SummaryReport) -> list:
+    s = report.incidents
+    story: list = [CondPageBreak(60 * mm), blocks.heading(1, 8, SECTION_TITLES[7])]
+    count = "—" if s.count is None else f"{s.count}件"
+    story += blocks.body(f"{report.year_label}に覚知した漏えい等事案は{count}である。{s.source_text}", 1)
+    if not s.register_in_use:
+        return story
+    story += [blocks.heading(2, 1, "種類別・判定別"),
+              _plain_table(["種類", "件数"], [[label, n] for label, n in s.kind_rows()], [60, 20], 1),
+              blocks.spacer(3),
+              _plain_table(["判定（施行規則第43条）", "件数"], [[label, n] for label, n in s.judgement_rows()],
+                           [60, 20], 1)]
+    story += [CondPageBreak(40 * mm), blocks.heading(2, 2, "委員会への報告の期限")]
+    story += blocks.body("確定した判定（未確定ならアプリの判定案）で報告を要する事案について、速報・確報が期限内かを"
+                         f"数えた。未完結の事案は{s.open}件、再発防止策が未記入の事案は{s.without_prevention}件である。", 2)
+    labels = [label for label, _n in s.reports[0].counts()]
+    story.append(_plain_table(["報告", *labels], [[r.label, *[n for _l, n in r.counts()]] for r in s.reports],
+                              [25, *[(FRAME_MM - 25) / len(labels)] * len(labels)], 1))
+    story += [CondPageBreak(40 * mm), blocks.heading(2, 3, "課別（件数の多い順）")]
+    if s.by_department:
+        story.append(_plain_table(["部", "課", "件数"], [[_fit(d.bureau_name, 14), _fit(d.name, 20), d.count]
+                                                        for d in s.by_department], [50, 70, 20], 2))
+    story += blocks.body("複数の課の事案は、件数では1件、課別では各課に数えている。", 2)
+    return story
+
+
 def _annex() -> list:
     story: list = [PageBreak(), Paragraph(blocks.esc("別紙\u3000集計方法"), styles().heading[0])]
     for n, (heading, text) in enumerate(scoring.method_text(), 1):
@@ -377,6 +403,8 @@ def render(report: SummaryReport, *, author: str = "") -> bytes:
     story += _year_over_year(report)
     story += _audits(report)
     story += _actions(report)
+    if report.incidents is not None:
+        story += _incidents(report)
     story += _annex()
     title = f"{report.year_label} 自己点検及び監査の結果（総括報告）"
     return document.render(story, title=title, author=report.municipality,

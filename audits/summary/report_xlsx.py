@@ -23,7 +23,7 @@ from . import queries, scoring
 from .report import SummaryReport
 
 SHEET_TITLES = ("概要", "区分別", "課別", "課×区分", "課題の多い項目", "前年度比較（課）", "前年度比較（項目）",
-                "監査", "改善措置", "集計方法", "回答", "計測項目")
+                "監査", "改善措置", "集計方法", "回答", "計測項目", "漏えい等事案")
 
 
 def _round(value: float | None, digits: int = 1):
@@ -190,6 +190,33 @@ def _audits(wb: Workbook, report: SummaryReport) -> None:
     sheet.finish()
 
 
+def _incidents(wb: Workbook, report: SummaryReport) -> None:
+    """Totals first (with where the count comes from), then one row per incident of the 年度."""
+    s = report.incidents
+    sheet = _Sheet(wb, SHEET_TITLES[12], ["区分", "項目", "件数", "事案ID", "覚知日", "件名", "課", "本人の数",
+                                          "速報", "確報", "完結", "再発防止策"],
+                   [14, 26, 8, 8, 12, 40, 24, 9, 22, 22, 6, 10])
+    sheet.append(["件数", f"漏えい等事案（{report.year_label}）", s.count])
+    sheet.append(["件数の出所", s.source_text])
+    if s.register_in_use:
+        sheet.append(["件数", "うち特定個人情報を含む", s.mynumber])
+        for label, n in s.kind_rows():
+            sheet.append(["種類", label, n])
+        for label, n in s.judgement_rows():
+            sheet.append(["判定", label, n])
+        for r in s.reports:
+            for label, n in r.counts():
+                sheet.append([r.label, label, n])
+        sheet.append(["状況", "未完結の事案", s.open])
+        sheet.append(["状況", "再発防止策が未記入の事案", s.without_prevention])
+        for d in s.by_department:
+            sheet.append(["課別", f"{d.bureau_name} {d.name}", d.count])
+        for row in s.rows:
+            sheet.append(["事案", row.kind, None, row.id, row.discovered_on, row.title, row.departments, row.persons,
+                          row.preliminary, row.final, "完結" if row.closed else "", "記入済" if row.prevention else "未記入"])
+    sheet.finish()
+
+
 def _method(wb: Workbook) -> None:
     sheet = _Sheet(wb, SHEET_TITLES[9], ["項目", "説明"], [20, 120])
     for heading, text in scoring.method_text():
@@ -218,6 +245,8 @@ def render(report: SummaryReport, raw_rows: Iterable[dict]) -> bytes:
     _measurements(wb, report)
     _yoy(wb, report)
     _audits(wb, report)
+    if report.incidents is not None:
+        _incidents(wb, report)
     _method(wb)
     _raw(wb, report, raw_rows)
     buffer = io.BytesIO()

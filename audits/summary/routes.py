@@ -44,7 +44,7 @@ def _render(template: str, **context):
 def _filters(db) -> tuple[SummaryFilterForm, Scope, str]:
     """Read the GET filter; an unknown value is ignored (the filter falls back to 'all')."""
     form = SummaryFilterForm(request.args)
-    years = queries.available_years(db)
+    years = queries.report_years(db)
     default = queries.default_year(db)
     form.year.choices = year_choices(years, default)
     form.bureau.choices = choice_list([("", "すべて")] + [(b["id"], b["name"]) for b in departments.list_bureaus(db)])
