@@ -19,6 +19,7 @@ from .. import duties
 from ..activity import service as activity
 from ..db import Conditions, transaction
 from ..departments.service import department_code
+from ..incidents.values import fiscal_year_sql
 from ..timeutil import now, now_iso
 from . import editing, values
 from .plans import AuditError
@@ -271,9 +272,8 @@ def events(db: Database, action_id: int) -> list[dict]:
 
 # The overdue rule, for every list of corrective actions (SQL over `ca`, with :today).
 OVERDUE_SQL = "(ca.status != 'closed' AND ca.due_date < :today)"
-# The 年度 of an incident's 覚知 (April to March), SQL over `i`.
-INCIDENT_YEAR_SQL = ("(CAST(substr(i.discovered_at, 1, 4) AS INTEGER) "
-                     "- (CAST(substr(i.discovered_at, 6, 2) AS INTEGER) < 4))")
+# The 年度 of an incident's 覚知, SQL over `i`.
+INCIDENT_YEAR_SQL = fiscal_year_sql("i.discovered_at")
 
 
 def action_list(db: Database, *, department_ids=None, open_only: bool = False, overdue_only: bool = False,
