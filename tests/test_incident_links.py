@@ -67,6 +67,22 @@ def test_measure_is_answered_by_the_department_and_accepted_by_the_privacy_offic
     assert row["status"] == "closed" and row["reviewed_by"] == user(db, "chief").id
 
 
+def test_evidence_of_a_measure_is_readable_as_the_incident_is(client, auth, db):
+    auth.login("hoken.staff")
+    action_id = add_measure(auth, db, measure="媒体の棚卸しを行う。")
+    response = auth.post(f"/audit/actions/{action_id}/evidence",
+                         {"ev-file": (io.BytesIO(b"inventory"), "tanaoroshi.txt"), "ev-note": "棚卸し表"},
+                         content_type="multipart/form-data")
+    assert response.status_code == 302
+    evidence_id = db.execute("SELECT id FROM evidence WHERE owner_type = 'action' AND owner_id = ?",
+                             [action_id]).fetchone()[0]
+    assert client.get(f"/evidence/{evidence_id}/download").status_code == 200
+    for reader, status in (("chief", 200), ("auditor", 200), ("shimin.staff", 403), ("admin", 403)):
+        auth.logout()
+        auth.login(reader)
+        assert client.get(f"/evidence/{evidence_id}/download").status_code == status, reader
+
+
 def test_privacy_office_member_of_the_department_or_the_reporter_may_not_review(db):
     chief = user(db, "chief")
     hoken = department_id(db, "hoken")
