@@ -149,11 +149,12 @@ def load(db: Database, *, password: str = DEFAULT_PASSWORD, upload_folder: str |
     from .schedules import demo as selfcheck_demo
 
     selfcheck_demo.load(db, upload_folder)
-    from .audit import demo as audit_demo
-
-    audit_demo.load(db)  # the FAX case at 健康づくり課 with its issued 監査報告書 (skipped when it exists)
-    audit_demo.load_joint(db)  # the joint audit of 市民課 and 保険年金課, sent for 事実確認 (likewise)
     from .incidents import demo as incident_demo
 
     incident_demo.load(db)  # the FAX case at 健康づくり課 and three more 漏えい等事案 (skipped when they exist)
+    from .audit import demo as audit_demo
+
+    # the audit selected for the FAX case, linked to it, with its issued 監査報告書 (skipped when it exists)
+    audit_demo.load(db)
+    audit_demo.load_joint(db)  # the joint audit of 市民課 and 保険年金課, sent for 事実確認 (likewise)
     return people

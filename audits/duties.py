@@ -14,6 +14,8 @@ The rules:
 - nobody approves or accepts what they submitted themselves (self-check sheets, corrective actions);
 - only a member of the audit's team works on the audit and reviews its corrective actions, and never one
   who belongs to a 課 of that audit (whenever they came to belong to it);
+- an incident's corrective actions (再発防止策) are reviewed by the privacy office (総括保護管理者), never by
+  the one who reported the action, nor by a member of a 課 of the incident;
 - a user who sits on the team of an audit not yet finished cannot be put into one of its 課;
 - nobody changes their own roles or 課 (another システム管理者 does, and every change is shown to the
   総括保護管理者: auth.service.grant_history).
@@ -24,6 +26,7 @@ from collections.abc import Iterable
 
 from sqlite_utils import Database
 
+from . import roles
 from .audit import values as audit_values
 
 
@@ -59,11 +62,36 @@ def team_problem(db: Database, user_id: int, audit_id: int, department_ids: Iter
     return None
 
 
-def action_review_problem(db: Database, user_id: int, action: dict, audit: dict, act: str = "確認する") -> str | None:
-    """Accepting or returning a corrective action: never by the one who reported it, only by the audit's
-    team, never by a member of a 課 of the audit (so never by one of the 課 concerned)."""
+def action_review_problem(db: Database, user_id: int, action: dict, audit: dict | None,
+                          act: str = "確認する") -> str | None:
+    """Accepting or returning a corrective action: never by the one who reported it; for an audit finding's
+    action only by the audit's team, never by a member of a 課 of the audit; for an incident's action only by the
+    privacy office, never by a member of a 課 of the incident (so never by one of the 課 concerned)."""
+    if action.get("incident_id") is not None:
+        return (own_submission_problem(user_id, action["submitted_by"], act)
+                or incident_action_reviewer_problem(db, user_id, action["incident_id"]))
     return (own_submission_problem(user_id, action["submitted_by"], act)
             or team_problem(db, user_id, audit["id"], audit["department_ids"]))
+
+
+def action_reviewer_role(action: dict) -> str:
+    """The role that reviews this corrective action: the privacy office for an incident's, the auditor else."""
+    return roles.CHIEF if action.get("incident_id") is not None else roles.AUDITOR
+
+
+def incident_action_reviewer_problem(db: Database, user_id: int, incident_id: int) -> str | None:
+    """Why this user may not review the corrective actions of this incident: not the privacy office
+    (総括保護管理者), or a member of one of the incident's 課."""
+    if not db.execute("SELECT 1 FROM user_roles WHERE user_id = ? AND role = ?", [user_id, roles.CHIEF]).fetchone():
+        return "漏えい等事案の再発防止策は、総括保護管理者が確認します（職務の分離）。"
+    row = db.execute(
+        """SELECT d.name FROM incident_departments x JOIN user_departments ud ON ud.department_id = x.department_id
+           JOIN departments d ON d.id = x.department_id WHERE x.incident_id = ? AND ud.user_id = ?
+           ORDER BY d.code LIMIT 1""", [incident_id, user_id]).fetchone()
+    if row:
+        return (f"事案の当事者である{row[0]}に所属しているため、この再発防止策の完了を確認できません（職務の分離）。"
+                "別の総括保護管理者が確認してください。")
+    return None
 
 
 def membership_problem(db: Database, user_id: int, department_ids: Iterable[int]) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app
 from flask_login import current_user
 
-from .. import roles
+from .. import duties, roles
 from ..db import get_db
 from ..timeutil import now
 from ..wareki import wareki_span
@@ -42,7 +42,10 @@ def home_sections() -> dict:
                FROM audits a
                JOIN audit_auditors aa ON aa.audit_id = a.id AND aa.user_id = ?
                WHERE a.status != 'issued' ORDER BY a.fiscal_year DESC, a.id DESC""", [current_user.id]))
-        out["submitted_actions"] = [a for a in out["open_actions"] if a["status"] == values.ACTION_SUBMITTED]
+    if current_user.has_role(roles.CHIEF, roles.AUDITOR):
+        # reported and awaiting review by this user's role (duties.action_reviewer_role)
+        out["submitted_actions"] = [a for a in out["open_actions"] if a["status"] == values.ACTION_SUBMITTED
+                                    and current_user.has_role(duties.action_reviewer_role(a))]
     if current_user.has_role(roles.MANAGER, roles.STAFF) and current_user.department_ids:
         out["department_actions"] = findings.action_list(db, department_ids=current_user.department_ids,
                                                          open_only=True, visible_to_department=True)

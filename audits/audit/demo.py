@@ -17,6 +17,8 @@ from sqlite_utils import Database
 
 from ..auth.service import load_user
 from ..db import transaction
+from ..incidents import links as incident_links
+from ..incidents.demo import FAX_TITLE as FAX_INCIDENT
 from ..revisions import UNCHECKED
 from . import drafting, findings, plans, visits, workflow
 
@@ -131,6 +133,9 @@ def load(db: Database, municipality: str = "みどり市") -> int | None:
         audit_id = visits.create_audit(db, fiscal_year=YEAR, department_ids=[department[0]],
                                        auditor_ids=[lead.id, member.id], lead_id=lead.id, theme=THEME,
                                        selection_reason=REASON, user=lead, plan_id=plan_id)
+        fax = db.execute("SELECT id FROM incidents WHERE title = ?", [FAX_INCIDENT]).fetchone()
+        if fax:
+            incident_links.link_audit(db, audit_id, fax[0], lead)  # its report is the 監査報告書's annex
         audit = _load(db, audit_id)
         visits.update_record(db, audit, fields={"started_at": "2025-02-26T15:00:00+09:00",
                                                 "ended_at": "2025-02-26T16:20:00+09:00",

@@ -13,6 +13,7 @@ from sqlite_utils import Database
 from checklists.sources import human_text
 
 from ..activity import service as activity
+from ..timeutil import now_iso
 from ..db import transaction
 from ..revisions import UNCHECKED
 from ..wareki import nendo, wareki_date, wareki_span, zenkaku
@@ -259,7 +260,25 @@ def report_content(db: Database, audit: dict, municipality: str, *, department_i
         "issued_on": wareki_date(audit["issued_at"]) if audit.get("issued_at") else "",
         "report_number": (audit.get("report_number") or "").strip(),
         "show_annex": bool(audit.get("show_annex", 1)), "show_findings": bool(audit.get("show_findings", 1)),
+        "incidents": incident_annexes(db, audit, department_ids),
     }
+
+
+def incident_annexes(db: Database, audit: dict, department_ids=None) -> list[dict]:
+    """The incidents the audit was planned from, each as its 審議会 report (incidents/report_pdf.py) attached
+    as 別添 (Setagaya's 報告資料No.6-3 beside No.6-2), dated the day of issue (today for a draft). The draft
+    shown to one 課 for 事実確認 (`department_ids`) carries only that 課's incidents."""
+    from ..incidents import links as incident_links
+    from ..incidents import service as incident_service
+
+    on = (audit.get("issued_at") or now_iso())[:10]
+    out = []
+    for incident_id in incident_links.audit_incident_ids(db, audit["id"]):
+        incident = incident_service.load_incident(db, incident_id)
+        if department_ids is not None and not set(incident["department_ids"]) & set(department_ids):
+            continue
+        out.append({"incident": incident, "events": incident_service.events(db, incident_id), "on": on})
+    return out
 
 
 def when_and_where(content: dict) -> tuple[list[str], list[str]]:

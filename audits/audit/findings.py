@@ -1,5 +1,10 @@
 """指摘事項 and their corrective actions (改善措置): create, answer, accept or return, overdue.
 
+One model of 改善措置: a corrective action belongs either to an audit finding (one per finding) or to a
+漏えい等事案 (one per 再発防止策, its `measure`); the schema refuses none or both. Both are answered by their
+課, with evidence, and reviewed by whom duties.action_review_problem names (the audit's team, or the privacy
+office for an incident's); both count as overdue by the same rule (OVERDUE_SQL) on every list and home page.
+
 A finding has its own severity (高/中/低) and status (open/closed/withdrawn); its corrective action has
 its own status (open → submitted → closed, or back to open when the auditor asks for more) and a due
 date. Every step is written to action_events and to the activity log in the same transaction.
@@ -14,6 +19,7 @@ from .. import duties
 from ..activity import service as activity
 from ..db import Conditions, transaction
 from ..departments.service import department_code
+from ..incidents.values import fiscal_year_sql
 from ..revisions import UNCHECKED, is_current
 from ..timeutil import now, now_iso
 from . import editing, values
@@ -156,7 +162,7 @@ class ReviewRefused(AuditError):
     """Separation of duties: this user may not accept or return this corrective action (duties.py)."""
 
 
-def _check_reviewer(db: Database, action: dict, audit: dict, user, act: str) -> None:
+def _check_reviewer(db: Database, action: dict, audit: dict | None, user, act: str) -> None:
     if problem := duties.action_review_problem(db, user.id, action, audit, act):
         raise ReviewRefused(problem)
 
@@ -182,9 +188,33 @@ def _update(db: Database, action_id: int, row: dict) -> None:
                [*row.values(), now_iso(), action_id])
 
 
-def submit(db: Database, action: dict, audit: dict, response: str, user, *, revision=UNCHECKED) -> None:
-    """The 課 reports what it did (after the report was issued)."""
-    if not audit["issued_at"]:
+def create_incident_action(db: Database, incident: dict, *, measure: str, department_id: int, due_date: str,
+                           user) -> int:
+    """A 再発防止策 of an incident becomes a corrective action of one of the incident's 課, with a due date."""
+    measure = (measure or "").strip()
+    if not measure:
+        raise AuditError("再発防止策の内容を入力してください。")
+    if not due_date:
+        raise AuditError("改善の期限を入力してください。")
+    if department_id not in incident["department_ids"]:
+        raise AuditError("再発防止策を行う課を、この事案の課から選んでください。")
+    with transaction(db):
+        action_id = db["corrective_actions"].insert({
+            "incident_id": incident["id"], "measure": measure, "department_id": department_id,
+            "due_date": due_date, "status": values.ACTION_OPEN, "revision": 0, "created_at": now_iso(),
+            "updated_at": now_iso()}).last_pk
+        _event(db, action_id, "create", user, to_status=values.ACTION_OPEN, comment=f"期限 {due_date}")
+        activity.record(db, "action.create", department_code=department_code(db, department_id),
+                        object_type="corrective_action", object_id=action_id,
+                        detail={"incident": incident["id"], "due_date": due_date})
+    return action_id
+
+
+def submit(db: Database, action: dict, audit: dict | None, response: str, user, *,
+           revision=UNCHECKED) -> None:
+    """The 課 reports what it did (for an audit finding, after the report was issued; `audit` is None for an
+    incident's action)."""
+    if audit is not None and not audit["issued_at"]:
         raise AuditError("監査報告書の発行後に改善の状況を報告できます。")
     response = (response or "").strip()
     if not response:
@@ -201,8 +231,8 @@ def submit(db: Database, action: dict, audit: dict, response: str, user, *, revi
                         object_type="corrective_action", object_id=action["id"])
 
 
-def accept(db: Database, action: dict, audit: dict, comment: str, user, *, revision=UNCHECKED) -> None:
-    """The auditor confirms the improvement: action closed, finding closed."""
+def accept(db: Database, action: dict, audit: dict | None, comment: str, user, *, revision=UNCHECKED) -> None:
+    """The reviewer confirms the improvement: action closed (and its finding, for an audit's)."""
     with transaction(db):
         action = _current(db, action, revision)
         if action["status"] != values.ACTION_SUBMITTED:
@@ -210,17 +240,18 @@ def accept(db: Database, action: dict, audit: dict, comment: str, user, *, revis
         _check_reviewer(db, action, audit, user, "完了を確認する")
         _update(db, action["id"], {"status": values.ACTION_CLOSED, "review_comment": (comment or "").strip(),
                                    "reviewed_at": now_iso(), "reviewed_by": user.id, "closed_at": now_iso()})
-        db["audit_findings"].update(action["finding_id"], {"status": values.FINDING_CLOSED, "closed_at": now_iso(),
-                                                           "updated_at": now_iso()})
+        if action["finding_id"] is not None:
+            db["audit_findings"].update(action["finding_id"], {"status": values.FINDING_CLOSED,
+                                                               "closed_at": now_iso(), "updated_at": now_iso()})
         _event(db, action["id"], "accept", user, from_status=action["status"], to_status=values.ACTION_CLOSED,
                comment=comment)
         activity.record(db, "action.accept", department_code=department_code(db, action["department_id"]),
                         object_type="corrective_action", object_id=action["id"])
 
 
-def return_for_more(db: Database, action: dict, audit: dict, comment: str, user, *, due_date: str = "",
+def return_for_more(db: Database, action: dict, audit: dict | None, comment: str, user, *, due_date: str = "",
                     revision=UNCHECKED) -> None:
-    """The auditor asks for more: back to open, with the reason (and optionally a new due date)."""
+    """The reviewer asks for more: back to open, with the reason (and optionally a new due date)."""
     comment = (comment or "").strip()
     if not comment:
         raise AuditError("追加で求める対応を入力してください。")
@@ -244,29 +275,45 @@ def events(db: Database, action_id: int) -> list[dict]:
     return list(db.query("SELECT * FROM action_events WHERE action_id = ? ORDER BY id", [action_id]))
 
 
+# The overdue rule, for every list of corrective actions (SQL over `ca`, with :today).
+OVERDUE_SQL = "(ca.status != 'closed' AND ca.due_date < :today)"
+# The 年度 of an incident's 覚知, SQL over `i`.
+INCIDENT_YEAR_SQL = fiscal_year_sql("i.discovered_at")
+
+
 def action_list(db: Database, *, department_ids=None, open_only: bool = False, overdue_only: bool = False,
-                visible_to_department: bool = False, today: date | None = None, fiscal_year: int | None = None
-                ) -> list[dict]:
-    """Corrective actions with their finding, audit and 課; `overdue` is computed against today (JST)."""
-    where, params = ["f.status != 'withdrawn'"], {"today": _today(today)}
+                visible_to_department: bool = False, today: date | None = None, fiscal_year: int | None = None,
+                incident_id: int | None = None) -> list[dict]:
+    """Corrective actions with their owner (a finding and its audit, or an incident) and 課; `overdue` is
+    computed against today (JST). `title` is the finding's, or the incident's 再発防止策 (`measure`);
+    `source` is 'finding' or 'incident'. A 課 sees a finding's action once the draft went to 事実確認, an
+    incident's at once."""
+    where, params = ["(f.id IS NULL OR f.status != 'withdrawn')"], {"today": _today(today)}
     if department_ids is not None:
         ids = sorted(department_ids) or [-1]
         where.append(f"ca.department_id IN ({','.join(str(int(i)) for i in ids)})")
     if open_only or overdue_only:
         where.append("ca.status != 'closed'")
     if overdue_only:
-        where.append("ca.due_date < :today")
+        where.append(OVERDUE_SQL)
     if visible_to_department:
-        where.append("a.fact_check_sent_at IS NOT NULL")
+        where.append("(ca.incident_id IS NOT NULL OR a.fact_check_sent_at IS NOT NULL)")
     if fiscal_year:
-        where.append("a.fiscal_year = :year")
+        where.append(f"COALESCE(a.fiscal_year, {INCIDENT_YEAR_SQL}) = :year")
         params["year"] = fiscal_year
+    if incident_id is not None:
+        where.append("ca.incident_id = :incident")
+        params["incident"] = incident_id
     return list(db.query(
-        f"""SELECT ca.*, f.title, f.severity, f.request_kind, f.request, f.status AS finding_status, f.audit_id,
-                   a.fiscal_year, a.issued_at AS audit_issued_at, d.code AS department_code, d.name AS department_name,
+        f"""SELECT ca.*, COALESCE(f.title, ca.measure) AS title, f.severity, f.request_kind, f.request,
+                   f.status AS finding_status, f.audit_id, i.title AS incident_title,
+                   CASE WHEN ca.incident_id IS NULL THEN 'finding' ELSE 'incident' END AS source,
+                   COALESCE(a.fiscal_year, {INCIDENT_YEAR_SQL}) AS fiscal_year,
+                   a.issued_at AS audit_issued_at, d.code AS department_code, d.name AS department_name,
                    (SELECT b.name FROM bureaus b WHERE b.id = d.bureau_id) AS bureau_name,
-                   (ca.status != 'closed' AND ca.due_date < :today) AS overdue
-            FROM corrective_actions ca JOIN audit_findings f ON f.id = ca.finding_id
-            JOIN audits a ON a.id = f.audit_id JOIN departments d ON d.id = ca.department_id
+                   {OVERDUE_SQL} AS overdue
+            FROM corrective_actions ca LEFT JOIN audit_findings f ON f.id = ca.finding_id
+            LEFT JOIN audits a ON a.id = f.audit_id LEFT JOIN incidents i ON i.id = ca.incident_id
+            JOIN departments d ON d.id = ca.department_id
             WHERE {' AND '.join(where)}
             ORDER BY overdue DESC, ca.status = 'closed', ca.due_date, ca.id""", params))

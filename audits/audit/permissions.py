@@ -44,6 +44,7 @@ ACTION_LABELS.update({
     "audit.issue": "監査報告書の発行",
     "audit.revise": "監査報告書の改訂開始",
     "audit.report_export": "監査報告書の出力",
+    "action.create": "改善措置（再発防止策）の設定",
     "action.submit": "改善措置の報告",
     "action.accept": "改善措置の完了確認",
     "action.return": "改善措置の差戻し",
@@ -143,12 +144,18 @@ def get_finding(finding_id: int, *, edit: bool = False) -> tuple[dict, dict]:
     return finding, audit
 
 
-def get_action(action_id: int) -> tuple[dict, dict, dict]:
-    """A corrective action with its finding and audit; readable as the audit's record is."""
+def get_action(action_id: int) -> tuple[dict, dict | None, dict | None]:
+    """A corrective action with its finding and audit; readable as the audit's record is. An incident's action
+    (finding and audit None, the incident in action["incident"]) is readable as the incident is."""
+    from ..incidents.service import get_incident
+
     db = get_db()
     action = next(db.query("SELECT * FROM corrective_actions WHERE id = ?", [action_id]), None)
     if action is None:
         abort(404)
+    if action["incident_id"] is not None:
+        action["incident"] = get_incident(action["incident_id"])
+        return action, None, None
     finding = db["audit_findings"].get(action["finding_id"])
     audit = get_audit(finding["audit_id"])
     if action["department_id"] not in audit["visible_department_ids"]:
@@ -169,7 +176,7 @@ def _audit_of_evidence(row: dict) -> tuple[dict | None, int | None]:
         found = (owner_id, row["department_id"])
     elif owner_type == "audit_item":
         found = db.execute("SELECT audit_id, department_id FROM audit_checks WHERE id = ?", [owner_id]).fetchone()
-    else:  # action
+    else:  # action of a finding (an incident's action is answered by _evidence_policy)
         found = db.execute("""SELECT f.audit_id, c.department_id FROM corrective_actions c
                               JOIN audit_findings f ON f.id = c.finding_id WHERE c.id = ?""", [owner_id]).fetchone()
     if not found:
@@ -178,6 +185,13 @@ def _audit_of_evidence(row: dict) -> tuple[dict | None, int | None]:
 
 
 def _evidence_policy(user, row: dict) -> bool:
+    if row["owner_type"] == "action":
+        incident = get_db().execute("SELECT incident_id FROM corrective_actions WHERE id = ?",
+                                    [row["owner_id"]]).fetchone()
+        if incident and incident[0] is not None:
+            from ..incidents.service import may_read_incident_id
+
+            return may_read_incident_id(get_db(), user, incident[0])
     audit, department_id = _audit_of_evidence(row)
     return bool(audit) and may_read_audit(user, audit) and department_id in visible_department_ids(user, audit)
 

@@ -12,7 +12,9 @@ from reportlab.platypus import PageBreak, Paragraph, Table, TableStyle
 
 from ..pdf import blocks, document
 from ..pdf.styles import styles
-from ..wareki import wareki_date
+from ..incidents import report_pdf as incident_report
+from ..incidents.deadlines import as_date
+from ..wareki import wareki_date, zenkaku
 from . import values
 from .drafting import when_and_where
 
@@ -103,6 +105,9 @@ def story(content: dict) -> list:
                   wareki_date(f["due_date"], weekday=False) if f["due_date"] else ""]
                  for n, f in enumerate(content["findings"], start=1)],
                 [10, 46, 26, 12, 52, 20]))
+    for n, annex in enumerate(content.get("incidents") or [], start=1):  # 別添: the incident reports
+        items += [PageBreak(), Paragraph(blocks.esc(f"別添{zenkaku(n)}"), styles().right),
+                  *incident_report.story(annex["incident"], annex["events"], as_date(annex["on"]))]
     return items
 
 

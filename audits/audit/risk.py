@@ -7,7 +7,10 @@ Signals (all computed in one SQL query):
 - returned_sheets: sheets of that 年度 currently returned (差戻し);
 - years_since_audit: plan 年度 minus the 年度 of the 課's last audit, an audit of several 課 counting for
   each of them (NULL: never audited);
-- open_findings: findings of earlier audits still open.
+- open_findings: findings of earlier audits still open;
+- incidents: 漏えい等事案 of the 課 learned of (覚知) in the INCIDENT_YEARS 年度 up to the plan 年度 (a joint
+  incident counting for each of its 課), and of them `reported_incidents`, those reported to the 委員会 (速報 made),
+  which weigh again: an incident says where protection failed, a reported one that it failed seriously.
 The score adds them with the weights below, so an auditor can explain a choice from the signals.
 """
 from __future__ import annotations
@@ -16,10 +19,13 @@ from datetime import date
 
 from sqlite_utils import Database
 
+from ..incidents.values import fiscal_year_sql
 from ..timeutil import now
 
-WEIGHTS = {"gap_rate": 0.4, "overdue_sheets": 10, "returned_sheets": 10, "year": 4, "open_findings": 5}
+WEIGHTS = {"gap_rate": 0.4, "overdue_sheets": 10, "returned_sheets": 10, "year": 4, "open_findings": 5,
+           "incidents": 8, "reported_incidents": 8}
 NEVER_AUDITED_YEARS = 5  # counts as this many years (also the cap)
+INCIDENT_YEARS = 3  # the plan 年度 and the two before it
 
 RANKING_SQL = """
 WITH severity_weight(severity, weight) AS (VALUES ('高', 3), ('中', 2), ('低', 1)),
@@ -58,27 +64,37 @@ open_findings AS (
     SELECT department_id, COUNT(*) AS open_findings FROM audit_findings
     WHERE status = 'open' GROUP BY department_id
 ),
+incident_counts AS (
+    SELECT x.department_id, COUNT(*) AS incidents,
+           SUM(i.preliminary_reported_on IS NOT NULL) AS reported_incidents
+    FROM incidents i JOIN incident_departments x ON x.incident_id = i.id
+    WHERE INCIDENT_YEAR BETWEEN :plan_year - :incident_years + 1 AND :plan_year
+    GROUP BY x.department_id
+),
 signals AS (
     SELECT d.id AS department_id, d.code, d.name, b.name AS bureau_name,
            ROUND(100.0 * COALESCE(g.gap_weight, 0) / NULLIF(g.applicable_weight, 0), 1) AS gap_rate,
            COALESCE(g.gap_items, 0) AS gap_items, COALESCE(g.answered_items, 0) AS answered_items,
            COALESCE(f.overdue_sheets, 0) AS overdue_sheets, COALESCE(f.returned_sheets, 0) AS returned_sheets,
            la.last_year, :plan_year - la.last_year AS years_since_audit,
-           COALESCE(o.open_findings, 0) AS open_findings
+           COALESCE(o.open_findings, 0) AS open_findings,
+           COALESCE(ic.incidents, 0) AS incidents, COALESCE(ic.reported_incidents, 0) AS reported_incidents
     FROM departments d
     JOIN bureaus b ON b.id = d.bureau_id
     LEFT JOIN gaps g ON g.department_id = d.id
     LEFT JOIN sheet_flags f ON f.department_id = d.id
     LEFT JOIN last_audit la ON la.department_id = d.id
     LEFT JOIN open_findings o ON o.department_id = d.id
+    LEFT JOIN incident_counts ic ON ic.department_id = d.id
     WHERE d.active = 1
 )
 SELECT *,
        ROUND(COALESCE(gap_rate, 0) * :w_gap + overdue_sheets * :w_overdue + returned_sheets * :w_returned
-             + MIN(COALESCE(years_since_audit, :never), :never) * :w_year + open_findings * :w_findings, 1) AS score
+             + MIN(COALESCE(years_since_audit, :never), :never) * :w_year + open_findings * :w_findings
+             + incidents * :w_incidents + reported_incidents * :w_reported, 1) AS score
 FROM signals
 ORDER BY score DESC, COALESCE(gap_rate, 0) DESC, code
-"""
+""".replace("INCIDENT_YEAR", fiscal_year_sql("i.discovered_at"))
 
 
 def ranking(db: Database, plan_year: int, *, sheet_year: int | None = None, today: date | None = None,
@@ -89,6 +105,8 @@ def ranking(db: Database, plan_year: int, *, sheet_year: int | None = None, toda
         "today": (today or now().date()).isoformat(), "never": NEVER_AUDITED_YEARS,
         "w_gap": WEIGHTS["gap_rate"], "w_overdue": WEIGHTS["overdue_sheets"],
         "w_returned": WEIGHTS["returned_sheets"], "w_year": WEIGHTS["year"], "w_findings": WEIGHTS["open_findings"],
+        "w_incidents": WEIGHTS["incidents"], "w_reported": WEIGHTS["reported_incidents"],
+        "incident_years": INCIDENT_YEARS,
     }
     excluded = set(exclude_department_ids)
     rows = [r for r in db.query(RANKING_SQL, params) if r["department_id"] not in excluded]
@@ -120,6 +138,10 @@ def reason_text(row: dict, sheet_year_label: str) -> str:
         parts.append(f"前回の監査から{row['years_since_audit']}年が経過している")
     if row["open_findings"]:
         parts.append(f"過去の監査の指摘事項のうち改善が完了していないものが{row['open_findings']}件ある")
+    if row["incidents"]:
+        reported = (f"（うち個人情報保護委員会に報告したもの{row['reported_incidents']}件）"
+                    if row["reported_incidents"] else "")
+        parts.append(f"直近{INCIDENT_YEARS}年度に漏えい等事案が{row['incidents']}件{reported}生じている")
     if not parts:
         return "中期監査計画に基づき、順次監査を実施するため。"
     return "、".join(parts) + "ことから、取扱状況を実地に確認する必要があるため。"

@@ -10,6 +10,7 @@ from .. import duties, roles
 from ..access import roles_required
 from ..bounds import int_arg
 from ..db import get_db
+from ..departments.service import department_code
 from ..evidence import service as evidence
 from ..evidence.storage import EvidenceRejected
 from ..forms import EmptyForm, choice_list
@@ -134,10 +135,10 @@ def _action_page(row, finding, audit, submit_form, review_form, status: int = 20
     action's state no longer offers that form ('answer' or 'review'), the typed text is shown as `unsent`."""
     db = get_db()
     may_answer = is_action_department_member(current_user, row) and row["status"] != values.ACTION_CLOSED
+    reviewer = current_user.has_role(duties.action_reviewer_role(row))
     review_refused = (duties.action_review_problem(db, current_user.id, row, audit)
-                      if current_user.has_role(roles.AUDITOR) and row["status"] == values.ACTION_SUBMITTED else None)
-    may_review = current_user.has_role(roles.AUDITOR) and row["status"] == values.ACTION_SUBMITTED \
-        and review_refused is None
+                      if reviewer and row["status"] == values.ACTION_SUBMITTED else None)
+    may_review = reviewer and row["status"] == values.ACTION_SUBMITTED and review_refused is None
     return render_template(
         "audit/action.html", action=row, finding=finding, audit=audit, events=findings.events(db, row["id"]),
         files=evidence.for_owners(db, "action", [row["id"]], include_removed=False)[row["id"]],
@@ -147,18 +148,18 @@ def _action_page(row, finding, audit, submit_form, review_form, status: int = 20
         unsent="" if {"answer": may_answer, "review": may_review}.get(unsent_form, True) else unsent), status
 
 
-def _department_member_or_deny(action, audit):
+def _department_member_or_deny(action):
     from ..access import deny
 
     if not is_action_department_member(current_user, action):
-        deny("corrective action of another 課", audit["department_code"])
+        deny("corrective action of another 課", department_code(get_db(), action["department_id"]))
 
 
 @bp.route("/actions/<id:action_id>/submit", methods=["POST"])
 @roles_required(roles.MANAGER, roles.STAFF)
 def action_submit(action_id: int):
     row, finding, audit = get_action(action_id)
-    _department_member_or_deny(row, audit)
+    _department_member_or_deny(row)
     form = forms.ActionSubmitForm()
     status = 400
     if form.validate_on_submit():
@@ -180,7 +181,7 @@ def action_submit(action_id: int):
 
 
 @bp.route("/actions/<id:action_id>/review", methods=["POST"])
-@roles_required(roles.AUDITOR)
+@roles_required(roles.AUDITOR, roles.CHIEF)  # which of them may review this action: duties.action_review_problem
 def action_review(action_id: int):
     row, finding, audit = get_action(action_id)
     form = forms.ReviewForm()
@@ -214,7 +215,7 @@ def action_review(action_id: int):
 @roles_required(roles.MANAGER, roles.STAFF)
 def action_evidence(action_id: int):
     row, finding, audit = get_action(action_id)
-    _department_member_or_deny(row, audit)
+    _department_member_or_deny(row)
     form = forms.EvidenceForm(prefix="ev")
     if row["status"] == values.ACTION_CLOSED:
         flash("完了した改善措置には添付できません。", "error")
@@ -224,7 +225,7 @@ def action_evidence(action_id: int):
         try:
             evidence.attach(get_db(), form.file.data, owner_type="action", owner_id=action_id,
                             department_id=row["department_id"], user=current_user, note=form.note.data,
-                            department_code=audit["department_code"])
+                            department_code=department_code(get_db(), row["department_id"]))
         except EvidenceRejected as error:
             flash(str(error), "error")
         else:

@@ -82,6 +82,7 @@ def _plan_page(db, year, existing, form, target_form, status=200):
         target_form.reason.data = reasons[pick]
     return render_template("audit/plan.html", year=year, plan=existing, form=form, target_form=target_form,
                            ranking=ranking, targets=targets, sheet_year=sheet_year, weights=risk.WEIGHTS,
+                           incident_years=risk.INCIDENT_YEARS,
                            button=EmptyForm()), status
 
 
@@ -176,6 +177,13 @@ def new():
     if picked:
         reasons = [t["reason"] for t in targets if t["department_id"] in picked]
         initial.update({"department_ids": picked, "selection_reason": "\n\n".join(reasons)})
+    incident = None
+    if request.args.get("incident", type=int):  # 「この事案から監査を計画」: readable as the incident is
+        from ..incidents import links as incident_links
+        from ..incidents.service import get_incident
+
+        incident = get_incident(request.args.get("incident", type=int))
+        initial.update({"department_ids": incident["department_ids"], **incident_links.audit_proposal(incident)})
     form = forms.AuditForm(data=None if request.method == "POST" else initial)
     # the plan's targets first (with a mark), then every other active 課
     target_ids = [t["department_id"] for t in targets]
@@ -200,6 +208,8 @@ def new():
         except AuditError as error:
             (form.department_ids if "監査対象課を" in str(error) else form.auditors).errors.append(str(error))
         else:
+            if incident:
+                incident_links.link_audit(db, audit_id, incident["id"], current_user)
             flash("監査を登録しました。実施日時・場所と監査項目を記録してください。", "success")
             return redirect(url_for("audit.detail", audit_id=audit_id))
-    return render_template("audit/new.html", form=form), 400 if form.errors else 200
+    return render_template("audit/new.html", form=form, incident=incident), 400 if form.errors else 200

@@ -17,7 +17,7 @@ from ..evidence.storage import EvidenceRejected
 from ..forms import EmptyForm, choice_list
 from ..revisions import form_fingerprint, form_revision
 from ..timeutil import JST, parse_iso
-from . import editing, findings, forms, plans, values, visits, workflow
+from . import drafting, editing, findings, forms, plans, values, visits, workflow
 from .blueprint import bp
 from .permissions import get_audit, is_department_member, load_audit
 from .plans import AuditError
@@ -49,6 +49,7 @@ def detail(audit_id: int):
         reports=workflow.issued_reports(db, audit_id), comments=workflow.comments(db, audit_id, department_ids=shown),
         evidence=files, department_view=is_department_member(current_user, audit)
         and not current_user.reads_every_department, department_form=department_form,
+        incidents=drafting.incident_annexes(db, audit, shown),
         topic_form=forms.TopicForm(prefix="topic"), evidence_form=forms.EvidenceForm(prefix="ev"), button=EmptyForm(),
         methods_text=values.methods_text(audit["methods_list"]), conflict=int_arg("conflict", "課"),
         notes_base={d["department_id"]: editing.fingerprint(editing.notes_values(db, audit_id, d["department_id"]))

@@ -1,7 +1,8 @@
 """Demo incidents of みどり市 (fictional), part of the demo municipality.
 
 1. 健康づくり課 (kenko): the FAX 誤送信 the 令和６年度 audit was selected for, modelled on Setagaya's 報告第371号
-   (覚知 令和６年８月５日, 速報 ８月９日, 確報 ９月３日, within 30 days); 判定 confirmed (第１号), closed.
+   (覚知 令和６年８月５日, 速報 ８月９日, 確報 ９月３日, within 30 days); 判定 confirmed (第１号), two 再発防止策
+   done as corrective actions, linked to the checklist items S-06-01/02/05, closed (audit/demo.py links the audit).
 2. 市民課 (shimin): 住民票の写しの誤交付, one person, no 号 applies (no report).
 3. 保険年金課 (hoken): a lost USB memory with about 230 persons (第４号); 速報 made, the 確報 is overdue.
 4. 納税課 (nozei): a staff member who looked up records for no work reason (第３号, 60 days), dated relative to
@@ -16,7 +17,8 @@ from sqlite_utils import Database
 
 from ..auth.service import load_user
 from ..timeutil import now
-from . import service
+from ..audit import findings
+from . import links, service
 
 FAX_TITLE = "個人情報を含む文書の誤送信による漏えいのおそれ"
 
@@ -78,6 +80,36 @@ def _fax() -> tuple[dict, list[tuple[str, str | None, str]]]:
         ("2024-09-03", None, "個人情報保護委員会に確報を行った。"),
     ]
     return facts, events
+
+
+# The FAX case's 再発防止策 as corrective actions: (measure, due date, what the 課 reported).
+FAX_MEASURES = [
+    ("登録済みの全ての短縮ダイヤルを一斉点検し、送信方法（外部発信は「０」を付ける）を課内に周知する。", "2024-08-31",
+     "８月６日に短縮ダイヤル全件を点検し、不要な１２件を削除した。８月８日の課内会議で送信方法を周知した。"),
+    ("複合機の誤送信防止機能（宛先の２回入力）を設定する。", "2024-09-30",
+     "８月２０日に事業者が設定を完了し、設定画面の写しを保存した。"),
+]
+FAX_ITEMS = "S-06-01、S-06-02、S-06-05"  # as the casebook maps Setagaya's case (setagaya-fax-2024)
+
+
+def _fax_links(db: Database, fax_id: int, chief) -> None:
+    """The FAX case's 再発防止策 (reported by the 課, confirmed by the privacy office) and its checklist items."""
+    manager = _user(db, "kenko.manager")
+    incident = service.load_incident(db, fax_id)
+    if manager is None:
+        return
+    for measure, due, response in FAX_MEASURES:
+        action_id = findings.create_incident_action(db, incident, measure=measure,
+                                                    department_id=incident["department_ids"][0], due_date=due,
+                                                    user=manager)
+        action = next(db.query("SELECT * FROM corrective_actions WHERE id = ?", [action_id]))
+        findings.submit(db, action, None, response, manager)
+        action = next(db.query("SELECT * FROM corrective_actions WHERE id = ?", [action_id]))
+        findings.accept(db, action, None, "証跡により実施を確認した。", chief)
+    try:
+        links.set_items(db, chief, incident, FAX_ITEMS)
+    except service.IncidentError:
+        pass  # a city without the built-in checklists: no items to link
 
 
 def _others(today: date) -> list[tuple[str, str, dict, list]]:
@@ -149,6 +181,7 @@ def load(db: Database) -> None:
         service.confirm_judgement(db, chief, fax_id, {1}, None,
                                   "本件文書にアレルギー・疾病等（病歴）が記載されており、要配慮個人情報の漏えいのおそれに"
                                   "当たるため、施行規則第４３条第１号に該当する。")
+        _fax_links(db, fax_id, chief)
         service.close(db, chief, service.load_incident(db, fax_id))
     for code, username, other_facts, other_events in _others(now().date()):
         _add(db, username, code, other_facts, other_events)

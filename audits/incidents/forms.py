@@ -97,3 +97,18 @@ class JudgementForm(FlaskForm):
         [("", "特定個人情報を含まない"), ("1", "報告の対象とする"), ("0", "報告の対象としない")]),
         validators=[Optional()])
     reason = TextAreaField("判定の理由", validators=[DataRequired("判定の理由を入力してください。"), Length(max=4000)])
+
+
+class MeasureForm(FlaskForm):
+    """A 再発防止策 registered as a corrective action (改善措置) of one of the incident's 課."""
+    measure = TextAreaField("再発防止策", validators=[DataRequired("再発防止策の内容を入力してください。"),
+                                                 Length(max=2000)], description=NO_NAMES)
+    department_id = SelectField("実施する課", coerce=int, validators=[InputRequired("課を選んでください。")])
+    due_date = DateField("期限", validators=[InputRequired("期限を入力してください。")])
+
+
+class ItemLinkForm(FlaskForm):
+    """The checklist items whose failure caused the incident, as item ids (「G-04-06, G-08-05」)."""
+    item_ids = StringField("原因となった点検項目（項目番号、複数は「、」又は「,」で区切る）",
+                           validators=[Optional(), Length(max=1000)],
+                           description="例: G-04-06、G-08-05。空にすると関連付けを外します。")

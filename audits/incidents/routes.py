@@ -14,14 +14,30 @@ from ..activity.service import ACTION_LABELS
 from ..db import get_db
 from ..departments import service as departments
 from ..forms import EmptyForm, choice_list
+from ..audit import findings
+from ..audit.plans import AuditError
 from ..revisions import form_revision
-from . import judgement, ppc_report, report_pdf, service, values
-from .forms import EventForm, IncidentForm, JudgementForm
+from . import judgement, links, ppc_report, report_pdf, service, values
+from .forms import EventForm, IncidentForm, ItemLinkForm, JudgementForm, MeasureForm
 
 ACTION_LABELS.update(service.ACTION_LABELS)
+ACTION_LABELS.update({"incident.items": "原因となった点検項目の関連付け", "audit.incident_link": "監査と漏えい等事案の関連付け",
+                      "audit.incident_unlink": "監査と漏えい等事案の関連付けの解除"})
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
 READERS = (roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
 PAGE_SIZE = 100   # rows of the register's list per page (overdue first, so the first page holds what is urgent)
+
+
+@bp.app_template_filter("linked_incidents")
+def linked_incidents(item_id: str) -> list:
+    """The incidents linked to a checklist item that the current user may see (one query per request)."""
+    from flask import g
+
+    if not current_user.is_authenticated:
+        return []
+    if "incidents_by_item" not in g:
+        g.incidents_by_item = links.incidents_by_item(get_db(), current_user)
+    return g.incidents_by_item.get(item_id, [])
 
 
 def _department_choices(form: IncidentForm) -> None:
@@ -101,7 +117,26 @@ def show(incident_id: int):
         report_basis=judgement.REPORT_BASIS, notice_basis=judgement.NOTICE_BASIS,
         judged_by=_user_name(incident["judgement_by"]), kinds=values.KINDS, notice_kinds=values.NOTICE_KINDS,
         event_form=EventForm() if incident["editable"] else None, judgement_form=judgement_form,
-        close_form=EmptyForm() if judgement_form else None)
+        close_form=EmptyForm() if judgement_form else None, **_links(db, incident))
+
+
+def _measure_form(incident: dict, form: MeasureForm | None = None) -> MeasureForm:
+    form = form or MeasureForm(formdata=None)
+    form.department_id.choices = choice_list((d["id"], d["name"]) for d in incident["departments"])
+    if form.department_id.data is None and len(incident["departments"]) == 1:
+        form.department_id.data = incident["departments"][0]["id"]
+    return form
+
+
+def _links(db, incident: dict, measure_form: MeasureForm | None = None) -> dict:
+    """What the incident feeds: its 再発防止策 as corrective actions, its checklist items, its audits."""
+    items = links.linked_items(db, incident["id"])
+    item_form = ItemLinkForm(formdata=None, data={"item_ids": "、".join(i["item_id"] for i in items)}) \
+        if incident["editable"] else None
+    return {"actions": findings.action_list(db, incident_id=incident["id"]), "linked_items": items,
+            "item_form": item_form, "audits": links.incident_audits(db, incident["id"]),
+            "measure_form": _measure_form(incident, measure_form) if incident["editable"] else None,
+            "may_plan_audit": current_user.has_role(roles.AUDITOR)}
 
 
 def _user_name(user_id: int | None) -> str:
@@ -242,3 +277,44 @@ def report(incident_id: int):
                                                f"filename*=UTF-8''{quote(name)}")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.route("/<id:incident_id>/actions", methods=["POST"])
+@roles_required(roles.CHIEF, roles.MANAGER, roles.STAFF)
+def add_action(incident_id: int):
+    """A 再発防止策 becomes a corrective action (改善措置) of one of the incident's 課."""
+    incident = service.get_incident(incident_id, edit=True)
+    form = _measure_form(incident, MeasureForm())
+    if form.validate_on_submit():
+        try:
+            findings.create_incident_action(get_db(), incident, measure=form.measure.data,
+                                            department_id=form.department_id.data,
+                                            due_date=form.due_date.data.isoformat(), user=current_user)
+        except AuditError as error:
+            flash(str(error), "error")
+        else:
+            flash("再発防止策を改善措置として登録しました。課が実施状況を報告し、総括保護管理者が確認します。", "success")
+            return redirect(url_for("incidents.show", incident_id=incident_id) + "#actions")
+    else:
+        for field in form:
+            for error in field.errors:
+                flash(f"{field.label.text}: {error}", "error")
+    return redirect(url_for("incidents.show", incident_id=incident_id) + "#actions")
+
+
+@bp.route("/<id:incident_id>/items", methods=["POST"])
+@roles_required(roles.CHIEF, roles.MANAGER, roles.STAFF)
+def set_items(incident_id: int):
+    """The checklist items whose failure caused the incident."""
+    incident = service.get_incident(incident_id, edit=True)
+    form = ItemLinkForm()
+    if form.validate_on_submit():
+        try:
+            linked = links.set_items(get_db(), current_user, incident, form.item_ids.data or "")
+        except service.IncidentError as error:
+            flash(str(error), "error")
+        else:
+            flash(f"原因となった点検項目を保存しました（{len(linked)}項目）。", "success")
+    else:
+        flash("入力を確かめてください（1,000文字以内）。", "error")
+    return redirect(url_for("incidents.show", incident_id=incident_id) + "#items")

@@ -73,3 +73,77 @@ def incidents(db: Database) -> None:
         foreign_keys=[("incident_id", "incidents", "id"), ("created_by", "users", "id")],
     )
     db["incident_events"].create_index(["incident_id", "on_date"])
+
+
+# The columns of corrective_actions as created by tenken-audit 0001 (kept in this order by the rebuild).
+_ACTION_COLUMNS = ("id", "finding_id", "department_id", "due_date", "status", "response", "submitted_at",
+                   "submitted_by", "review_comment", "reviewed_at", "reviewed_by", "closed_at", "created_at",
+                   "updated_at", "revision")
+
+
+@migrations(name="0002_incident_links", transactional=False)
+def incident_links(db: Database) -> None:
+    """What the register feeds, as real links:
+
+    - corrective_actions (改善措置, one model for audits and incidents): each row belongs to exactly one owner,
+      an audit finding (finding_id) or an incident (incident_id, with `measure`, the 再発防止策 it carries out);
+      a CHECK refuses none or both. SQLite cannot add a CHECK to a table, so the table is rebuilt (foreign keys
+      off for the swap, checked before commit), its rows, ids and indexes kept; its status gets a CHECK too.
+    - audit_incidents: the incidents an audit was planned from; the 監査報告書 carries their reports as annexes.
+    - incident_items: the checklist items whose failure caused an incident (the version's item row, so the
+      link survives as the catalogue grows; pages match it by its stable item id).
+    This migration lives with the incidents because it points at their table, created in 0001 above.
+    """
+    from ..audit import values as audit_values
+
+    statuses = ", ".join(f"'{s}'" for s in audit_values.ACTION_STATUS_LABELS)
+    columns = ", ".join(_ACTION_COLUMNS)
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with db.atomic():
+            db.execute(f"""
+                CREATE TABLE corrective_actions_new (
+                    id INTEGER PRIMARY KEY,
+                    finding_id INTEGER REFERENCES audit_findings(id),
+                    department_id INTEGER NOT NULL REFERENCES departments(id),
+                    due_date TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ({statuses})),
+                    response TEXT,
+                    submitted_at TEXT,
+                    submitted_by INTEGER,
+                    review_comment TEXT,
+                    reviewed_at TEXT,
+                    reviewed_by INTEGER,
+                    closed_at TEXT,
+                    created_at TEXT,
+                    updated_at TEXT,
+                    revision INTEGER NOT NULL DEFAULT 0,
+                    incident_id INTEGER REFERENCES incidents(id),
+                    measure TEXT,
+                    CHECK ((finding_id IS NULL) != (incident_id IS NULL)),
+                    CHECK (incident_id IS NULL OR length(trim(coalesce(measure, ''))) > 0)
+                )""")
+            db.execute(f"INSERT INTO corrective_actions_new ({columns}) SELECT {columns} FROM corrective_actions")
+            db.execute("DROP TABLE corrective_actions")
+            db.execute("ALTER TABLE corrective_actions_new RENAME TO corrective_actions")
+            db.execute("CREATE UNIQUE INDEX idx_corrective_actions_finding_id ON corrective_actions (finding_id)")
+            db.execute("CREATE INDEX idx_corrective_actions_department_id_status_due_date "
+                       "ON corrective_actions (department_id, status, due_date)")
+            db.execute("CREATE INDEX idx_corrective_actions_incident_id ON corrective_actions (incident_id)")
+            db.execute("""CREATE TABLE audit_incidents (
+                              audit_id INTEGER NOT NULL REFERENCES audits(id),
+                              incident_id INTEGER NOT NULL REFERENCES incidents(id),
+                              created_at TEXT NOT NULL,
+                              created_by INTEGER REFERENCES users(id),
+                              PRIMARY KEY (audit_id, incident_id))""")
+            db.execute("CREATE INDEX idx_audit_incidents_incident_id ON audit_incidents (incident_id)")
+            db.execute("""CREATE TABLE incident_items (
+                              incident_id INTEGER NOT NULL REFERENCES incidents(id),
+                              item_pk INTEGER NOT NULL REFERENCES checklist_items(id),
+                              PRIMARY KEY (incident_id, item_pk))""")
+            db.execute("CREATE INDEX idx_incident_items_item_pk ON incident_items (item_pk)")
+            problems = db.execute("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise RuntimeError(f"foreign key check failed after rebuilding corrective_actions: {problems[:5]}")
+    finally:
+        db.execute("PRAGMA foreign_keys = ON")

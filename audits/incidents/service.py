@@ -85,6 +85,14 @@ def load_incident(db: Database, incident_id: int) -> dict | None:
     return incident
 
 
+def may_read_incident_id(db: Database, user, incident_id: int) -> bool:
+    """The incident's records (its corrective actions' evidence, its report as an annex) are readable by whoever
+    may read the incident."""
+    ids = [r[0] for r in db.execute("SELECT department_id FROM incident_departments WHERE incident_id = ?",
+                                    [incident_id])]
+    return can_read_records_of_any(user, ids)
+
+
 def may_edit(user, incident: Mapping) -> bool:
     return user.has_role(roles.CHIEF) or any(can_act_for_department(user, d) for d in incident["department_ids"])
 

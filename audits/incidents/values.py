@@ -32,3 +32,8 @@ def check_in(column: str, keys, *, nullable: bool = False) -> str:
     """`CHECK (column IN ('a', 'b'))` from a constant's keys (keys are plain ASCII words)."""
     listed = ", ".join(f"'{key}'" for key in keys)
     return f"CHECK ({column} IN ({listed}){f' OR {column} IS NULL' if nullable else ''})"
+
+
+def fiscal_year_sql(column: str) -> str:
+    """SQL for the 年度 (April to March) of an ISO date or date-time column, e.g. an incident's 覚知."""
+    return f"(CAST(substr({column}, 1, 4) AS INTEGER) - (CAST(substr({column}, 6, 2) AS INTEGER) < 4))"

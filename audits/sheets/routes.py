@@ -71,8 +71,19 @@ def render_sheet(sheet: dict, *, edits: dict | None = None, status_code: int = 2
         evidence_form=EvidenceForm(formdata=None), reason_form=ReasonForm(formdata=None),
         import_form=SheetImportForm(formdata=None), empty_form=EmptyForm(),
         allowed_types=allowed_extensions_text(), max_mb=evidence.max_upload_bytes() // (1024 * 1024),
-        format_size=evidence.format_size, kept_notes=kept_notes or {},
+        format_size=evidence.format_size, kept_notes=kept_notes or {}, **_incidents(db, sheet),
     ), status_code
+
+
+def _incidents(db, sheet: dict) -> dict:
+    """The 課's 漏えい等事案 beside the sheet, and per item those linked to it (for those who read the 課's records)."""
+    from ..access import can_read_department_records
+    from ..incidents import links
+
+    if not can_read_department_records(current_user, sheet["department_id"]):
+        return {"department_incidents": [], "item_incidents": {}}
+    return {"department_incidents": links.department_incidents(db, sheet["department_id"]),
+            "item_incidents": links.incidents_by_item(db, current_user, department_id=sheet["department_id"])}
 
 
 @bp.route("/<id:sheet_id>")
