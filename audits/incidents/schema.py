@@ -94,13 +94,9 @@ def incident_links(db: Database) -> None:
       link survives as the catalogue grows; pages match it by its stable item id).
     This migration lives with the incidents because it points at their table, created in 0001 above.
     """
-    from .. import constraints
-    from ..audit import schema as audit_schema
+    from ..audit import values as audit_values
 
-    # The status rule as audits/constraints.py writes it (named allowed_status), so init-db finds it in step.
-    status_rule = audit_schema.checks()["corrective_actions"]["status"]
-    status_check = (f"CONSTRAINT {constraints.constraint_name('status')} "
-                    f"CHECK ({constraints.expression('status', status_rule)})")
+    statuses = ", ".join(f"'{s}'" for s in audit_values.ACTION_STATUS_LABELS)
     columns = ", ".join(_ACTION_COLUMNS)
     db.execute("PRAGMA foreign_keys = OFF")
     try:
@@ -111,7 +107,7 @@ def incident_links(db: Database) -> None:
                     finding_id INTEGER REFERENCES audit_findings(id),
                     department_id INTEGER NOT NULL REFERENCES departments(id),
                     due_date TEXT NOT NULL,
-                    status TEXT NOT NULL DEFAULT 'open',
+                    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ({statuses})),
                     response TEXT,
                     submitted_at TEXT,
                     submitted_by INTEGER,
@@ -125,8 +121,7 @@ def incident_links(db: Database) -> None:
                     incident_id INTEGER REFERENCES incidents(id),
                     measure TEXT,
                     CHECK ((finding_id IS NULL) != (incident_id IS NULL)),
-                    CHECK (incident_id IS NULL OR length(trim(coalesce(measure, ''))) > 0),
-                    {status_check}
+                    CHECK (incident_id IS NULL OR length(trim(coalesce(measure, ''))) > 0)
                 )""")
             db.execute(f"INSERT INTO corrective_actions_new ({columns}) SELECT {columns} FROM corrective_actions")
             db.execute("DROP TABLE corrective_actions")
