@@ -231,7 +231,8 @@ def test_migration_carries_an_older_database_forward(tmp_path):
         migrations.apply(db)
     db["bureaus"].insert({"code": "b", "name": "部"})
     db.conn.close()
-    assert init_db(str(path)) == ["tenken-incidents:0001_incidents", "tenken-incidents:0002_incident_links"]
+    assert init_db(str(path)) == ["tenken-incidents:0001_incidents", "tenken-incidents:0002_incident_links",
+                                  "constraints:corrective_actions"]   # the named status rule, put back
     db = connect(str(path))
     assert db["bureaus"].count == 1 and db["incidents"].exists()
     with pytest.raises(Exception):
