@@ -10,11 +10,12 @@ from __future__ import annotations
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Table, TableStyle
 
 from checklists.sources import sources_text
 
 from ..pdf import blocks, document, fonts
+from ..pdf.linebreak import Paragraph
 from ..pdf.styles import styles
 from ..wareki import nendo, wareki_date, zenkaku
 from . import charts, scoring

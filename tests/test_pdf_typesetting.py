@@ -1,0 +1,113 @@
+"""Typesetting of every PDF of the demo: Japanese line-breaking rules (kinsoku, no split numbers, dates or
+words), text inside its table cell, and only embedded fonts. The PDFs are read back with poppler's
+pdftotext -layout / pdffonts, as a reader's viewer shows them.
+
+Set TENKEN_PDF_DUMP=/some/folder to keep the rendered PDFs for a look (pdftoppm).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from builders_selfcheck import sheet_id
+
+from audits.pdf import linebreak
+from audits.pdf.styles import styles
+
+pytestmark = pytest.mark.skipif(not (shutil.which("pdftotext") and shutil.which("pdffonts")),
+                                reason="poppler-utils (pdftotext, pdffonts) not installed")
+
+FAX = "個人情報を含む文書の誤送信による漏えいのおそれ"
+CANNOT_START = "、。，．・：；？！）」』】〕］｝〉》ー々ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ)]}.,:;!?%％"
+CANNOT_END = "（「『【〔［｛〈《(["
+# Strings of the demo reports that must never be cut by a line end.
+UNBROKEN = ["令和７年２月２６日（水）", "令和６年度", "令和７年度", "ネットワークシステム", "アクセスログ",
+            "マイナンバー", "セキュリティ", "チェックリスト", "テレワーク", "サイバー", "84.1%"]
+
+
+def demo_pdfs(runner, db, tmp_path) -> dict[str, Path]:
+    """Every kind of PDF the app writes, from the demo municipality, via the CLI."""
+    audit = db.execute("""SELECT a.id FROM audits a JOIN audit_departments ad ON ad.audit_id = a.id
+                          JOIN departments d ON d.id = ad.department_id
+                          WHERE d.code = 'kenko' AND a.fiscal_year = 2024""").fetchone()[0]
+    incident = db.execute("SELECT id FROM incidents WHERE title = ?", [FAX]).fetchone()[0]
+    commands = {
+        "audit": ["report", "audit", str(audit)],
+        "summary": ["report", "summary", "--year", "2025"],
+        "summary_2024": ["report", "summary", "--year", "2024"],
+        "sheet": ["report", "sheet", str(sheet_id(db, "kenko"))],
+        "incident": ["report", "incident", str(incident)],
+    }
+    dump = os.environ.get("TENKEN_PDF_DUMP")
+    paths = {}
+    for name, args in commands.items():
+        out = tmp_path / f"{name}.pdf"
+        result = runner.invoke(args=[*args, "-o", str(out)])
+        assert result.exit_code == 0, (name, result.output)
+        if dump:
+            shutil.copy(out, Path(dump) / out.name)
+        paths[name] = out
+    return paths
+
+
+def layout_lines(path: Path) -> list[str]:
+    """The PDF's lines as laid out; each table cell's lines sit side by side, split on wide gaps."""
+    text = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    pieces = []
+    for line in text.splitlines():
+        pieces += [p.strip() for p in re.split(r"\s{2,}|\u3000{2,}", line) if p.strip()]
+    return pieces
+
+
+def test_every_demo_pdf_follows_japanese_line_breaking(runner, db, tmp_path):
+    for name, path in demo_pdfs(runner, db, tmp_path).items():
+        lines = layout_lines(path)
+        assert len(lines) > 20, name
+        starts = [line for line in lines if line[0] in CANNOT_START]
+        ends = [line for line in lines if line[-1] in CANNOT_END]
+        assert not starts, (name, starts[:5])
+        assert not ends, (name, ends[:5])
+        # A word cut by a line end leaves its halves at the end of one piece and the start of one of the
+        # next few (table cells on the same row sit in between).
+        for word in UNBROKEN:
+            for cut in range(1, len(word)):
+                head, tail = word[:cut], word[cut:]
+                split = [(a, b) for i, a in enumerate(lines) if a.endswith(head)
+                         for b in lines[i + 1:i + 12] if b.startswith(tail)]
+                assert not split, (name, word, split[:3])
+
+
+def test_every_demo_pdf_embeds_only_its_font(runner, db, tmp_path):
+    for name, path in demo_pdfs(runner, db, tmp_path).items():
+        listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+        rows = listing.splitlines()[2:]
+        assert rows, name
+        for row in rows:
+            assert "IPAexGothic" in row.split()[0], (name, row)      # no Helvetica, even unused
+            assert row.split()[-5] == "yes", (name, row)             # emb column
+
+
+@pytest.mark.parametrize("text, width_chars, never_cut", [
+    ("監査は令和７年５月３０日に実施した。", 12, "令和７年５月３０日"),
+    ("庁内ネットワークシステムのアクセスログを確認した。", 11, "ネットワークシステム"),
+    ("保存箱（文書の廃棄年月日）を、確認した。", 8, "（文書"),
+])
+def test_breaks_fall_on_phrase_boundaries_and_obey_kinsoku(text, width_chars, never_cut):
+    style = styles().plain
+    lines = linebreak.lines_of(text, width_chars * style.fontSize, style)
+    assert "".join(lines) == text
+    assert all(line[0] not in CANNOT_START and line[-1] not in CANNOT_END for line in lines), lines
+    assert any(never_cut in line for line in lines), lines
+
+
+def test_a_word_longer_than_the_line_still_breaks_and_keeps_kinsoku():
+    style = styles().cell
+    text = "ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰ。"
+    lines = linebreak.lines_of(text, 5 * style.fontSize, style)
+    assert "".join(lines) == text and len(lines) >= 3
+    assert all(line[0] not in CANNOT_START for line in lines), lines
