@@ -111,3 +111,30 @@ def test_a_word_longer_than_the_line_still_breaks_and_keeps_kinsoku():
     lines = linebreak.lines_of(text, 5 * style.fontSize, style)
     assert "".join(lines) == text and len(lines) >= 3
     assert all(line[0] not in CANNOT_START for line in lines), lines
+
+
+@pytest.mark.parametrize("header, width_mm, lines", [
+    ("改善/悪化", 16, ["改善/悪化"]),          # shrinks a little rather than 「改善/悪 / 化」
+    ("順位", 10, ["順位"]),
+    ("実施していない", 17, ["実施して", "いない"]),   # too long to shrink: breaks between phrases
+])
+def test_table_headers_keep_their_words(header, width_mm, lines):
+    paragraph = linebreak.FittedParagraph(header, styles().cell_head)
+    paragraph.wrap(width_mm * 72 / 25.4 - 12, 1000)     # reportlab's default cell padding, 6 pt a side
+    assert ["".join(f.text for f in line.words) for line in paragraph.blPara.lines] == lines
+
+
+def test_chart_labels_break_between_words():
+    from audits.summary.charts import _wrap
+
+    assert _wrap("情報提供ネットワークシステムとの接続", 16) == "情報提供ネットワークシステムとの\n接続"
+    assert _wrap("取扱状況の把握と安全管理措置の見直し（点検・監査）", 16) == "取扱状況の把握と安全管理措置の\n見直し（点検・監査）"
+
+
+def test_every_pdf_paragraph_is_the_japanese_one():
+    """reportlab's own Paragraph breaks Japanese anywhere: report modules take it from audits/pdf."""
+    root = Path(__file__).resolve().parent.parent / "audits"
+    offenders = [str(p) for p in root.rglob("*.py")
+                 if re.search(r"from reportlab\.platypus import[^\n]*\bParagraph\b", p.read_text(encoding="utf-8"))
+                 and p.name != "linebreak.py"]
+    assert not offenders

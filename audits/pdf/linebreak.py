@@ -5,8 +5,10 @@ into the margin, so lines start with 「、」 or 「）」, end with 「（」 
 `Paragraph` here replaces that step (breakLinesCJK) and nothing else: markup, styles, splitting across
 pages and drawing stay reportlab's. A line breaks, by preference:
 
-1. at a phrase boundary found by BudouX (Google's phrase segmenter) or after a space;
-2. else between two characters that are not inside a number, date, time, Latin word or katakana word;
+1. at a phrase boundary found by BudouX (Google's phrase segmenter) or after a space, if that leaves at
+   most two characters' width of the line empty;
+2. else at the latest point between two characters that are not inside a number, date, time, Latin
+   word or katakana word (as Japanese is typeset: kanji compounds may break, 「３０日」 may not);
 3. else anywhere;
 
 and in every case never before a character that may not start a line (、。）」ー small kana …) nor after
@@ -17,7 +19,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from xml.sax.saxutils import escape
 
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph as _ReportlabParagraph
 from reportlab.platypus.paragraph import ParaLines, _handleBulletWidth, cjkU, makeCJKParaLine
 from reportlab.rl_config import _FUZZ
@@ -43,6 +48,8 @@ _WORDS = re.compile("|".join((
     r"[ァ-ヺー]+",
 )))
 
+_KANJI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff々〆]")
+
 
 @lru_cache(maxsize=1)
 def _parser():
@@ -64,7 +71,9 @@ def break_levels(text: str) -> tuple[int, ...]:
     for line in text.split("\n"):
         for phrase in _parser().parse(line) if line.strip() else [line]:
             position += len(phrase)
-            if position < n and levels[position] == 1:
+            # BudouX also cuts kanji compounds (期限超|過): there it is no better than any kanji gap.
+            if position < n and levels[position] == 1 and not (_KANJI.match(text[position - 1])
+                                                               and _KANJI.match(text[position])):
                 levels[position] = 2
         position += 1                       # the "\n"
     for k in range(1, n):
@@ -83,13 +92,21 @@ def _width(u, max_width: float) -> float:
     return w
 
 
-def _best_break(levels: tuple[int, ...], start: int, end: int) -> int:
-    """The break position in (start, end] of the highest level, the latest among equals."""
+def _best_break(levels: tuple[int, ...], widths: list[float], start: int, end: int, slack: float) -> int:
+    """Where to end the line that overflows at character `end`: a phrase boundary if it leaves at most `slack`
+    points of the line empty, else the latest break between words, else inside a word, else at `end`.
+    (Official documents fill their lines: a phrase boundary far back would leave a ragged edge.)"""
     best, best_level = end, -2
+    loss = 0.0
     for k in range(end, start, -1):
-        if levels[k] > best_level:
-            best, best_level = k, levels[k]
-            if best_level == 2:
+        if k < end:
+            loss += widths[k]
+        level = levels[k]
+        if level == 2 and loss > slack:
+            level = 1
+        if level > best_level:
+            best, best_level = k, level
+            if level == 2:
                 break
     return best
 
@@ -118,7 +135,8 @@ def split_frags(frags, max_widths: list[float], calc_bounds: bool) -> ParaLines:
             if levels is None:
                 # Empty units stand for <br/>: one character each so that positions match.
                 levels = break_levels("".join(x or "\n" for x in units) + "\n")
-            end = _best_break(levels, start, i)
+                widths = [x.width if isinstance(x.width, (int, float)) else 0 for x in units]
+            end = _best_break(levels, widths, start, i, 2 * u.frag.fontSize)
             width = sum(_width(x, max_width) for x in units[start:end])
             lines.append(makeCJKParaLine(units[start:end], max_width, width, max_width - width, False,
                                          calc_bounds))
@@ -151,6 +169,57 @@ class Paragraph(_ReportlabParagraph):
                              lines=[], ascent=style.fontSize, descent=-0.2 * style.fontSize)
         auto_leading = getattr(self, "autoLeading", getattr(style, "autoLeading", ""))
         return split_frags(self.frags, list(maxWidths), auto_leading not in ("", "off"))
+
+
+def phrases(text: str) -> list[str]:
+    """`text` cut at its phrase boundaries (level 2): the pieces a header should keep whole."""
+    levels = break_levels(text + "\n")
+    cuts = [0] + [k for k in range(1, len(text)) if levels[k] == 2] + [len(text)]
+    return [text[a:b] for a, b in zip(cuts, cuts[1:])]
+
+
+class FittedParagraph(Paragraph):
+    """A table header: if one of its phrases is wider than the cell, the font shrinks (down to 3/4)
+    so that the phrase fits and no word is cut; beyond that it breaks as any paragraph."""
+
+    MIN_SCALE = 0.75
+
+    def __init__(self, text: str | None, style, **kw):
+        # reportlab's split() calls the class again with text=None and the fragments.
+        self._plain_text = text or ""
+        self._base_style = style
+        super().__init__(None if text is None else escape(text), style, **kw)
+
+    def wrap(self, availWidth, availHeight):
+        style = self._base_style
+        widest = max((stringWidth(p.strip(), style.fontName, style.fontSize) for p in phrases(self._plain_text)),
+                      default=0)
+        inner = availWidth - style.leftIndent - style.rightIndent
+        scale = inner / widest * 0.99 if widest > inner else 1.0
+        if self.MIN_SCALE <= scale < 1.0 and self.style is style:
+            fitted = ParagraphStyle(f"{style.name}_fitted", parent=style, fontSize=style.fontSize * scale,
+                                    leading=style.leading * scale)
+            super().__init__(escape(self._plain_text), fitted)
+        return super().wrap(availWidth, availHeight)
+
+
+def wrap(text: str, width: float) -> list[str]:
+    """Plain text (a chart label) in lines of at most `width` full-width characters, half-width ones
+    counting half, broken by the same rules as paragraphs."""
+    import unicodedata
+
+    if not text:
+        return []
+    widths = [1.0 if unicodedata.east_asian_width(c) in "WF" else 0.5 for c in text]
+    levels = break_levels(text + "\n")
+    lines, start, used = [], 0, 0.0
+    for i, w in enumerate(widths):
+        if used + w > width and i > start and text[i] not in _SPACES:
+            end = _best_break(levels, widths, start, i, 2.0)
+            lines.append(text[start:end].rstrip())
+            start, used = end, sum(widths[end:i])
+        used += w
+    return lines + [text[start:].rstrip()]
 
 
 def lines_of(text: str, width: float, style) -> list[str]:
