@@ -6,6 +6,7 @@ Set TENKEN_PDF_DUMP=/some/folder to keep the rendered PDFs for a look (pdftoppm)
 """
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -38,7 +39,6 @@ def demo_pdfs(runner, db, tmp_path) -> dict[str, Path]:
     commands = {
         "audit": ["report", "audit", str(audit)],
         "summary": ["report", "summary", "--year", "2025"],
-        "summary_2024": ["report", "summary", "--year", "2024"],
         "sheet": ["report", "sheet", str(sheet_id(db, "kenko"))],
         "incident": ["report", "incident", str(incident)],
     }
@@ -64,8 +64,18 @@ def layout_lines(path: Path) -> list[str]:
     return pieces
 
 
-def test_every_demo_pdf_follows_japanese_line_breaking(runner, db, tmp_path):
+def embedded_fonts_only(path: Path) -> None:
+    listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    rows = listing.splitlines()[2:]
+    assert rows, path.name
+    for row in rows:
+        assert "IPAexGothic" in row.split()[0], (path.name, row)      # no Helvetica, even unused
+        assert row.split()[-5] == "yes", (path.name, row)             # emb column
+
+
+def test_every_demo_pdf_follows_japanese_line_breaking_and_embeds_its_font(runner, db, tmp_path):
     for name, path in demo_pdfs(runner, db, tmp_path).items():
+        embedded_fonts_only(path)
         lines = layout_lines(path)
         assert len(lines) > 20, name
         starts = [line for line in lines if line[0] in CANNOT_START]
@@ -82,14 +92,13 @@ def test_every_demo_pdf_follows_japanese_line_breaking(runner, db, tmp_path):
                 assert not split, (name, word, split[:3])
 
 
-def test_every_demo_pdf_embeds_only_its_font(runner, db, tmp_path):
-    for name, path in demo_pdfs(runner, db, tmp_path).items():
-        listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
-        rows = listing.splitlines()[2:]
-        assert rows, name
-        for row in rows:
-            assert "IPAexGothic" in row.split()[0], (name, row)      # no Helvetica, even unused
-            assert row.split()[-5] == "yes", (name, row)             # emb column
+def test_a_document_with_a_table_names_only_the_embedded_font(tmp_path):
+    from audits.pdf import blocks, document
+
+    story = [blocks.title("表"), blocks.table(["項目", "値"], [["件数", "3"]], [40, 20])]
+    path = tmp_path / "table.pdf"
+    path.write_bytes(document.render(story, title="表"))
+    embedded_fonts_only(path)
 
 
 @pytest.mark.parametrize("text, width_chars, never_cut", [
@@ -138,3 +147,33 @@ def test_every_pdf_paragraph_is_the_japanese_one():
                  if re.search(r"from reportlab\.platypus import[^\n]*\bParagraph\b", p.read_text(encoding="utf-8"))
                  and p.name != "linebreak.py"]
     assert not offenders
+
+
+def checklist_questions() -> list[str]:
+    import yaml
+
+    questions = []
+    for name in ("general", "mynumber", "operations", "outsourcing", "pia"):
+        data = yaml.safe_load((Path(__file__).resolve().parent.parent / "checklists" / f"{name}.yaml")
+                              .read_text(encoding="utf-8"))
+        for section in data["sections"]:
+            questions += [" ".join(item["question"].split()) for item in section["items"]]
+    return questions
+
+
+def test_every_checklist_question_breaks_by_the_rules_at_any_width():
+    """The questions fill the report tables: at every cell width, kinsoku holds, and dates, numbers and
+    katakana words stay whole whenever they fit on a line."""
+    style = styles().cell
+    questions = checklist_questions()
+    assert len(questions) > 100
+    for chars in (6, 9, 13, 20):
+        width = chars * style.fontSize
+        for question in questions:
+            lines = linebreak.lines_of(question, width, style)
+            assert "".join(lines).replace(" ", "") == question.replace(" ", "")
+            assert all(line[0] not in CANNOT_START and line[-1] not in CANNOT_END for line in lines), lines
+            ends = set(itertools.accumulate(len(line) for line in lines))
+            for word in linebreak._WORDS.finditer("".join(lines)):
+                if len(word.group()) < chars - 1:
+                    assert not ends & set(range(word.start() + 1, word.end())), (word.group(), lines)
