@@ -16,7 +16,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Mapping
 
-
 from ..pdf import blocks, document
 from ..pdf.blocks import esc
 from ..pdf.linebreak import Paragraph
