@@ -177,3 +177,16 @@ def test_every_checklist_question_breaks_by_the_rules_at_any_width():
             for word in linebreak._WORDS.finditer("".join(lines)):
                 if len(word.group()) < chars - 1:
                     assert not ends & set(range(word.start() + 1, word.end())), (word.group(), lines)
+
+
+def test_a_value_wider_than_its_column_wraps_inside_the_cell():
+    from audits.summary.report_pdf import _plain_table
+
+    table = _plain_table(["部", "件数"], [["選挙管理委員会事務局", 3]], [15, 15], 1)
+    table.wrap(200, 1000)
+    name, count = table._cellvalues[1]
+    name = name[0] if isinstance(name, (list, tuple)) else name          # reportlab keeps flowables in a list
+    assert isinstance(name, linebreak.Paragraph) and count == "3"
+    lines = ["".join(f.text for f in line.words) for line in name.blPara.lines]
+    assert "".join(lines) == "選挙管理委員会事務局" and len(lines) > 1
+    assert all(line.currentWidth <= 15 * 72 / 25.4 - 6 for line in name.blPara.lines)
