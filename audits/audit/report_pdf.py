@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 
 from reportlab.lib.units import mm
-from reportlab.platypus import PageBreak, Paragraph, Table, TableStyle
+from reportlab.platypus import PageBreak, Table, TableStyle
 
 from ..pdf import blocks, document
+from ..pdf.linebreak import Paragraph
 from ..pdf.styles import styles
 from ..incidents import report_pdf as incident_report
 from ..incidents.deadlines import as_date

@@ -16,10 +16,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Mapping
 
-from reportlab.platypus import Paragraph
-
 from ..pdf import blocks, document
 from ..pdf.blocks import esc
+from ..pdf.linebreak import Paragraph
 from ..pdf.styles import styles
 from ..wareki import wareki_date, wareki_time, zenkaku
 from . import judgement

@@ -9,9 +9,10 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table, TableStyle
 
 from ..wareki import zenkaku
+from .linebreak import FittedParagraph, Paragraph
 from .styles import styles
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
@@ -57,10 +58,15 @@ def spacer(height_mm: float = 4) -> Spacer:
     return Spacer(1, height_mm * mm)
 
 
+def header_cells(header: list[str]) -> list[FittedParagraph]:
+    """A table's header row: centred, a phrase never cut (the font shrinks a little instead)."""
+    return [FittedParagraph(h, styles().cell_head) for h in header]
+
+
 def table(header: list[str], rows: list[list[str]], col_widths_mm: list[float], *, repeat_header: bool = True) -> Table:
     """A black-and-white ruled table whose cells wrap Japanese text; the header repeats on each page."""
     st = styles()
-    data = [[Paragraph(esc(h), st.cell_head) for h in header]]
+    data = [header_cells(header)]
     data += [[Paragraph(esc(str(c) if c is not None else ""), st.cell) for c in row] for row in rows]
     result = Table(data, colWidths=[w * mm for w in col_widths_mm], repeatRows=1 if repeat_header else 0)
     result.setStyle(TableStyle([

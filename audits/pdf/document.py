@@ -8,7 +8,7 @@ from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as pdf_canvas
-from reportlab.platypus import SimpleDocTemplate
+from reportlab.platypus import SimpleDocTemplate, tables
 
 from ..wareki import zenkaku
 from . import fonts
@@ -17,6 +17,9 @@ from . import fonts
 # encoder is the slowest step for reports with images, and each stream names its own filters, so
 # every reader opens the PDF the same. Set once here, never toggled per request (threads).
 rl_config.useA85 = 0
+# Table cells select their font before drawing, even cells holding a Paragraph: reportlab's default
+# (Helvetica, never embedded) would be named in every PDF. Set once here, like useA85.
+tables.CellStyle.fontname = fonts.FONT_NAME
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 22 * mm
@@ -83,10 +86,10 @@ def _canvas_class(options: PageOptions):
 def render(story: list, *, title: str, author: str = "", subject: str = "",
            options: PageOptions = PageOptions()) -> bytes:
     """Lay the flowables out on A4 portrait pages and return the PDF bytes."""
-    fonts.register()
     buffer = io.BytesIO()
+    # The canvas starts in IPAexGothic rather than Helvetica, so every font the PDF names is embedded.
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
                             topMargin=MARGIN, bottomMargin=MARGIN, title=title, author=author,
-                            subject=subject, creator="Tenken 点検")
+                            subject=subject, creator="Tenken 点検", initialFontName=fonts.register())
     doc.build(list(story), canvasmaker=_canvas_class(options))
     return buffer.getvalue()

@@ -8,7 +8,6 @@ printed values lay out far faster as table cells than as matplotlib text.)
 from __future__ import annotations
 
 import io
-import textwrap
 from functools import lru_cache
 from typing import Iterable
 
@@ -16,6 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from ..pdf import linebreak
 from . import scoring
 from .queries import Completion, SectionRow
 
@@ -98,7 +98,7 @@ def heatmap_class(rate: float | None) -> str:
 
 
 def _wrap(text: str, width: int) -> str:
-    return "\n".join(textwrap.wrap(text, width=width, break_long_words=True)[:2]) if text else ""
+    return "\n".join(linebreak.wrap(text, width)[:2])
 
 
 def _legend(fig: Figure, categories: Iterable[str], labels: dict[str, str], styles: dict, ncol: int) -> None:

@@ -10,11 +10,13 @@ from __future__ import annotations
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Table, TableStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Table, TableStyle
 
 from checklists.sources import sources_text
 
 from ..pdf import blocks, document, fonts
+from ..pdf.linebreak import Paragraph
 from ..pdf.styles import styles
 from ..wareki import nendo, wareki_date, zenkaku
 from . import charts, scoring
@@ -54,9 +56,18 @@ def _chart(fig) -> _Chart:
 
 
 def _plain_table(header: list[str], rows: list[list], widths_mm: list[float], numeric_from: int) -> Table:
-    """A ruled table of short values (no wrapping): fast for hundreds of rows; numbers right-aligned."""
+    """A ruled table of short values: fast for hundreds of rows (a value wraps only if it is wider than its
+    column, so no text crosses a border); numbers right-aligned."""
     font = fonts.register()
-    data = [header] + [["" if c is None else c if isinstance(c, Paragraph) else str(c) for c in row] for row in rows]
+    inner = [w * mm - 6 for w in widths_mm]           # minus LEFTPADDING and RIGHTPADDING
+
+    def cell(value, column: int):
+        text = "" if value is None else value if isinstance(value, Paragraph) else str(value)
+        if isinstance(text, str) and stringWidth(text, font, 8) > inner[column]:
+            return Paragraph(blocks.esc(text), styles().cell)
+        return text
+
+    data = [blocks.header_cells(header)] + [[cell(c, i) for i, c in enumerate(row)] for row in rows]
     table = Table(data, colWidths=[w * mm for w in widths_mm], repeatRows=1)
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), font, 8),
@@ -233,7 +244,7 @@ def _weakest(report: SummaryReport) -> list:
     if not report.weakest:
         return story + blocks.body("課題あり・実施していないの回答はありません。", 1)
     header = ["順位", "項目", "課題あり", "実施していない", "割合", "根拠"]
-    data = [[Paragraph(blocks.esc(h), st.cell_head) for h in header]]
+    data = [blocks.header_cells(header)]
     for n, item in enumerate(report.weakest, 1):
         data.append([
             Paragraph(str(n), st.cell),
@@ -261,7 +272,7 @@ def _measurements(report: SummaryReport) -> list:
                                 "合計した。把握していない課は実施していないとして数えている。", 2)]
     st = styles()
     header = ["項目", "合計", "1以上の課", "回答した課", "把握していない課"]
-    data = [[Paragraph(blocks.esc(h), st.cell_head) for h in header]]
+    data = [blocks.header_cells(header)]
     for m in report.measurements:
         data.append([Paragraph(blocks.esc(f"{m.item_id} {m.question}"), st.cell),
                      *(Paragraph(blocks.esc(str(v)), st.cell) for v in (m.total_text, m.with_any, m.reported, m.unknown))])
@@ -304,7 +315,7 @@ def _year_over_year(report: SummaryReport) -> list:
     if yoy.items:
         st = styles()
         header = ["項目", "課数", report.previous_label, report.year_label, "差", "改善/悪化"]
-        data = [[Paragraph(blocks.esc(h), st.cell_head) for h in header]]
+        data = [blocks.header_cells(header)]
         for item in yoy.items:
             data.append([Paragraph(blocks.esc(f"{item.item_id} {item.question}"), st.cell),
                          Paragraph(str(item.pairs), st.cell), Paragraph(scoring.percent(item.rate_before), st.cell),
