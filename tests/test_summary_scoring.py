@@ -74,7 +74,9 @@ def test_sections(db, fixture_ids):
 
 def test_departments_weakest_first(db, fixture_ids):
     rows = queries.department_rows(db, Scope(YEAR))
-    assert [r.code for r in rows] == ["kenko", "hoken", "shimin", "hoiku", "kosodate"]
+    # The 課 that submitted nothing first (the overdue one before the other), then the lowest 評点.
+    assert [r.code for r in rows] == ["kosodate", "hoiku", "kenko", "hoken", "shimin"]
+    assert [r.result_text(r.score) for r in rows[:2]] == ["未提出", "未提出"]
     by_code = {r.code: r for r in rows}
     assert by_code["kenko"].score == pytest.approx(50.0)
     assert by_code["hoken"].score == pytest.approx(62.5)

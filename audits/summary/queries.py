@@ -247,25 +247,46 @@ class DepartmentRow:
     def completion_label(self) -> str:
         return f"{self.submitted}/{self.sheets}"
 
+    @property
+    def nothing_submitted(self) -> bool:
+        """No sheet of the 年度 submitted: the 課 has no result, and is shown as 未提出 rather than 「—」."""
+        return self.submitted == 0
 
+    def result_text(self, value: float | None, fmt=None) -> str:
+        """A rate or score cell of the 課 tables: 未提出 for a 課 that submitted nothing."""
+        if self.nothing_submitted:
+            return NOT_SUBMITTED
+        return (fmt or scoring.percent)(value)
+
+
+NOT_SUBMITTED = "未提出"
+# The orderings that put the weakest 課 first; a 課 that submitted nothing is the weakest of all.
+WEAKEST_FIRST = ("score", "rate", "gaps")
 SORT_KEYS = {
-    "score": "評点の低い順", "rate": "実施率の低い順", "gaps": "課題の多い順", "overdue": "期限超過の多い順",
-    "code": "課コード順",
+    "score": "評点の低い順（未提出の課が先頭）", "rate": "実施率の低い順（未提出の課が先頭）",
+    "gaps": "課題の多い順（未提出の課が先頭）", "overdue": "期限超過の多い順", "code": "課コード順",
 }
 
 
 def sort_departments(rows: list["DepartmentRow"], key: str = "score") -> list["DepartmentRow"]:
-    """Weakest first by default. A 課 without counted answers comes after those with results."""
+    """Weakest first by default. A 課 that submitted nothing comes first (overdue ones first among them) in every
+    weakest-first order; then the 課 with results, weakest first."""
     inf = float("inf")
-    if key == "rate":
-        return sorted(rows, key=lambda r: (r.rate is None, r.rate if r.rate is not None else inf, r.code))
-    if key == "gaps":
-        return sorted(rows, key=lambda r: (-r.counts.gaps, r.code))
     if key == "overdue":
         return sorted(rows, key=lambda r: (-r.overdue, -(r.sheets - r.submitted), r.code))
     if key == "code":
         return sorted(rows, key=lambda r: r.code)
-    return sorted(rows, key=lambda r: (r.score is None, r.score if r.score is not None else inf,
+
+    def unsubmitted_first(r: DepartmentRow) -> tuple:
+        return (not r.nothing_submitted, -r.overdue if r.nothing_submitted else 0)
+
+    if key == "rate":
+        return sorted(rows, key=lambda r: (*unsubmitted_first(r), r.rate is None,
+                                           r.rate if r.rate is not None else inf, r.code))
+    if key == "gaps":
+        return sorted(rows, key=lambda r: (*unsubmitted_first(r), -r.counts.gaps, r.code))
+    return sorted(rows, key=lambda r: (*unsubmitted_first(r), r.score is None,
+                                       r.score if r.score is not None else inf,
                                        r.rate if r.rate is not None else inf, r.code))
 
 
@@ -329,19 +350,23 @@ class ItemRow:
     severity: str
     sources: list[str]
     counts: Counts
+    rank: int = 0                 # the rank by weighted gap among every item with a gap
 
     @property
     def gap_rate(self) -> float | None:
         return scoring.rate(self.counts.gaps, self.counts.applicable)
 
+    @property
+    def weighted_gap(self) -> float:
+        return scoring.weighted_gap(self.severity, self.counts)
+
 
 def weakest_items(db: Database, scope: Scope, limit: int = 20) -> list[ItemRow]:
-    """Items most often answered 未実施 / 課題あり, with their source clauses."""
+    """Items ranked by weighted gap (scoring.weighted_gap: severity × the 課 answering 未実施 / 課題あり), the first
+    `limit`, plus any item scoring.always_listed() keeps (high severity, most of its 課 with a gap), in rank order,
+    with their source clauses."""
     totals = [(key, counts_of(values), item_pk) for key, (values, item_pk) in _computed(db, scope).items.items()]
     totals = [t for t in totals if t[1].gaps > 0]
-    totals.sort(key=lambda t: (-t[1].gaps, -t[1].not_done,
-                               -t[1].gaps / max(1, t[1].applicable), t[0]))
-    totals = totals[:limit]
     if not totals:
         return []
     where, params = in_clause("id", [item_pk for _, _, item_pk in totals])
@@ -353,7 +378,10 @@ def weakest_items(db: Database, scope: Scope, limit: int = 20) -> list[ItemRow]:
         r = details[item_pk]
         rows.append(ItemRow(checklist_id, item_id, r["question"], r["section_id"], r["section_title"] or "",
                             r["severity"], json.loads(r["sources"] or "[]"), counts))
-    return rows
+    rows.sort(key=lambda i: (-i.weighted_gap, -(i.gap_rate or 0.0), -i.counts.not_done, i.checklist_id, i.item_id))
+    for n, row in enumerate(rows, 1):
+        row.rank = n
+    return [row for row in rows if row.rank <= limit or scoring.always_listed(row.severity, row.counts)]
 
 
 # --------------------------------------------------------------------------- measurement items
@@ -485,16 +513,15 @@ def year_over_year(db: Database, scope: Scope, item_limit: int = 20) -> YearOver
             pairs, done, done_then = (int(v) for v in changed_departments[r["id"]])
             departments.append(DepartmentChange(pairs, done, done_then, id=r["id"], code=r["code"], name=r["name"],
                                                 bureau_name=r["bureau_name"]))
-    departments.sort(key=lambda d: (d.change if d.change is not None else 0.0, d.code))
+    departments.sort(key=lambda d: (d.change, d.done_now - d.done_before, d.code))   # largest fall first
 
     per_item = np.stack([pair.sum(axis=0), done_now.sum(axis=0), done_before.sum(axis=0),
                          (done_now & ~done_before).sum(axis=0), (done_before & ~done_now).sum(axis=0)], axis=1)
     changed = [ItemChange(int(p), int(n), int(b), checklist_id=key[0], item_id=key[1], improved=int(up),
                           worsened=int(down))
                for key, (p, n, b, up, down) in zip(item_keys, per_item) if p and n != b]
-    # Largest fall in the number of 課 answering 実施 first, then by the change in rate.
-    changed.sort(key=lambda i: (i.done_now - i.done_before, (i.done_now - i.done_before) / i.pairs,
-                                i.checklist_id, i.item_id))
+    # Largest fall first, in the points the table prints (then the larger number of 課 that fell).
+    changed.sort(key=lambda i: (i.change, i.done_now - i.done_before, i.checklist_id, i.item_id))
     items = changed[:item_limit]
     if items:
         item_pks = now.cells.highest_item_pks()
@@ -587,6 +614,24 @@ class AuditRow:
         text = (self.conclusion or "").strip()
         end = text.find("。")
         return text[:end + 1] if end >= 0 else text
+
+    @property
+    def is_draft(self) -> bool:
+        """The report is not issued yet: its conclusion is a draft."""
+        from ..audit.values import ISSUED
+
+        return self.status != ISSUED
+
+    @property
+    def conclusion_quote(self) -> str:
+        """The conclusion as every part of the summary quotes it: marked 【案】 while the report is a draft."""
+        head = self.conclusion_head
+        if not head:
+            return "（未記載）"
+        return f"{DRAFT_MARK}{head}" if self.is_draft else head
+
+
+DRAFT_MARK = "【案】"
 
 
 def _audit_visibility(department_view: bool) -> str:
