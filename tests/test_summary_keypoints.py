@@ -46,15 +46,17 @@ def test_key_points_from_the_report(db, fixture_ids):
     assert "提出期限を過ぎた課（1課）: 子育て支援課（子ども未来部）" in submission.text and submission.alert
     assert "保育課" not in submission.text
     assert "5課の点検票5件のうち3件が提出済（うち承認済2件）、未提出は2件" in submission.text
-    assert "対応中2件、うち期限超過1件（健康づくり課（健康福祉部））" in points["改善措置"].text
+    assert "対応中2件（うち期限超過1件）" in points["改善措置"].text
+    assert "期限を過ぎた課: 健康づくり課（健康福祉部）" in points["改善措置"].text
     assert points["重大な課題"].text.startswith("重要度で重み付けした課題の大きい順に、T-01-01")
     assert "（重要度高、2/3課）" in points["重大な課題"].text
     assert "50.0%から66.7%へ16.7ポイント上昇" in points["前年度との比較"].text
     assert not points["前年度との比較"].alert
 
 
-def test_key_points_name_at_most_ten_overdue_departments():
-    assert keypoints._named([f"課{n}" for n in range(12)]) == "、".join(f"課{n}" for n in range(10)) + "ほか2課"
+def test_key_points_group_the_named_departments_by_bureau_and_name_at_most_ten():
+    names = [("A部", "課1"), ("A部", "課2"), ("B部", "課3")] + [("C部", f"課{n}") for n in range(4, 13)]
+    assert keypoints._by_bureau(names) == "課1・課2（A部）、課3（B部）、課4・課5・課6・課7・課8・課9・課10（C部）ほか2課"
 
 
 def test_pdf_page_one_is_the_key_points(client, auth, fixture_ids):

@@ -149,9 +149,9 @@ def section_bars(sections: list[SectionRow]) -> Figure:
     for i, s in enumerate(rows):
         ax.text(101.5, i, scoring.rate_with_n(s.counts.done, s.counts.applicable, 0), va="center", ha="left",
                 **_text_kw(fig, 7.5))
-        ax.text(135, i, str(s.counts.na), va="center", ha="right", **_text_kw(fig, 7.5))
+        ax.text(150, i, str(s.counts.na), va="center", ha="right", **_text_kw(fig, 7.5))
     ax.text(101.5, -0.9, "実施率", va="center", ha="left", **_text_kw(fig, 7))
-    ax.text(135, -0.9, NA_COLUMN, va="center", ha="right", **_text_kw(fig, 7))
+    ax.text(150, -0.9, NA_COLUMN, va="center", ha="right", **_text_kw(fig, 7))
     ax.set_yticks(positions, labels)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
@@ -161,7 +161,7 @@ def section_bars(sections: list[SectionRow]) -> Figure:
     ax.spines[["top", "right"]].set_visible(False)
     _style_axes(fig, ax)
     _legend(fig, categories, scoring.CATEGORY_LABELS, {k: v[:2] for k, v in CATEGORY_STYLE.items()}, 5)
-    fig.subplots_adjust(left=0.30, right=0.76, top=1 - 0.42 / height, bottom=0.32 / height)
+    fig.subplots_adjust(left=0.34, right=0.72, top=1 - 0.42 / height, bottom=0.32 / height)
     return fig
 
 

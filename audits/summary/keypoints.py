@@ -10,6 +10,7 @@ from . import scoring
 
 NAMED_LIMIT = 10          # 課 named in one key point; the rest as 「ほかN課」
 GAPS_LISTED = 3           # the most serious gaps quoted
+QUESTION_CHARS = 30       # a quoted question is cut to this length (the full text is in the ranking)
 
 
 @dataclass(frozen=True)
@@ -19,10 +20,20 @@ class KeyPoint:
     alert: bool = False   # needs the reader's action (overdue, late, high-severity gaps)
 
 
-def _named(names: list[str]) -> str:
-    shown = "、".join(names[:NAMED_LIMIT])
-    rest = len(names) - NAMED_LIMIT
-    return shown + (f"ほか{rest}課" if rest > 0 else "")
+def _by_bureau(departments) -> str:
+    """課 grouped by their 部, in the order given: 「道路管理課・住宅課（都市整備部）、学務課（教育部）」 (five
+    健康づくり課 are told apart by their 部); at most NAMED_LIMIT 課 named."""
+    named = list(departments)[:NAMED_LIMIT]
+    groups: dict[str, list[str]] = {}
+    for bureau, name in named:
+        groups.setdefault(bureau, []).append(name)
+    text = "、".join(f"{'・'.join(names)}（{bureau}）" for bureau, names in groups.items())
+    rest = len(departments) - len(named)
+    return text + (f"ほか{rest}課" if rest > 0 else "")
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= QUESTION_CHARS else text[:QUESTION_CHARS - 1] + "…"
 
 
 def _submission(report) -> KeyPoint:
@@ -31,11 +42,10 @@ def _submission(report) -> KeyPoint:
         return KeyPoint("提出状況", f"{report.year_label}の点検票はありません。")
     text = (f"{c.departments}課の点検票{c.sheets}件のうち{c.submitted}件が提出済（うち承認済{c.approved}件）、"
             f"未提出は{c.not_submitted}件です。")
-    overdue = [d for d in report.departments if d.overdue]
-    overdue.sort(key=lambda d: d.code)
+    overdue = sorted((d for d in report.departments if d.overdue), key=lambda d: (d.bureau_name, d.code))
     if overdue:
-        text += f"提出期限を過ぎた課（{len(overdue)}課）: " + _named(
-            [f"{d.name}（{d.bureau_name}）" for d in overdue]) + "。"
+        text += f"提出期限を過ぎた課（{len(overdue)}課）: " + _by_bureau(
+            [(d.bureau_name, d.name) for d in overdue]) + "。"
     else:
         text += "提出期限を過ぎた点検票はありません。"
     return KeyPoint("提出状況", text, alert=bool(overdue))
@@ -64,12 +74,11 @@ def _incidents(report) -> KeyPoint | None:
 
 def _actions(report) -> KeyPoint:
     a = report.actions
-    text = (f"{report.year_label}の指摘事項{a.findings_this_year}件。改善措置は対応中{a.open}件、"
-            f"うち期限超過{a.overdue}件")
-    overdue = sorted({f"{r.department_name}（{r.bureau_name}）" for r in a.rows if r.overdue})
+    text = (f"{report.year_label}の指摘事項{a.findings_this_year}件。改善措置は対応中{a.open}件"
+            f"（うち期限超過{a.overdue}件）、{report.year_label}中に完了{a.closed_this_year}件です。")
+    overdue = sorted({(r.bureau_name, r.department_code, r.department_name) for r in a.rows if r.overdue})
     if overdue:
-        text += "（" + _named(overdue) + "）"
-    text += f"、{report.year_label}中に完了{a.closed_this_year}件です。"
+        text += "期限を過ぎた課: " + _by_bureau([(bureau, name) for bureau, _code, name in overdue]) + "。"
     return KeyPoint("改善措置", text, alert=bool(a.overdue))
 
 
@@ -77,7 +86,8 @@ def _gaps(report) -> KeyPoint:
     items = report.weakest[:GAPS_LISTED]
     if not items:
         return KeyPoint("重大な課題", "課題あり・実施していないの回答はありません。")
-    parts = [f"{i.item_id}「{i.question}」（重要度{i.severity}、{i.counts.gaps}/{i.counts.applicable}課）" for i in items]
+    parts = [f"{i.item_id}「{_short(i.question)}」（重要度{i.severity}、{i.counts.gaps}/{i.counts.applicable}課）"
+             for i in items]
     return KeyPoint("重大な課題", "重要度で重み付けした課題の大きい順に、" + "、".join(parts) + "。",
                     alert=any(i.severity == scoring.ALWAYS_LISTED_SEVERITY for i in items))
 
@@ -98,8 +108,8 @@ def _change(report) -> KeyPoint:
              f"同じ課・項目（{yoy.common.pairs}件）で比べると{scoring.percent(yoy.common.rate_now)}で横ばい")
     fallen = [d for d in yoy.departments if d.change is not None and d.change < 0]
     if fallen:
-        text += f"。低下した課は{len(fallen)}課（最大は{fallen[0].name}（{fallen[0].bureau_name}）の" \
-                f"{abs(fallen[0].change):.1f}ポイント）"
+        text += (f"。低下した課は{len(fallen)}課で、最も低下したのは{fallen[0].name}（{fallen[0].bureau_name}）の"
+                 f"{abs(fallen[0].change):.1f}ポイント")
     return KeyPoint("前年度との比較", text + "。", alert=change < 0)
 
 

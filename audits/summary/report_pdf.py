@@ -118,7 +118,7 @@ def _key_points_table(report: SummaryReport) -> Table:
                           ("BACKGROUND", (0, 0), (0, -1), colors.Color(0.92, 0.92, 0.92))]
     for r, point in enumerate(report.key_points):
         heading = ("■" if point.alert else "") + point.heading
-        data.append([Paragraph(blocks.esc(heading), st.cell_head), Paragraph(blocks.esc(point.text), st.cell)])
+        data.append([Paragraph(blocks.esc(heading), st.cell), Paragraph(blocks.esc(point.text), st.cell)])
         if point.alert:
             commands.append(("BOX", (0, r), (-1, r), 1.4, colors.black))
     table = Table(data, colWidths=[32 * mm, (FRAME_MM - 32) * mm])
