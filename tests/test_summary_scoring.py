@@ -94,7 +94,9 @@ def test_heatmap(db, fixture_ids):
     assert heat.rate(ids["hoken"], build.CHECKLIST_ID, "T-01") == pytest.approx(50.0)
     assert heat.rate(ids["kenko"], build.CHECKLIST_ID, "T-02") == pytest.approx(100.0)
     _sections, departments = heat.for_checklist(build.CHECKLIST_ID)
-    assert [d.code for d in departments] == ["kenko", "shimin", "hoken"]   # 33.3 %, 66.7 %, 75.0 %
+    # Not submitted first (kosodate overdue, then hoiku), then 33.3 %, 66.7 %, 75.0 %.
+    assert [d.code for d in departments] == ["kosodate", "hoiku", "kenko", "shimin", "hoken"]
+    assert heat.is_pending(ids["kosodate"], build.CHECKLIST_ID) and not heat.is_pending(ids["kenko"], build.CHECKLIST_ID)
 
 
 def test_weakest_items_with_sources(db, fixture_ids):

@@ -262,10 +262,9 @@ class DepartmentRow:
 NOT_SUBMITTED = "未提出"
 # The orderings that put the weakest 課 first; a 課 that submitted nothing is the weakest of all.
 WEAKEST_FIRST = ("score", "rate", "gaps")
-SORT_KEYS = {
-    "score": "評点の低い順（未提出の課が先頭）", "rate": "実施率の低い順（未提出の課が先頭）",
-    "gaps": "課題の多い順（未提出の課が先頭）", "overdue": "期限超過の多い順", "code": "課コード順",
-}
+SORT_KEYS = {key: label + ("（未提出の課が先頭）" if key in WEAKEST_FIRST else "") for key, label in {
+    "score": "評点の低い順", "rate": "実施率の低い順", "gaps": "課題の多い順", "overdue": "期限超過の多い順",
+    "code": "課コード順"}.items()}
 
 
 def sort_departments(rows: list["DepartmentRow"], key: str = "score") -> list["DepartmentRow"]:
@@ -312,13 +311,19 @@ class Heatmap:
     sections: list[SectionRow]
     departments: list[DepartmentRow]
     cells: dict[tuple[int, str, str], Counts]
+    # checklist id -> the 課 with a sheet of it in the 年度 none of which is submitted (shown as 未提出, first)
+    pending: dict[str, set[int]] = field(default_factory=dict)
 
     def rate(self, department_id: int, checklist_id: str, section_id: str) -> float | None:
         counts = self.cells.get((department_id, checklist_id, section_id))
         return counts.rate if counts else None
 
+    def is_pending(self, department_id: int, checklist_id: str) -> bool:
+        return department_id in self.pending.get(checklist_id, ())
+
     def for_checklist(self, checklist_id: str, limit: int | None = None) -> tuple[list[SectionRow], list[DepartmentRow]]:
-        """Sections of one checklist and the 課 that answered it, weakest (lowest 実施率) first."""
+        """Sections of one checklist and the 課 that answered it, weakest (lowest 実施率) first, after the 課 that
+        have not submitted it (overdue ones first)."""
         sections = [s for s in self.sections if s.checklist_id == checklist_id]
         totals: dict[int, list[int]] = {}
         for (dept, cl, _section), counts in self.cells.items():
@@ -330,14 +335,30 @@ class Heatmap:
         departments = [d for d in self.departments if d.id in totals and totals[d.id][1]]
         departments.sort(key=lambda d: (scoring.rate(*totals[d.id]) is None,
                                         scoring.rate(*totals[d.id]) or 0.0, d.code))
+        pending = sorted((d for d in self.departments if self.is_pending(d.id, checklist_id)),
+                         key=lambda d: (-d.overdue, d.code))
+        departments = pending + departments
         return sections, (departments[:limit] if limit else departments)
+
+
+def _pending_checklists(db: Database, scope: Scope) -> dict[str, set[int]]:
+    """Per checklist, the 課 that have a sheet of it in the 年度 and have submitted none of them."""
+    head, params = _with(scope)
+    pending: dict[str, set[int]] = {}
+    for checklist_id, department_id in db.execute(head + f"""
+            SELECT v.checklist_id, s.department_id FROM year_sheets s JOIN checklist_versions v ON v.id = s.version_id
+            GROUP BY v.checklist_id, s.department_id
+            HAVING SUM(s.status IN {scoring.sql_in(scoring.COUNTED_STATUSES)}) = 0""", params).fetchall():
+        pending.setdefault(checklist_id, set()).add(department_id)
+    return pending
 
 
 def heatmap(db: Database, scope: Scope, sections: list[SectionRow] | None = None,
             departments: list[DepartmentRow] | None = None) -> Heatmap:
     cells = _computed(db, scope).grid.cells()
     return Heatmap(sections if sections is not None else section_distribution(db, scope),
-                   departments if departments is not None else department_rows(db, scope), cells)
+                   departments if departments is not None else department_rows(db, scope), cells,
+                   _pending_checklists(db, scope))
 
 
 @dataclass

@@ -203,7 +203,7 @@ def _departments(report: SummaryReport) -> list:
         story += blocks.body("対象の課はありません。", 1)
     story += [CondPageBreak(80 * mm), blocks.heading(2, 2, "課×区分の実施率")]
     story += blocks.body(f"チェックリストごとに、区分別の実施率（％）を課ごとに示す。濃いほど実施率が低い。"
-                         f"実施率の低い課から最大{charts.HEATMAP_MAX_ROWS}課を掲げ、全ての課の値は Excel の"
+                         f"この点検票を提出していない課を「未提出」として先頭に、続いて実施率の低い課から、合わせて最大{charts.HEATMAP_MAX_ROWS}課を掲げ、全ての課の値は Excel の"
                          "「課×区分」シートにある。「—」は該当する項目がない区分である。", 2)
     for checklist in report.checklists:
         story += [CondPageBreak(50 * mm), _note(checklist.title), _heatmap_table(report, checklist.checklist_id),
@@ -231,6 +231,10 @@ def _heatmap_table(report: SummaryReport, checklist_id: str) -> Table:
     ]
     for r, department in enumerate(departments, 1):
         row = [_fit(department.name, 12)]
+        if report.heat.is_pending(department.id, checklist_id):
+            data.append(row + [queries.NOT_SUBMITTED] + [""] * (len(sections) - 1))
+            commands.append(("SPAN", (1, r), (-1, r)))
+            continue
         for c, section in enumerate(sections, 1):
             value = report.heat.rate(department.id, checklist_id, section.section_id)
             grey = charts.heatmap_grey(value)
