@@ -215,3 +215,12 @@ def test_a_draft_conclusion_is_marked_wherever_it_is_quoted(client, auth, db, fi
     wb = load_workbook(io.BytesIO(client.get(f"/summary/report.xlsx?year={YEAR}").data))
     quoted = [c for row in wb[SHEET_TITLES[7]].iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert "【案】適正であると判断する。" in quoted
+
+
+def test_a_departments_part_opens_with_its_own_key_points(client, auth, db, fixture_ids):
+    auth.login("chief")
+    kenko = build.department(db, "kenko")
+    card = section(client.get(f"/summary/departments/{kenko}?year={YEAR}").get_data(as_text=True), "summary-keypoints")
+    assert "1課の点検票1件のうち1件が提出済" in card and "期限を過ぎた課: 健康づくり課（健康福祉部）" in card
+    assert "漏えい等事案" not in card            # incidents belong to the organisation-wide report only
+    assert "子育て支援課" not in card             # another 課's lateness is not shown in this 課's part
