@@ -45,7 +45,7 @@ def test_key_points_from_the_report(db, fixture_ids):
     # kosodate is overdue (named with its 部); hoiku's due date is overridden to 2099 and is not named.
     assert "提出期限を過ぎた課（1課）: 子育て支援課（子ども未来部）" in submission.text and submission.alert
     assert "保育課" not in submission.text
-    assert "5課の点検票5件のうち3件が提出済（うち承認済2件）、未提出は2件" in submission.text
+    assert "5課の点検票5件のうち3件が提出済（うち承認済2件）、未提出2件" in submission.text
     assert "対応中2件（うち期限超過1件）" in points["改善措置"].text
     assert "期限を過ぎた課: 健康づくり課（健康福祉部）" in points["改善措置"].text
     assert points["重大な課題"].text.startswith("重要度で重み付けした課題の大きい順に、T-01-01")
@@ -222,5 +222,7 @@ def test_a_departments_part_opens_with_its_own_key_points(client, auth, db, fixt
     kenko = build.department(db, "kenko")
     card = section(client.get(f"/summary/departments/{kenko}?year={YEAR}").get_data(as_text=True), "summary-keypoints")
     assert "1課の点検票1件のうち1件が提出済" in card and "期限を過ぎた課: 健康づくり課（健康福祉部）" in card
+    own_words = re.sub(r"「[^」]*」", "", card)             # the quoted questions keep their 〜ますか
+    assert "です" not in own_words and "ます" not in own_words
     assert "漏えい等事案" not in card            # incidents belong to the organisation-wide report only
     assert "子育て支援課" not in card             # another 課's lateness is not shown in this 課's part

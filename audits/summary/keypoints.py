@@ -1,4 +1,4 @@
-"""The 要点 of the aggregated report: what a reader grasps in one minute, on page 1 of the PDF and at the top
+"""The 要点 of the aggregated report (noun-ending sentences, no です・ます): what a reader grasps in one minute, on page 1 of the PDF and at the top
 of the dashboard. Built only from the SummaryReport's own figures (no query of its own), so the key points
 say what the later pages show.
 """
@@ -39,15 +39,15 @@ def _short(text: str) -> str:
 def _submission(report) -> KeyPoint:
     c = report.completion
     if not c.sheets:
-        return KeyPoint("提出状況", f"{report.year_label}の点検票はありません。")
+        return KeyPoint("提出状況", f"{report.year_label}の点検票なし。")
     text = (f"{c.departments}課の点検票{c.sheets}件のうち{c.submitted}件が提出済（うち承認済{c.approved}件）、"
-            f"未提出は{c.not_submitted}件です。")
+            f"未提出{c.not_submitted}件。")
     overdue = sorted((d for d in report.departments if d.overdue), key=lambda d: (d.bureau_name, d.code))
     if overdue:
         text += f"提出期限を過ぎた課（{len(overdue)}課）: " + _by_bureau(
             [(d.bureau_name, d.name) for d in overdue]) + "。"
     else:
-        text += "提出期限を過ぎた点検票はありません。"
+        text += "提出期限を過ぎた点検票なし。"
     return KeyPoint("提出状況", text, alert=bool(overdue))
 
 
@@ -56,10 +56,10 @@ def _incidents(report) -> KeyPoint | None:
     if s is None:
         return None
     if s.count is None:
-        return KeyPoint("漏えい等事案", f"{report.year_label}の事案は登録簿になく、点検票の件数の回答もありません。")
+        return KeyPoint("漏えい等事案", f"{report.year_label}の事案は登録簿になく、点検票の件数の回答もなし。")
     if not s.register_in_use:
         return KeyPoint("漏えい等事案", f"{s.count}件（点検票で各課が入力した特定個人情報の事案の件数の合計。登録簿には"
-                                   "ありません）。")
+                                   "なし）。")
     required = s.by_judgement.get("required", 0)
     text = f"{s.count}件（うち特定個人情報を含む{s.mynumber}件）。委員会への報告を要するもの{required}件"
     unconfirmed = s.by_judgement.get("unconfirmed", 0)
@@ -67,7 +67,7 @@ def _incidents(report) -> KeyPoint | None:
         text += f"、判定が未確定のもの{unconfirmed}件"
     late = [f"{r.label}の期限超過{r.overdue}件" for r in s.reports if r.overdue]
     late += [f"{r.label}の遅れ{r.late}件" for r in s.reports if r.late]
-    text += "。" + ("、".join(late) + "。" if late else "報告の期限超過・遅れはありません。")
+    text += "。" + ("、".join(late) + "。" if late else "報告の期限超過・遅れなし。")
     text += f"未完結の事案{s.open}件、再発防止策が未記入の事案{s.without_prevention}件。"
     return KeyPoint("漏えい等事案", text, alert=bool(late))
 
@@ -75,7 +75,7 @@ def _incidents(report) -> KeyPoint | None:
 def _actions(report) -> KeyPoint:
     a = report.actions
     text = (f"{report.year_label}の指摘事項{a.findings_this_year}件。改善措置は対応中{a.open}件"
-            f"（うち期限超過{a.overdue}件）、{report.year_label}中に完了{a.closed_this_year}件です。")
+            f"（うち期限超過{a.overdue}件）、{report.year_label}中に完了{a.closed_this_year}件。")
     overdue = sorted({(r.bureau_name, r.department_code, r.department_name) for r in a.rows if r.overdue})
     if overdue:
         text += "期限を過ぎた課: " + _by_bureau([(bureau, name) for bureau, _code, name in overdue]) + "。"
@@ -85,7 +85,7 @@ def _actions(report) -> KeyPoint:
 def _gaps(report) -> KeyPoint:
     items = report.weakest[:GAPS_LISTED]
     if not items:
-        return KeyPoint("重大な課題", "課題あり・実施していないの回答はありません。")
+        return KeyPoint("重大な課題", "課題あり・実施していないの回答なし。")
     parts = [f"{i.item_id}「{_short(i.question)}」（重要度{i.severity}、{i.counts.gaps}/{i.counts.applicable}課）"
              for i in items]
     return KeyPoint("重大な課題", "重要度で重み付けした課題の大きい順に、" + "、".join(parts) + "。",
@@ -96,10 +96,10 @@ def _change(report) -> KeyPoint:
     o, yoy = report.overall, report.yoy
     text = f"実施率{scoring.percent(o.rate)}、評点{'—' if o.score is None else f'{o.score:.1f}'}。"
     if not yoy.has_previous:
-        return KeyPoint("前年度との比較", text + f"{report.previous_label}の提出済の点検票がないため比較できません。")
+        return KeyPoint("前年度との比較", text + f"{report.previous_label}の提出済の点検票がないため比較できない。")
     if not yoy.common.pairs:
         return KeyPoint("前年度との比較", text + f"{report.previous_label}の実施率は"
-                                           f"{scoring.percent(yoy.previous_overall.rate)}（同じ課・項目の比較はできません）。")
+                                           f"{scoring.percent(yoy.previous_overall.rate)}（同じ課・項目の比較はできない）。")
     change = yoy.common.change or 0.0
     direction = "上昇" if round(change, 1) > 0 else "低下" if round(change, 1) < 0 else "横ばい"
     text += (f"同じ課・項目（{yoy.common.pairs}件）で比べると{scoring.percent(yoy.common.rate_before)}から"
