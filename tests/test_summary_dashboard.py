@@ -43,7 +43,8 @@ def test_dashboard_shows_the_hand_computed_numbers(client, auth, fixture_ids):
     assert stat(html, "評点") == "65.9"
     # per 課, weakest (lowest 評点) first
     table = section(html, "summary-departments")
-    assert re.findall(r'data-code="([a-z]+)"', table) == ["kenko", "hoken", "shimin", "hoiku", "kosodate"]
+    assert re.findall(r'data-code="([a-z]+)"', table) == ["kosodate", "hoiku", "kenko", "hoken", "shimin"]
+    assert "未提出の課が先頭" in table and table.count("未提出") >= 5
     assert "33.3%" in table and "50.0" in table and "85.7" in table
     # sections: counts table and the chart as an image served by the app
     sections = section(html, "summary-sections")
@@ -51,7 +52,8 @@ def test_dashboard_shows_the_hand_computed_numbers(client, auth, fixture_ids):
     assert '/summary/charts/sections.png?' in sections
     heatmap = section(html, "summary-heatmap")
     cells = re.findall(r'<tr><th scope="row"><span class="bureau">[^<]+</span> ([^<]+)</th>(.*?)</tr>', heatmap)
-    assert [name for name, _ in cells] == ["健康づくり課", "市民課", "保険年金課"]     # weakest first
+    assert [name for name, _ in cells] == ["子育て支援課", "保育課", "健康づくり課", "市民課", "保険年金課"]  # weakest first
+    assert dict(cells)["子育て支援課"] == '<td class="pending" colspan="2">未提出</td>'
     values = {name: re.findall(r'<td class="(heat-[^"]+)">([^<]+)</td>', row) for name, row in cells}
     assert values["市民課"] == [("heat-10", "100"), ("heat-0", "0")]
     assert values["保険年金課"] == [("heat-5", "50"), ("heat-10", "100")]

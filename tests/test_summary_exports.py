@@ -95,8 +95,8 @@ def test_excel_download_holds_the_numbers(client, auth, fixture_ids):
     assert sections[0][:4] == ("チェックリスト", "区分ID", "区分", "実施")
     assert sections[1][1:9] == ("T-01", "管理体制", 3, 1, 2, 0, 0, 50.0)
     departments = list(wb["課別"].iter_rows(min_row=2, values_only=True))
-    assert [r[1] for r in departments] == ["kenko", "hoken", "shimin", "hoiku", "kosodate"]
-    assert departments[0][-2:] == (33.3, 50.0)
+    assert [r[1] for r in departments] == ["kosodate", "hoiku", "kenko", "hoken", "shimin"]   # 未提出 first
+    assert departments[0][-2:] == (None, None) and departments[2][-2:] == (33.3, 50.0)
     matrix = {r[1]: r[3:] for r in wb["課×区分"].iter_rows(min_row=2, values_only=True)}
     assert matrix["shimin"] == (100.0, 0.0) and matrix["hoiku"] == (None, None)
     weakest = list(wb["課題の多い項目"].iter_rows(min_row=2, values_only=True))

@@ -74,7 +74,9 @@ def test_sections(db, fixture_ids):
 
 def test_departments_weakest_first(db, fixture_ids):
     rows = queries.department_rows(db, Scope(YEAR))
-    assert [r.code for r in rows] == ["kenko", "hoken", "shimin", "hoiku", "kosodate"]
+    # The 課 that submitted nothing first (the overdue one before the other), then the lowest 評点.
+    assert [r.code for r in rows] == ["kosodate", "hoiku", "kenko", "hoken", "shimin"]
+    assert [r.result_text(r.score) for r in rows[:2]] == ["未提出", "未提出"]
     by_code = {r.code: r for r in rows}
     assert by_code["kenko"].score == pytest.approx(50.0)
     assert by_code["hoken"].score == pytest.approx(62.5)
@@ -92,7 +94,9 @@ def test_heatmap(db, fixture_ids):
     assert heat.rate(ids["hoken"], build.CHECKLIST_ID, "T-01") == pytest.approx(50.0)
     assert heat.rate(ids["kenko"], build.CHECKLIST_ID, "T-02") == pytest.approx(100.0)
     _sections, departments = heat.for_checklist(build.CHECKLIST_ID)
-    assert [d.code for d in departments] == ["kenko", "shimin", "hoken"]   # 33.3 %, 66.7 %, 75.0 %
+    # Not submitted first (kosodate overdue, then hoiku), then 33.3 %, 66.7 %, 75.0 %.
+    assert [d.code for d in departments] == ["kosodate", "hoiku", "kenko", "shimin", "hoken"]
+    assert heat.is_pending(ids["kosodate"], build.CHECKLIST_ID) and not heat.is_pending(ids["kenko"], build.CHECKLIST_ID)
 
 
 def test_weakest_items_with_sources(db, fixture_ids):

@@ -123,13 +123,14 @@ def _segment_label(ax, x: float, y: float, value: float, count: int, text_colour
 # --------------------------------------------------------------------------- stacked bars per section
 
 def section_bars(sections: list[SectionRow]) -> Figure:
-    """One 100% stacked bar per section: the categories of every answer of the 課 in scope."""
+    """One 100% stacked bar per section over the applicable answers (該当しない apart), so that the 実施 segment
+    is the printed 実施率; the 該当しない count is printed outside the bar."""
     rows = [s for s in sections if s.counts.total]
     height = 0.95 + 0.42 * max(len(rows), 1)
     fig = _figure(height)
     ax = fig.add_subplot(111)
-    categories = [c for c in scoring.BAR_CATEGORIES
-                  if c != scoring.UNANSWERED or any(s.counts.unanswered for s in rows)]
+    categories = [c for c in scoring.BAR_CATEGORIES if c != scoring.NOT_APPLICABLE
+                  and (c != scoring.UNANSWERED or any(s.counts.unanswered for s in rows))]
     labels = [f"{s.section_id} {_wrap(s.section_title, 16)}" for s in rows]
     positions = list(range(len(rows)))
     lefts = [0.0] * len(rows)
@@ -138,7 +139,7 @@ def section_bars(sections: list[SectionRow]) -> Figure:
         widths = []
         for s in rows:
             counts = s.counts.by_category()
-            widths.append(100.0 * counts[category] / s.counts.total if s.counts.total else 0)
+            widths.append(100.0 * counts[category] / s.counts.applicable if s.counts.applicable else 0)
         ax.barh(positions, widths, left=lefts, color=face, hatch=hatch, edgecolor="black", linewidth=0.6,
                 height=0.62)
         for i, (left, width) in enumerate(zip(lefts, widths)):
@@ -146,8 +147,11 @@ def section_bars(sections: list[SectionRow]) -> Figure:
                 _segment_label(ax, left + width / 2, i, width, 0, text_colour, fig)
         lefts = [l + w for l, w in zip(lefts, widths)]
     for i, s in enumerate(rows):
-        ax.text(101.5, i, f"{scoring.percent(s.counts.rate, 0)}", va="center", ha="left", **_text_kw(fig, 7.5))
+        ax.text(101.5, i, scoring.rate_with_n(s.counts.done, s.counts.applicable, 0), va="center", ha="left",
+                **_text_kw(fig, 7.5))
+        ax.text(150, i, str(s.counts.na), va="center", ha="right", **_text_kw(fig, 7.5))
     ax.text(101.5, -0.9, "実施率", va="center", ha="left", **_text_kw(fig, 7))
+    ax.text(150, -0.9, NA_COLUMN, va="center", ha="right", **_text_kw(fig, 7))
     ax.set_yticks(positions, labels)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
@@ -157,8 +161,11 @@ def section_bars(sections: list[SectionRow]) -> Figure:
     ax.spines[["top", "right"]].set_visible(False)
     _style_axes(fig, ax)
     _legend(fig, categories, scoring.CATEGORY_LABELS, {k: v[:2] for k, v in CATEGORY_STYLE.items()}, 5)
-    fig.subplots_adjust(left=0.34, right=0.90, top=1 - 0.42 / height, bottom=0.32 / height)
+    fig.subplots_adjust(left=0.34, right=0.72, top=1 - 0.42 / height, bottom=0.32 / height)
     return fig
+
+
+NA_COLUMN = "該当しない（件）"
 
 
 # --------------------------------------------------------------------------- completion

@@ -247,25 +247,45 @@ class DepartmentRow:
     def completion_label(self) -> str:
         return f"{self.submitted}/{self.sheets}"
 
+    @property
+    def nothing_submitted(self) -> bool:
+        """No sheet of the 年度 submitted: the 課 has no result, and is shown as 未提出 rather than 「—」."""
+        return self.submitted == 0
 
-SORT_KEYS = {
+    def result_text(self, value: float | None, fmt=None) -> str:
+        """A rate or score cell of the 課 tables: 未提出 for a 課 that submitted nothing."""
+        if self.nothing_submitted:
+            return NOT_SUBMITTED
+        return (fmt or scoring.percent)(value)
+
+
+NOT_SUBMITTED = "未提出"
+# The orderings that put the weakest 課 first; a 課 that submitted nothing is the weakest of all.
+WEAKEST_FIRST = ("score", "rate", "gaps")
+SORT_KEYS = {key: label + ("（未提出の課が先頭）" if key in WEAKEST_FIRST else "") for key, label in {
     "score": "評点の低い順", "rate": "実施率の低い順", "gaps": "課題の多い順", "overdue": "期限超過の多い順",
-    "code": "課コード順",
-}
+    "code": "課コード順"}.items()}
 
 
 def sort_departments(rows: list["DepartmentRow"], key: str = "score") -> list["DepartmentRow"]:
-    """Weakest first by default. A 課 without counted answers comes after those with results."""
+    """Weakest first by default. A 課 that submitted nothing comes first (overdue ones first among them) in every
+    weakest-first order; then the 課 with results, weakest first."""
     inf = float("inf")
-    if key == "rate":
-        return sorted(rows, key=lambda r: (r.rate is None, r.rate if r.rate is not None else inf, r.code))
-    if key == "gaps":
-        return sorted(rows, key=lambda r: (-r.counts.gaps, r.code))
     if key == "overdue":
         return sorted(rows, key=lambda r: (-r.overdue, -(r.sheets - r.submitted), r.code))
     if key == "code":
         return sorted(rows, key=lambda r: r.code)
-    return sorted(rows, key=lambda r: (r.score is None, r.score if r.score is not None else inf,
+
+    def unsubmitted_first(r: DepartmentRow) -> tuple:
+        return (not r.nothing_submitted, -r.overdue if r.nothing_submitted else 0)
+
+    if key == "rate":
+        return sorted(rows, key=lambda r: (*unsubmitted_first(r), r.rate is None,
+                                           r.rate if r.rate is not None else inf, r.code))
+    if key == "gaps":
+        return sorted(rows, key=lambda r: (*unsubmitted_first(r), -r.counts.gaps, r.code))
+    return sorted(rows, key=lambda r: (*unsubmitted_first(r), r.score is None,
+                                       r.score if r.score is not None else inf,
                                        r.rate if r.rate is not None else inf, r.code))
 
 
@@ -291,13 +311,19 @@ class Heatmap:
     sections: list[SectionRow]
     departments: list[DepartmentRow]
     cells: dict[tuple[int, str, str], Counts]
+    # checklist id -> the 課 with a sheet of it in the 年度 none of which is submitted (shown as 未提出, first)
+    pending: dict[str, set[int]] = field(default_factory=dict)
 
     def rate(self, department_id: int, checklist_id: str, section_id: str) -> float | None:
         counts = self.cells.get((department_id, checklist_id, section_id))
         return counts.rate if counts else None
 
+    def is_pending(self, department_id: int, checklist_id: str) -> bool:
+        return department_id in self.pending.get(checklist_id, ())
+
     def for_checklist(self, checklist_id: str, limit: int | None = None) -> tuple[list[SectionRow], list[DepartmentRow]]:
-        """Sections of one checklist and the 課 that answered it, weakest (lowest 実施率) first."""
+        """Sections of one checklist and the 課 that answered it, weakest (lowest 実施率) first, after the 課 that
+        have not submitted it (overdue ones first)."""
         sections = [s for s in self.sections if s.checklist_id == checklist_id]
         totals: dict[int, list[int]] = {}
         for (dept, cl, _section), counts in self.cells.items():
@@ -309,14 +335,30 @@ class Heatmap:
         departments = [d for d in self.departments if d.id in totals and totals[d.id][1]]
         departments.sort(key=lambda d: (scoring.rate(*totals[d.id]) is None,
                                         scoring.rate(*totals[d.id]) or 0.0, d.code))
+        pending = sorted((d for d in self.departments if self.is_pending(d.id, checklist_id)),
+                         key=lambda d: (-d.overdue, d.code))
+        departments = pending + departments
         return sections, (departments[:limit] if limit else departments)
+
+
+def _pending_checklists(db: Database, scope: Scope) -> dict[str, set[int]]:
+    """Per checklist, the 課 that have a sheet of it in the 年度 and have submitted none of them."""
+    head, params = _with(scope)
+    pending: dict[str, set[int]] = {}
+    for checklist_id, department_id in db.execute(head + f"""
+            SELECT v.checklist_id, s.department_id FROM year_sheets s JOIN checklist_versions v ON v.id = s.version_id
+            GROUP BY v.checklist_id, s.department_id
+            HAVING SUM(s.status IN {scoring.sql_in(scoring.COUNTED_STATUSES)}) = 0""", params).fetchall():
+        pending.setdefault(checklist_id, set()).add(department_id)
+    return pending
 
 
 def heatmap(db: Database, scope: Scope, sections: list[SectionRow] | None = None,
             departments: list[DepartmentRow] | None = None) -> Heatmap:
     cells = _computed(db, scope).grid.cells()
     return Heatmap(sections if sections is not None else section_distribution(db, scope),
-                   departments if departments is not None else department_rows(db, scope), cells)
+                   departments if departments is not None else department_rows(db, scope), cells,
+                   _pending_checklists(db, scope))
 
 
 @dataclass
@@ -329,19 +371,23 @@ class ItemRow:
     severity: str
     sources: list[str]
     counts: Counts
+    rank: int = 0                 # the rank by weighted gap among every item with a gap
 
     @property
     def gap_rate(self) -> float | None:
         return scoring.rate(self.counts.gaps, self.counts.applicable)
 
+    @property
+    def weighted_gap(self) -> float:
+        return scoring.weighted_gap(self.severity, self.counts)
+
 
 def weakest_items(db: Database, scope: Scope, limit: int = 20) -> list[ItemRow]:
-    """Items most often answered 未実施 / 課題あり, with their source clauses."""
+    """Items ranked by weighted gap (scoring.weighted_gap: severity × the 課 answering 未実施 / 課題あり), the first
+    `limit`, plus any item scoring.always_listed() keeps (high severity, most of its 課 with a gap), in rank order,
+    with their source clauses."""
     totals = [(key, counts_of(values), item_pk) for key, (values, item_pk) in _computed(db, scope).items.items()]
     totals = [t for t in totals if t[1].gaps > 0]
-    totals.sort(key=lambda t: (-t[1].gaps, -t[1].not_done,
-                               -t[1].gaps / max(1, t[1].applicable), t[0]))
-    totals = totals[:limit]
     if not totals:
         return []
     where, params = in_clause("id", [item_pk for _, _, item_pk in totals])
@@ -353,7 +399,10 @@ def weakest_items(db: Database, scope: Scope, limit: int = 20) -> list[ItemRow]:
         r = details[item_pk]
         rows.append(ItemRow(checklist_id, item_id, r["question"], r["section_id"], r["section_title"] or "",
                             r["severity"], json.loads(r["sources"] or "[]"), counts))
-    return rows
+    rows.sort(key=lambda i: (-i.weighted_gap, -(i.gap_rate or 0.0), -i.counts.not_done, i.checklist_id, i.item_id))
+    for n, row in enumerate(rows, 1):
+        row.rank = n
+    return [row for row in rows if row.rank <= limit or scoring.always_listed(row.severity, row.counts)]
 
 
 # --------------------------------------------------------------------------- measurement items
@@ -485,16 +534,15 @@ def year_over_year(db: Database, scope: Scope, item_limit: int = 20) -> YearOver
             pairs, done, done_then = (int(v) for v in changed_departments[r["id"]])
             departments.append(DepartmentChange(pairs, done, done_then, id=r["id"], code=r["code"], name=r["name"],
                                                 bureau_name=r["bureau_name"]))
-    departments.sort(key=lambda d: (d.change if d.change is not None else 0.0, d.code))
+    departments.sort(key=lambda d: (d.change, d.done_now - d.done_before, d.code))   # largest fall first
 
     per_item = np.stack([pair.sum(axis=0), done_now.sum(axis=0), done_before.sum(axis=0),
                          (done_now & ~done_before).sum(axis=0), (done_before & ~done_now).sum(axis=0)], axis=1)
     changed = [ItemChange(int(p), int(n), int(b), checklist_id=key[0], item_id=key[1], improved=int(up),
                           worsened=int(down))
                for key, (p, n, b, up, down) in zip(item_keys, per_item) if p and n != b]
-    # Largest fall in the number of 課 answering 実施 first, then by the change in rate.
-    changed.sort(key=lambda i: (i.done_now - i.done_before, (i.done_now - i.done_before) / i.pairs,
-                                i.checklist_id, i.item_id))
+    # Largest fall first, in the points the table prints (then the larger number of 課 that fell).
+    changed.sort(key=lambda i: (i.change, i.done_now - i.done_before, i.checklist_id, i.item_id))
     items = changed[:item_limit]
     if items:
         item_pks = now.cells.highest_item_pks()
@@ -587,6 +635,24 @@ class AuditRow:
         text = (self.conclusion or "").strip()
         end = text.find("。")
         return text[:end + 1] if end >= 0 else text
+
+    @property
+    def is_draft(self) -> bool:
+        """The report is not issued yet: its conclusion is a draft."""
+        from ..audit.values import ISSUED
+
+        return self.status != ISSUED
+
+    @property
+    def conclusion_quote(self) -> str:
+        """The conclusion as every part of the summary quotes it: marked 【案】 while the report is a draft."""
+        head = self.conclusion_head
+        if not head:
+            return "（未記載）"
+        return f"{DRAFT_MARK}{head}" if self.is_draft else head
+
+
+DRAFT_MARK = "【案】"
 
 
 def _audit_visibility(department_view: bool) -> str:

@@ -33,6 +33,7 @@ class SummaryReport:
     bureau_name: str | None = None
     tag_label: str | None = None
     department: dict | None = None          # set for one 課's part
+    sort: str = "score"                     # the order of the 課 tables (queries.SORT_KEYS)
     generated_at: str = field(default_factory=now_iso)
 
     @property
@@ -54,6 +55,13 @@ class SummaryReport:
         if self.tag_label:
             parts.append(f"タグ「{self.tag_label}」の課")
         return "・".join(parts) if parts else "全庁"
+
+    @property
+    def key_points(self) -> list:
+        """The 要点 of page 1 and of the dashboard's top (keypoints.py)."""
+        from .keypoints import key_points
+
+        return key_points(self)
 
     def sections_of(self, checklist_id: str) -> list[queries.SectionRow]:
         return [s for s in self.sections if s.checklist_id == checklist_id]
@@ -106,4 +114,5 @@ def _assemble(db: Database, scope: Scope, municipality: str, sort: str, departme
         bureau_name=queries.bureau_name(db, scope.bureau_id),
         tag_label=tag_label(scope.tag) if scope.tag else None,
         department=department,
+        sort=sort,
     )

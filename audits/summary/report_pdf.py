@@ -19,12 +19,14 @@ from ..pdf import blocks, document, fonts
 from ..pdf.linebreak import Paragraph
 from ..pdf.styles import styles
 from ..wareki import nendo, wareki_date, zenkaku
-from . import charts, scoring
+from . import charts, queries, scoring
 from .report import SummaryReport
 
 FRAME_MM = document.FRAME_WIDTH / mm
 MAX_IMAGE_HEIGHT_MM = 225
 
+WEAKEST_INTRO = ("重要度で重み付けした課題の大きい順に項目を掲げ、その根拠となる規定等を示す（並べ方は別紙「集計方法」"
+                 "による）。重要度が高く、該当する課の多くに課題がある項目は、課の数が少なくても順位にかかわらず掲げる。")
 SECTION_TITLES = ("概要", "区分別の回答状況", "課別の状況", "課題の多い項目", "前年度との比較", "監査の実施状況",
                   "指摘事項と改善措置", "漏えい等事案")
 
@@ -95,28 +97,44 @@ def _note(text: str) -> Paragraph:
 # --------------------------------------------------------------------------- sections
 
 def _cover(report: SummaryReport, author: str) -> list:
+    """Page 1: the title and the 要点 (keypoints.py), then who the report is for; the contents follow on page 2."""
     st = styles()
-    story = [blocks.spacer(6), Paragraph(blocks.esc(wareki_date(report.generated_at)), st.right), blocks.spacer(4),
-             Paragraph(blocks.esc("総括保護管理者　様"), st.body[0]), blocks.spacer(20),
+    story = [Paragraph(blocks.esc(wareki_date(report.generated_at)), st.right),
+             Paragraph(blocks.esc("総括保護管理者　様"), st.body[0]), blocks.spacer(4),
              blocks.title(f"{report.year_label}\n個人情報の安全管理に関する自己点検及び監査の結果について"),
-             Paragraph(blocks.esc("（総括報告）"), st.subtitle), blocks.spacer(14)]
+             Paragraph(blocks.esc("（総括報告）"), st.subtitle), blocks.spacer(4),
+             Paragraph(blocks.esc("要点"), st.heading[0]), _key_points_table(report), blocks.spacer(4)]
     c = report.completion
     rows = [
         ["団体名", report.municipality],
         ["年度", f"{report.year_label}（比較: {report.previous_label}）"],
         ["対象", f"{report.scope_label}（{c.departments}課・点検票{c.sheets}件）"],
         ["作成日", wareki_date(report.generated_at)],
-        ["報告先", "総括保護管理者"],
     ]
     if author:
         rows.append(["出力者", author])
     story.append(blocks.table(["項目", "内容"], rows, [35, FRAME_MM - 35], repeat_header=False))
-    story += [blocks.spacer(10), Paragraph(blocks.esc("目次"), st.heading[0])]
+    story += [PageBreak(), Paragraph(blocks.esc("目次"), st.heading[0])]
     for n, title in enumerate(SECTION_TITLES, 1):
         story.append(Paragraph(blocks.esc(f"{zenkaku(n)}\u3000{title}"), st.body[1]))
-    story.append(Paragraph(blocks.esc("別紙\u3000集計方法"), st.body[1]))
-    story.append(PageBreak())
+    story += [Paragraph(blocks.esc("別紙\u3000集計方法"), st.body[1]), blocks.spacer(6)]
     return story
+
+
+def _key_points_table(report: SummaryReport) -> Table:
+    """The key points as a two-column ruled table; a point that needs action has its heading marked ■ and bold
+    rules (legible in black and white)."""
+    st = styles()
+    data, commands = [], [("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                          ("BACKGROUND", (0, 0), (0, -1), colors.Color(0.92, 0.92, 0.92))]
+    for r, point in enumerate(report.key_points):
+        heading = ("■" if point.alert else "") + point.heading
+        data.append([Paragraph(blocks.esc(heading), st.cell), Paragraph(blocks.esc(point.text), st.cell)])
+        if point.alert:
+            commands.append(("BOX", (0, r), (-1, r), 1.4, colors.black))
+    table = Table(data, colWidths=[32 * mm, (FRAME_MM - 32) * mm])
+    table.setStyle(TableStyle(commands))
+    return table
 
 
 def _summary(report: SummaryReport) -> list:
@@ -162,14 +180,14 @@ def _points(value: float | None) -> str:
 def _section_table(rows) -> Table:
     header = ["区分", "実施", "課題あり", "実施していない", "未回答", "該当しない", "実施率"]
     data = [[Paragraph(blocks.esc(f"{s.section_id} {s.section_title}"), styles().cell), s.counts.done, s.counts.partial, s.counts.not_done,
-             s.counts.unanswered, s.counts.na, scoring.percent(s.counts.rate)] for s in rows]
-    return _plain_table(header, data, [62, 15, 17, 22, 15, 18, 17], 1)
+             s.counts.unanswered, s.counts.na, scoring.rate_with_n(s.counts.done, s.counts.applicable)] for s in rows]
+    return _plain_table(header, data, [57, 14, 16, 22, 14, 18, 25], 1)
 
 
 def _sections(report: SummaryReport) -> list:
     story: list = [CondPageBreak(60 * mm), blocks.heading(1, 2, SECTION_TITLES[1]),
-                   *blocks.body("チェックリストの区分ごとに、提出済の点検票の回答を区分別の割合で示す"
-                                "（右端の数値は該当しないを除いた実施率）。", 1)]
+                   *blocks.body("チェックリストの区分ごとに、提出済の点検票の回答を、該当しないを除いた区分別の割合で示す"
+                                "（帯の「実施」の長さが右端の実施率と一致する。該当しないの件数は帯の右に示す）。", 1)]
     if not report.sections:
         return story + blocks.body("集計の対象となる提出済の点検票はありません。", 1)
     for n, checklist in enumerate(report.checklists, 1):
@@ -182,11 +200,13 @@ def _sections(report: SummaryReport) -> list:
 
 
 def _departments(report: SummaryReport) -> list:
+    order = queries.SORT_KEYS.get(report.sort, queries.SORT_KEYS["score"])
     story: list = [PageBreak(), blocks.heading(1, 3, SECTION_TITLES[2]),
-                   blocks.heading(2, 1, "課別の提出状況と結果（評点の低い順）")]
+                   blocks.heading(2, 1, f"課別の提出状況と結果（{order}）")]
     header = ["部", "課", "点検票", "提出", "承認", "期限超過", "課題あり", "未実施", "実施率", "評点"]
     data = [[_fit(d.bureau_name, 10), _fit(d.name, 13), d.sheets, d.submitted, d.approved, d.overdue or "",
-             d.counts.partial, d.counts.not_done, scoring.percent(d.rate), _score(d.score)]
+             "" if d.nothing_submitted else d.counts.partial, "" if d.nothing_submitted else d.counts.not_done,
+             d.result_text(d.rate), d.result_text(d.score, _score)]
             for d in report.departments]
     if data:
         story.append(_plain_table(header, data, [26, 34, 12, 12, 12, 15, 15, 14, 15, 11], 2))
@@ -194,7 +214,7 @@ def _departments(report: SummaryReport) -> list:
         story += blocks.body("対象の課はありません。", 1)
     story += [CondPageBreak(80 * mm), blocks.heading(2, 2, "課×区分の実施率")]
     story += blocks.body(f"チェックリストごとに、区分別の実施率（％）を課ごとに示す。濃いほど実施率が低い。"
-                         f"実施率の低い課から最大{charts.HEATMAP_MAX_ROWS}課を掲げ、全ての課の値は Excel の"
+                         f"この点検票を提出していない課を「未提出」として先頭に、続いて実施率の低い課から、合わせて最大{charts.HEATMAP_MAX_ROWS}課を掲げ、全ての課の値は Excel の"
                          "「課×区分」シートにある。「—」は該当する項目がない区分である。", 2)
     for checklist in report.checklists:
         story += [CondPageBreak(50 * mm), _note(checklist.title), _heatmap_table(report, checklist.checklist_id),
@@ -222,6 +242,10 @@ def _heatmap_table(report: SummaryReport, checklist_id: str) -> Table:
     ]
     for r, department in enumerate(departments, 1):
         row = [_fit(department.name, 12)]
+        if report.heat.is_pending(department.id, checklist_id):
+            data.append(row + [queries.NOT_SUBMITTED] + [""] * (len(sections) - 1))
+            commands.append(("SPAN", (1, r), (-1, r)))
+            continue
         for c, section in enumerate(sections, 1):
             value = report.heat.rate(department.id, checklist_id, section.section_id)
             grey = charts.heatmap_grey(value)
@@ -239,15 +263,14 @@ def _heatmap_table(report: SummaryReport, checklist_id: str) -> Table:
 def _weakest(report: SummaryReport) -> list:
     st = styles()
     story: list = [CondPageBreak(60 * mm), blocks.heading(1, 4, SECTION_TITLES[3]),
-                   *blocks.body("課題あり又は実施していないと回答した課の多い項目（上位"
-                                f"{len(report.weakest)}項目）と、その根拠となる規定等。", 1)]
+                   *blocks.body(WEAKEST_INTRO, 1)]
     if not report.weakest:
         return story + blocks.body("課題あり・実施していないの回答はありません。", 1)
     header = ["順位", "項目", "課題あり", "実施していない", "割合", "根拠"]
     data = [blocks.header_cells(header)]
-    for n, item in enumerate(report.weakest, 1):
+    for item in report.weakest:
         data.append([
-            Paragraph(str(n), st.cell),
+            Paragraph(str(item.rank), st.cell),
             Paragraph(blocks.esc(f"{item.item_id}（重要度{item.severity}）\n{item.question}"), st.cell),
             Paragraph(str(item.counts.partial), st.cell), Paragraph(str(item.counts.not_done), st.cell),
             Paragraph(blocks.esc(f"{scoring.percent(item.gap_rate)}（{item.counts.gaps}/{item.counts.applicable}課）"),
@@ -344,7 +367,7 @@ def _audits(report: SummaryReport) -> list:
         checks = "、".join(f"{k}{v}" for k, v in a.results.items() if v) or "—"
         rows.append([f"{a.department_name}（{a.bureau_name}）",
                      _date(a.started_at) or "未定",
-                     AUDIT_STATUS_LABELS.get(a.status, a.status), a.conclusion_head or "（未記載）", checks,
+                     AUDIT_STATUS_LABELS.get(a.status, a.status), a.conclusion_quote, checks,
                      f"{a.findings}（未完了{a.open_findings}）"])
     story.append(blocks.table(["監査対象課", "実施日", "状態", "結論", "確認結果", "指摘事項"], rows,
                               [28, 23, 18, 47, 26, 24]))

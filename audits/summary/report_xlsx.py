@@ -138,8 +138,8 @@ def _weakest(wb: Workbook, report: SummaryReport) -> None:
     sheet = _Sheet(wb, SHEET_TITLES[4], ["順位", "チェックリストID", "項目ID", "区分", "質問", "重要度", "課題あり",
                                          "実施していない", "該当する課の数", "割合（％）", "根拠"],
                    [6, 14, 11, 24, 60, 7, 9, 13, 12, 10, 36])
-    for n, item in enumerate(report.weakest, 1):
-        sheet.append([n, item.checklist_id, item.item_id, f"{item.section_id} {item.section_title}", item.question,
+    for item in report.weakest:
+        sheet.append([item.rank, item.checklist_id, item.item_id, f"{item.section_id} {item.section_title}", item.question,
                       item.severity, item.counts.partial, item.counts.not_done, item.counts.applicable,
                       _round(item.gap_rate), sources_text(item.sources)])
     sheet.finish()
@@ -178,7 +178,7 @@ def _audits(wb: Workbook, report: SummaryReport) -> None:
                    [16, 12, 22, 30, 12, 16, 50, 7, 9, 8, 8, 8, 9, 10])
     for a in report.audits:
         sheet.append([a.bureau_name, a.department_code, a.department_name, a.theme, (a.started_at or "")[:10],
-                      AUDIT_STATUS_LABELS.get(a.status, a.status), a.conclusion_head,
+                      AUDIT_STATUS_LABELS.get(a.status, a.status), a.conclusion_quote,
                       *[a.results[r] for r in queries.AUDIT_RESULTS], a.findings, a.open_findings])
     sheet.finish()
     sheet = _Sheet(wb, SHEET_TITLES[8], ["課コード", "課名", "監査年度", "指摘事項", "重要度", "期限", "状態",

@@ -33,7 +33,7 @@ def _render(template: str, **context):
     from ..audit.values import ACTION_STATUS_LABELS, AUDIT_STATUS_LABELS
 
     return render_template(
-        template, percent=scoring.percent, points=scoring.points, sources_text=sources_text, nendo=nendo,
+        template, percent=scoring.percent, points=scoring.points, rate_with_n=scoring.rate_with_n, sources_text=sources_text, nendo=nendo,
         CATEGORY_LABELS=scoring.CATEGORY_LABELS, METHOD_TEXT=scoring.method_text(), SORT_KEYS=queries.SORT_KEYS,
         heat_class=charts.heatmap_class, AUDIT_STATUS_LABELS=AUDIT_STATUS_LABELS,
         ACTION_STATUS_LABELS=ACTION_STATUS_LABELS, **context)

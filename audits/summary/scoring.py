@@ -15,7 +15,9 @@ computed.
   is not 実施 here.
 - 評点 (0–100) weighs each applicable cell by the item's severity (高 3, 中 2, 低 1) and gives it
   credit 実施 1, 課題あり 0.5, 未実施 0, 未回答 0: 評点 = 100 × Σ(重み × 得点) ÷ Σ 重み.
-- 課題のある項目 (weakest items) rank items by how many 課 answered 未実施 or 課題あり.
+- 課題のある項目 (weakest items) rank items by their weighted gap (`weighted_gap()`): the item's severity
+  weight × Σ over the 課 of the credit missing (未実施 1, 課題あり 0.5). An item of severity 高 that at least
+  half of the 課 it applies to answered 未実施 or 課題あり is listed whatever its rank (`always_listed()`).
 - 前年度比 compares like with like: only cells of the same 課 (matched by 課コード) and the same
   item (checklist id + item id, across checklist versions) answered (not 該当しない, not 未回答)
   in both 年度.
@@ -60,6 +62,12 @@ STATUS_LABELS: dict[str, str] = {
 CREDIT: dict[str, float] = {DONE: 1.0, PARTIAL: 0.5, NOT_DONE: 0.0, UNANSWERED: 0.0}
 SEVERITY_WEIGHTS: dict[str, int] = {"高": 3, "中": 2, "低": 1}
 DEFAULT_SEVERITY_WEIGHT = 2
+# Weakest items: an item of this severity is listed whatever its rank when at least this share (%) of the 課 it
+# applies to answered 未実施 or 課題あり (a risk few 課 hold, such as 住基ネットのログ確認, still shows).
+ALWAYS_LISTED_SEVERITY = "高"
+ALWAYS_LISTED_SHARE = 50.0
+# A rate computed from fewer answers than this is printed with its n (「50.0%（n=4）」).
+SMALL_N = 10
 
 
 def _quoted(values) -> str:
@@ -159,6 +167,29 @@ def score(weighted_credit: float, weighted_total: float) -> float | None:
     return 100.0 * weighted_credit / weighted_total
 
 
+def weight(severity: str | None) -> int:
+    return SEVERITY_WEIGHTS.get(severity or "", DEFAULT_SEVERITY_WEIGHT)
+
+
+def weighted_gap(severity: str | None, counts: "Counts") -> float:
+    """How much an item weighs among the weakest: severity weight × the credit the 課 missed (未実施 1, 課題あり
+    0.5) — the item's share of the points missing from the 評点."""
+    missed = counts.not_done * (1 - CREDIT[NOT_DONE]) + counts.partial * (1 - CREDIT[PARTIAL])
+    return weight(severity) * missed
+
+
+def always_listed(severity: str | None, counts: "Counts") -> bool:
+    """A high-severity item most of whose 課 have a gap is listed among the weakest even when few 課 answer it."""
+    share = rate(counts.gaps, counts.applicable)
+    return severity == ALWAYS_LISTED_SEVERITY and share is not None and share >= ALWAYS_LISTED_SHARE
+
+
+def rate_with_n(done: int, n: int, digits: int = 1) -> str:
+    """A rate as printed: with its n when it comes from few answers (「50.0%（n=4）」)."""
+    text = percent(rate(done, n), digits)
+    return f"{text}（n={n}）" if 0 < n < SMALL_N else text
+
+
 def change(current: float | None, previous: float | None) -> float | None:
     """Change in percentage points."""
     if current is None or previous is None:
@@ -197,17 +228,25 @@ def method_text() -> list[tuple[str, str]]:
                    "日付・数値の代わりに「実施していない（一度も行っていない）」「把握していない」と答えた項目は実施していない、"
                    "「該当しない」と答えた項目は該当しないです。"
                    "課のプロファイル上対象外の項目は自動的に該当しないとなります。対象となる項目に回答がない場合は未回答とします。"),
-        ("該当しないの扱い", "該当しないは、実施率・評点の分母から除きます（帯グラフには割合を表示します）。"),
+        ("該当しないの扱い", "該当しないは、実施率・評点の分母から除きます。帯グラフの帯は該当しないを除いた回答の割合で、"
+                     "帯の実施の長さが実施率と一致します。該当しないの件数は帯の外に示します。"),
         ("実施率", "実施率＝実施の件数÷（実施＋課題あり＋実施していない＋未回答の件数）×100。"
                  "課題あり（一部実施）は実施に含めません。未回答は分母に含め、実施に含めません。"),
         ("評点", f"評点は項目の重要度で重み付けした0〜100の値です。重み: {weights}。得点: {credits}、未回答 0。"
                "評点＝100×Σ（重み×得点）÷Σ重み（該当しないを除く）。課題あり（一部実施）は半分の得点とします。"),
-        ("課題の多い項目", "課題あり又は実施していないと回答した課の数が多い順に並べます（同数の場合は実施していないの多い順）。"
+        ("課題の多い項目", f"項目ごとに、実施していないと回答した課の数と課題ありと回答した課の数の{1 - CREDIT[PARTIAL]:g}倍を足し、"
+                      f"項目の重要度の重み（{weights}）を掛けた値（重み付き課題）の大きい順に並べます（同じ値の場合は割合の高い順）。"
+                      f"重要度が{ALWAYS_LISTED_SEVERITY}で、該当する課の{ALWAYS_LISTED_SHARE:g}％以上が課題あり又は実施していないと"
+                      "回答した項目は、回答した課が少なくても順位にかかわらず掲げます。"
                       "割合は、その項目が該当する課（該当しないを除く）に対する割合です。"),
+        ("少数の回答", f"回答の数が{SMALL_N}未満の実施率には、その数を（n=…）として添えます。"),
         ("計測項目", "漏えい等事案の件数や研修の未受講者数のように値そのものを尋ねる項目（計測項目）は、値を把握していれば"
                   "実施、把握していなければ実施していないとして実施率・評点に数えます。1件以上と答えても課題ありにはせず、"
                   "値は「計測項目の集計」に項目ごとの合計、1以上と答えた課の数、把握していない課の数として示します。"),
         ("前年度との比較", "同じ課（課コードで照合）の同じ項目（チェックリストIDと項目IDで照合。版が変わっても同じ項目とみなします）で、"
-                      "両年度とも回答がある（該当しない・未回答でない）ものだけを比べ、実施率の差をポイントで示します。"),
+                      "両年度とも回答がある（該当しない・未回答でない）ものだけを比べ、実施率の差をポイントで示します。"
+                      "課別・項目別の表は、差（ポイント）の小さい順（低下の大きい順）に並べます。"),
+        ("未提出の課", "点検票を1件も提出していない課は、評点・実施率がないため、課を弱い順に並べる表では「未提出」として先頭に"
+                    "（期限超過のものから）掲げます。"),
         ("期限超過", "提出済・承認済でない点検票のうち、提出期限（課ごとの期限の指定があればその期限）が今日より前のものです。"),
     ]
