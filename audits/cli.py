@@ -182,3 +182,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(checklists_cli)
     from .reports_cli import report
     app.cli.add_command(report)
+    from .notify.cli import notify_command
+    app.cli.add_command(notify_command)

@@ -16,6 +16,9 @@ class UserForm(FlaskForm):
         DataRequired("利用者IDを入力してください。"), Length(max=50, message="利用者IDは50文字以内です。"),
         Regexp(r"^[A-Za-z0-9._-]+$", message="利用者IDは半角英数字と . _ - で入力してください。")])
     display_name = StringField("氏名", validators=[DataRequired("氏名を入力してください。"), Length(max=100)])
+    email = StringField("メールアドレス", validators=[
+        Optional(), Length(max=254, message="メールアドレスは254文字以内です。"),
+        Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="メールアドレスの形式が正しくありません（例: taro.yamada@city.example.jp）。")])
     roles = MultiCheckboxField("役割", choices=choice_list(roles.ROLE_LABELS.items()),
                                validators=[DataRequired("役割を1つ以上選んでください。")])
     departments = SelectMultipleField("所属する課（複数選択可）", coerce=str)
