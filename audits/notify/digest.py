@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from .. import roles
 from ..timeutil import now
-from ..wareki import wareki_date
+from ..wareki import nendo, wareki_date
 from . import categories as cat
 from .service import Notice, department_members, optouts
 
@@ -49,7 +49,7 @@ def sheet_lines(db: Database, today: date) -> list[tuple[list[int], Line]]:
     for row in sheets.progress_rows(db):
         if not (row["overdue"] or (row["status"] in EDITABLE and _due_soon(row["due_date"], today))):
             continue
-        text = (f"点検票 {row['department_name']} {row['checklist_title']}（{row['fiscal_year']}年度・"
+        text = (f"点検票 {row['department_name']} {row['checklist_title']}（{nendo(row['fiscal_year'])}・"
                 f"{row['status_label']}）: {_when(row['due_date'], row['overdue'])}")
         found.append((department_members(db, [row["department_id"]], MEMBERS),
                       Line(cat.SHEET_DUE, row["overdue"], text, f"/sheets/{row['id']}")))

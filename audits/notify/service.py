@@ -14,6 +14,7 @@ from sqlite_utils import Database
 from .. import roles
 from ..db import Conditions, transaction
 from ..timeutil import now_iso
+from ..wareki import nendo
 from . import categories as cat
 
 
@@ -77,7 +78,7 @@ def sheet_moved(db: Database, sheet: dict, action: str, user, event_id: int, rea
     """A sheet was submitted (to the 課's 保護管理者), returned or approved (to its 保護担当者 and the submitter)."""
     if action not in _SHEET_EVENTS:
         return
-    name = f"{sheet['department_name']} {sheet['checklist_title']}（{sheet['fiscal_year']}年度）"
+    name = f"{sheet['department_name']} {sheet['checklist_title']}（{nendo(sheet['fiscal_year'])}）"
     if action == "submit":
         recipients = department_members(db, [sheet["department_id"]], [roles.MANAGER])
     else:
@@ -99,7 +100,7 @@ def fact_check_requested(db: Database, audit: dict, sent_at: str) -> None:
     """The draft 監査報告書 went to the audited 課 for 事実確認: to their 保護管理者."""
     department_ids = [row[0] for row in db.execute(
         "SELECT department_id FROM audit_departments WHERE audit_id = ?", [audit["id"]])]
-    subject = f"【点検】監査報告書案の事実確認の依頼（{audit['fiscal_year']}年度）"
+    subject = f"【点検】監査報告書案の事実確認の依頼（{nendo(audit['fiscal_year'])}）"
     body = ("監査報告書の案が事実確認のために送られました。内容を確認し、事実と異なる点があれば意見を登録してください。")
     for user_id in department_members(db, department_ids, [roles.MANAGER]):
         add(db, Notice(f"audit:{audit['id']}:fact_check:{sent_at}:user:{user_id}", user_id, cat.FACT_CHECK,
