@@ -337,3 +337,31 @@ def test_the_migrations_carry_a_database_from_before_notifications_forward(tmp_p
                          "VALUES ('k', 1, 'spam', 's', 'b', 'now')")
     finally:
         conn.close()
+
+
+def test_with_starttls_required_nothing_goes_out_in_clear_text(make_app, inbox, smtp_port):
+    # The test server offers no STARTTLS: a city that asked for it must not have its mail sent unencrypted.
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_port, SMTP_STARTTLS=True, MAIL_FROM="tenken@example.jp")
+    result = app.test_cli_runner().invoke(args=["notify"])
+    assert result.exit_code == 1 and "再送" in result.output
+    assert inbox.messages == []
+    db = _db(app)
+    try:
+        assert db.execute("SELECT count(*) FROM notices WHERE mail_status = 'sent'").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM notices WHERE mail_status = 'pending'").fetchone()[0] > 0
+    finally:
+        db.conn.close()
+
+
+def test_create_user_takes_an_email_address(runner, db):
+    result = runner.invoke(args=["create-user", "taro.yamada", "--role", "staff", "--dept", "shimin",
+                                 "--password", "Kensa-2025-pass", "--email", "taro.yamada@example.jp"])
+    assert result.exit_code == 0, result.output
+    assert db.execute("SELECT email FROM users WHERE username = 'taro.yamada'").fetchone()[0] == "taro.yamada@example.jp"
+
+
+def test_create_user_refuses_a_malformed_address(runner, db):
+    result = runner.invoke(args=["create-user", "jiro", "--role", "staff", "--dept", "shimin",
+                                 "--password", "Kensa-2025-pass", "--email", "jiro@"])
+    assert result.exit_code != 0 and "メールアドレスの形式" in result.output
+    assert db.execute("SELECT count(*) FROM users WHERE username = 'jiro'").fetchone()[0] == 0

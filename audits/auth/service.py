@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -57,6 +58,17 @@ def password_problem(password: str) -> str | None:
         return f"パスワードは{MIN_PASSWORD_LENGTH}文字以上にしてください。"
     if password.isdigit() or password.isalpha():
         return "パスワードには英字と数字（又は記号）を組み合わせてください。"
+    return None
+
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def email_problem(email: str) -> str | None:
+    """Why an e-mail address cannot be stored ('' is fine: no address)."""
+    email = email.strip()
+    if email and (len(email) > 254 or not EMAIL.match(email)):
+        return "メールアドレスの形式が正しくありません（例: taro.yamada@city.example.jp）。"
     return None
 
 
@@ -144,6 +156,8 @@ def create_user(
     _validate_roles(list(roles))
     if check_password and (problem := password_problem(password)):
         raise UserError(problem)
+    if problem := email_problem(email):
+        raise UserError(problem)
     with transaction(db):
         if db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
             raise UserError(f"利用者ID {username} は既に使われています。")
@@ -169,6 +183,8 @@ def update_user(db: Database, user_id: int, display_name: str, roles: list[str],
     """Change a user's name, roles and 課. A change of roles or 課 is refused (UserError with the reason) when
     `actor_id` is the user themselves, or when it would put an auditor into a 課 whose audit they sit on."""
     _validate_roles(roles)
+    if email is not None and (problem := email_problem(email)):
+        raise UserError(problem)
     with transaction(db):
         before = user_summary(db, user_id)
         department_ids = _department_ids(db, department_codes)
