@@ -10,9 +10,9 @@ INCIDENT_DUE = "incident_due"
 CATEGORY_LABELS: dict[str, str] = {
     SHEET_WORKFLOW: "点検票の提出・差戻し・承認",
     SHEET_DUE: "点検票の提出期限（7日前・期限超過）",
-    ACTION_DUE: "改善措置の期限（期限前・期限超過）",
+    ACTION_DUE: "改善措置の期限（7日前・期限超過）",
     FACT_CHECK: "監査報告書案の事実確認の依頼",
-    INCIDENT_DUE: "漏えい等事案の報告期限（速報・確報・本人通知）",
+    INCIDENT_DUE: "漏えい等事案の報告期限（速報・確報・本人通知の7日前・期限超過）",
 }
 CATEGORIES: tuple[str, ...] = tuple(CATEGORY_LABELS)
 # The daily digest gathers the deadline categories into one notice per person and day.
