@@ -33,14 +33,15 @@ def _db():
 @click.option("--dept", "departments", multiple=True, metavar="CODE", help="所属する課の課コード（複数指定可）")
 @click.option("--name", "display_name", default="", help="氏名（省略時は利用者ID）")
 @click.option("--password", default=None, help="パスワード（省略時は入力を求めます）")
-def create_user_command(username, role_keys, departments, display_name, password):
+@click.option("--email", default="", help="お知らせを送るメールアドレス（省略時は画面のお知らせだけ）")
+def create_user_command(username, role_keys, departments, display_name, password, email):
     """利用者を登録します。"""
     if password is None:
         password = click.prompt("パスワード", hide_input=True, confirmation_prompt="パスワード（確認）")
     db = _db()
     try:
         user_id = users.create_user(db, username, display_name or username, password, list(role_keys),
-                                    list(departments))
+                                    list(departments), email=email)
     except users.UserError as error:
         raise click.ClickException(str(error))
     finally:
@@ -182,3 +183,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(checklists_cli)
     from .reports_cli import report
     app.cli.add_command(report)
+    from .notify.cli import notify_command
+    app.cli.add_command(notify_command)

@@ -45,6 +45,15 @@ SETTINGS: tuple[Setting, ...] = (
             "Days after 覚知 by which the app expects the 速報 and the 本人通知 that the rules ask 「速やかに」 "
             "(a target, not the law). Default: the upper end of the 委員会 guideline's 目安 (概ね3〜5日以内とされる); "
             "confirm against its latest text."),
+    Setting("SMTP_HOST", "",
+            "Host name of the city's mail server (SMTP). Empty: no e-mail is sent, notices appear in the app only."),
+    Setting("SMTP_PORT", 587, "Port of the mail server (587 for submission with STARTTLS, 25 inside the LGWAN)."),
+    Setting("SMTP_STARTTLS", True, "Switch the connection to TLS (STARTTLS) before logging in and sending."),
+    Setting("SMTP_USER", "", "User name for SMTP authentication. Empty: send without logging in."),
+    Setting("SMTP_PASSWORD", "", "Password for SMTP authentication (keep it in instance/config.py or the environment)."),
+    Setting("MAIL_FROM", "", "Sender address of the notices (From:), e.g. tenken@city.example.jp. Required with SMTP_HOST."),
+    Setting("PUBLIC_URL", "",
+            "Address of the app as users open it, e.g. https://tenken.city.example.jp; mails link to pages under it."),
     Setting("HOST", "127.0.0.1", "Address `python app.py` listens on."),
     Setting("PORT", 8000, "Port `python app.py` listens on."),
     Setting("SERVER_THREADS", 8, "Worker threads of the waitress server started by `python app.py`."),

@@ -120,6 +120,11 @@ def demo_users() -> list[DemoUser]:
     return people
 
 
+def demo_email(username: str) -> str:
+    """The demo's addresses are in example.jp, a domain reserved for examples: mail to them reaches nobody."""
+    return f"{username}@example.jp"
+
+
 def load(db: Database, *, password: str = DEFAULT_PASSWORD, upload_folder: str | None = None) -> list[DemoUser]:
     """Create the demo organisation, users and records (once) and set every demo password.
 
@@ -140,7 +145,7 @@ def load(db: Database, *, password: str = DEFAULT_PASSWORD, upload_folder: str |
             row = db.execute("SELECT id FROM users WHERE username = ?", [person.username]).fetchone()
             if row is None:
                 users.create_user(db, person.username, person.display_name, password, [person.role],
-                                  list(person.departments), password_hash=hashed)
+                                  list(person.departments), password_hash=hashed, email=demo_email(person.username))
             else:
                 db["users"].update(row[0], {"password_hash": hashed, "active": 1,
                                             "session_token": secrets.token_hex(16), "updated_at": now_iso()})

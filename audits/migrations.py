@@ -17,20 +17,23 @@ def migration_sets() -> list[Migrations]:
     from .audit import schema as audit_schema
     from .catalogue import schema as catalogue_schema
     from .incidents import schema as incident_schema
+    from .notify import schema as notify_schema
     from .sheets import schema as selfcheck_schema
     from .summary import schema as summary_schema
 
     return [migrations, catalogue_schema.migrations, selfcheck_schema.migrations, audit_schema.migrations,
-            summary_schema.migrations, incident_schema.migrations]
+            summary_schema.migrations, incident_schema.migrations, notify_schema.migrations]
 
 
 def checked_columns() -> dict:
     """Every column whose values the database checks (constraints.py), from every migration set."""
     from .audit import schema as audit_schema
     from .catalogue import schema as catalogue_schema
+    from .notify import schema as notify_schema
     from .sheets import schema as selfcheck_schema
 
-    return {**checks(), **catalogue_schema.checks(), **selfcheck_schema.checks(), **audit_schema.checks()}
+    return {**checks(), **catalogue_schema.checks(), **selfcheck_schema.checks(), **audit_schema.checks(),
+            **notify_schema.checks()}
 
 
 def checks() -> dict:
@@ -150,3 +153,9 @@ def server_sessions(db: Database) -> None:
 def allowed_values(db: Database) -> None:
     # CHECK constraints from the constants (constraints.py); rebuilding referenced tables needs foreign keys off.
     constraints.enforce(db, checks())
+
+
+@migrations(name="0005_user_email")
+def user_email(db: Database) -> None:
+    # notify/: where a user's notices are mailed (NULL: in-app notices only).
+    db.execute("ALTER TABLE users ADD COLUMN email TEXT")

@@ -32,6 +32,7 @@ TABLE = [
     ("home.index", "/", everyone()),
     ("auth.login", "/login", row(200, 302, 302, 302, 302, 302, 302)),
     ("auth.change_password", "/account/password", everyone()),
+    ("notify.index", "/notices/", everyone()),
     ("static", "/static/tenken.css", row(200, 200, 200, 200, 200, 200, 200)),
     # システム管理者
     ("admin.users_index", "/admin/users", ADMINS),

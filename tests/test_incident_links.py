@@ -157,8 +157,9 @@ def test_migration_keeps_existing_corrective_actions(tmp_path):
                                               "status": "submitted", "response": "した", "revision": 2}).last_pk
     db["action_events"].insert({"action_id": action, "at": "2025-05-01", "event": "submit"})
     db.conn.close()
-    # the rebuild drops the named status rule; init-db's constraint step puts it back (audits/constraints.py)
-    assert init_db(str(path)) == ["tenken-incidents:0002_incident_links", "constraints:corrective_actions"]
+    applied = init_db(str(path))
+    assert applied[0] == "tenken-incidents:0002_incident_links"
+    assert all(name.startswith("constraints:") for name in applied[1:]), applied   # CHECKs set anew after the rebuild
     db = connect(str(path))
     row = action_row(db, action)
     assert (row["finding_id"], row["incident_id"], row["status"], row["response"], row["revision"]) == (

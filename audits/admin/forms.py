@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, 
 
 from .. import roles
 from ..auth.forms import NewPasswordMixin
-from ..auth.service import password_problem
+from ..auth.service import email_problem, password_problem
 from ..forms import MultiCheckboxField, choice_list
 
 
@@ -16,12 +16,17 @@ class UserForm(FlaskForm):
         DataRequired("利用者IDを入力してください。"), Length(max=50, message="利用者IDは50文字以内です。"),
         Regexp(r"^[A-Za-z0-9._-]+$", message="利用者IDは半角英数字と . _ - で入力してください。")])
     display_name = StringField("氏名", validators=[DataRequired("氏名を入力してください。"), Length(max=100)])
+    email = StringField("メールアドレス", validators=[Optional()])
     roles = MultiCheckboxField("役割", choices=choice_list(roles.ROLE_LABELS.items()),
                                validators=[DataRequired("役割を1つ以上選んでください。")])
     departments = SelectMultipleField("所属する課（複数選択可）", coerce=str)
     password = PasswordField("初期パスワード", validators=[Optional()])
     confirm = PasswordField("初期パスワード（確認）", validators=[
         Optional(), EqualTo("password", "確認用のパスワードが一致しません。")])
+
+    def validate_email(self, field):
+        if field.data and (problem := email_problem(field.data)):
+            raise ValidationError(problem)
 
     def validate_password(self, field):
         if field.data and (problem := password_problem(field.data)):

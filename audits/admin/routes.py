@@ -52,7 +52,7 @@ def user_new():
         else:
             try:
                 user_id = users.create_user(db, form.username.data, form.display_name.data, form.password.data,
-                                            form.roles.data, form.departments.data)
+                                            form.roles.data, form.departments.data, email=form.email.data or "")
             except users.UserError as error:
                 form.username.errors.append(str(error))
             else:
@@ -68,14 +68,14 @@ def user_edit(user_id: int):
     user = get_user(user_id)
     summary = users.user_summary(db, user_id)
     form = UserForm(data={"username": user["username"], "display_name": user["display_name"],
-                          "roles": summary["roles"], "departments": summary["departments"]})
+                          "roles": summary["roles"], "departments": summary["departments"], "email": summary["email"]})
     form.departments.choices = _department_choices(db)
     if request.method == "POST":
         form.username.data = user["username"]  # the id never changes
     if form.validate_on_submit():
         try:
             users.update_user(db, user_id, form.display_name.data, form.roles.data, form.departments.data,
-                              actor_id=current_user.id)
+                              actor_id=current_user.id, email=form.email.data or "")
         except users.UserError as error:
             form.roles.errors.append(str(error))
         else:
@@ -98,7 +98,8 @@ def user_password(user_id: int):
         return redirect(url_for("admin.user_edit", user_id=user_id))
     summary = users.user_summary(db, user_id)
     edit_form = UserForm(data={"username": user["username"], "display_name": user["display_name"],
-                               "roles": summary["roles"], "departments": summary["departments"]})
+                               "roles": summary["roles"], "departments": summary["departments"],
+                               "email": summary["email"]})
     edit_form.departments.choices = _department_choices(db)
     return render_template("admin/user_form.html", form=edit_form, user=user, summary=summary,
                            reset_form=form, toggle_form=EmptyForm(), sessions=_sessions_of(db, user_id)), 400

@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from ..activity import service as activity
 from ..db import Conditions, transaction
+from ..notify import service as notices
 from ..timeutil import JST, now, now_iso
 from . import drafting, report_pdf, values
 from .permissions import load_audit
@@ -47,10 +48,12 @@ def send_for_fact_check(db: Database, audit: dict, user) -> None:
     if missing:
         raise AuditError("事実確認に送る前に、次を記入してください: " + "、".join(missing))
     with transaction(db):
-        _change_status(db, audit, values.FIELDWORK, {"status": values.FACT_CHECK, "fact_check_sent_at": now_iso(),
+        sent_at = now_iso()
+        _change_status(db, audit, values.FIELDWORK, {"status": values.FACT_CHECK, "fact_check_sent_at": sent_at,
                                                      "updated_at": now_iso(), "updated_by": user.id})
         activity.record(db, "audit.fact_check_send", department_code=audit["department_code"], object_type="audit",
                         object_id=audit["id"], detail={"version": audit["version"]})
+        notices.fact_check_requested(db, audit, sent_at)
 
 
 def comments(db: Database, audit_id: int, version: int | None = None, department_ids=None) -> list[dict]:

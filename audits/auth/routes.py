@@ -74,4 +74,6 @@ def change_password():
             session.renew()
             flash("パスワードを変更しました。", "success")
             return redirect(url_for("home.index"))
-    return render_template("auth/password.html", form=form)
+    from ..notify.routes import preferences_form
+
+    return render_template("auth/password.html", form=form, notice_form=preferences_form(current_user.id))

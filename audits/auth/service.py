@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -57,6 +58,17 @@ def password_problem(password: str) -> str | None:
         return f"パスワードは{MIN_PASSWORD_LENGTH}文字以上にしてください。"
     if password.isdigit() or password.isalpha():
         return "パスワードには英字と数字（又は記号）を組み合わせてください。"
+    return None
+
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def email_problem(email: str) -> str | None:
+    """Why an e-mail address cannot be stored ('' is fine: no address)."""
+    email = email.strip()
+    if email and (len(email) > 254 or not EMAIL.match(email)):
+        return "メールアドレスの形式が正しくありません（例: taro.yamada@city.example.jp）。"
     return None
 
 
@@ -135,6 +147,7 @@ def _check_membership(roles: list[str], department_ids: list[int]) -> None:
 def create_user(
     db: Database, username: str, display_name: str, password: str, roles: list[str],
     department_codes: list[str] = (), *, check_password: bool = True, password_hash: str | None = None,
+    email: str = "",
 ) -> int:
     """Register a user. `password_hash` lets the demo reuse one hash for many users."""
     username = username.strip()
@@ -142,6 +155,8 @@ def create_user(
         raise UserError("利用者IDを入力してください。")
     _validate_roles(list(roles))
     if check_password and (problem := password_problem(password)):
+        raise UserError(problem)
+    if problem := email_problem(email):
         raise UserError(problem)
     with transaction(db):
         if db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
@@ -153,7 +168,7 @@ def create_user(
             "username": username, "display_name": display_name.strip() or username,
             "password_hash": password_hash or generate_password_hash(password), "active": 1,
             "session_token": secrets.token_hex(16), "created_at": stamp, "updated_at": stamp,
-            "password_changed_at": stamp,
+            "password_changed_at": stamp, "email": email.strip() or None,
         }).last_pk
         db["user_roles"].insert_all({"user_id": user_id, "role": r} for r in roles)
         db["user_departments"].insert_all({"user_id": user_id, "department_id": d} for d in department_ids)
@@ -164,10 +179,12 @@ def create_user(
 
 
 def update_user(db: Database, user_id: int, display_name: str, roles: list[str], department_codes: list[str],
-                *, actor_id: int | None = None) -> None:
+                *, actor_id: int | None = None, email: str | None = None) -> None:
     """Change a user's name, roles and 課. A change of roles or 課 is refused (UserError with the reason) when
     `actor_id` is the user themselves, or when it would put an auditor into a 課 whose audit they sit on."""
     _validate_roles(roles)
+    if email is not None and (problem := email_problem(email)):
+        raise UserError(problem)
     with transaction(db):
         before = user_summary(db, user_id)
         department_ids = _department_ids(db, department_codes)
@@ -176,7 +193,10 @@ def update_user(db: Database, user_id: int, display_name: str, roles: list[str],
             if problem := (duties.self_grant_problem(actor_id, user_id)
                            or duties.membership_problem(db, user_id, department_ids)):
                 raise UserError(problem)
-        db["users"].update(user_id, {"display_name": display_name.strip(), "updated_at": now_iso()})
+        changes = {"display_name": display_name.strip(), "updated_at": now_iso()}
+        if email is not None:  # None: unchanged; "" removes the address
+            changes["email"] = email.strip() or None
+        db["users"].update(user_id, changes)
         db.execute("DELETE FROM user_roles WHERE user_id = ?", [user_id])
         db.execute("DELETE FROM user_departments WHERE user_id = ?", [user_id])
         db["user_roles"].insert_all({"user_id": user_id, "role": r} for r in roles)
@@ -224,14 +244,15 @@ def verify_password(db: Database, user_id: int, password: str) -> bool:
 
 
 def user_summary(db: Database, user_id: int) -> dict:
-    row = db.execute("SELECT username, display_name, active FROM users WHERE id = ?", [user_id]).fetchone()
+    row = db.execute("SELECT username, display_name, active, email FROM users WHERE id = ?", [user_id]).fetchone()
     if row is None:
         raise UserError("利用者が見つかりません。")
     roles = sorted(r for (r,) in db.execute("SELECT role FROM user_roles WHERE user_id = ?", [user_id]))
     codes = sorted(c for (c,) in db.execute(
         "SELECT d.code FROM user_departments ud JOIN departments d ON d.id = ud.department_id WHERE ud.user_id = ?",
         [user_id]))
-    return {"username": row[0], "display_name": row[1], "active": bool(row[2]), "roles": roles, "departments": codes}
+    return {"username": row[0], "display_name": row[1], "active": bool(row[2]), "roles": roles, "departments": codes,
+            "email": row[3] or ""}
 
 
 def list_users(db: Database, *, text: str = "", role: str = "", department_id: int | None = None) -> list[dict]:

@@ -15,6 +15,7 @@ from ..activity import service as activity
 from ..catalogue import service as catalogue
 from ..db import Conditions, get_db, transaction
 from ..evidence import service as evidence
+from ..notify import service as notices
 from ..revisions import UNCHECKED, is_current
 from ..timeutil import now, now_iso
 from . import workflow
@@ -298,9 +299,11 @@ def transition(db: Database, sheet: dict, action: str, user, *, reason: str = ""
             changes.update(approved_at=None, approved_by=None)
         db.execute(f"UPDATE sheets SET {', '.join(f'{k} = ?' for k in changes)}, "
                    "status_revision = status_revision + 1 WHERE id = ?", [*changes.values(), fresh["id"]])
-        db["sheet_events"].insert({"sheet_id": fresh["id"], "at": stamp, "user_id": user.id,
-                                   "username": user.username, "action": action, "from_status": fresh["status"],
-                                   "to_status": move.target, "reason": reason or None})
+        event_id = db["sheet_events"].insert({"sheet_id": fresh["id"], "at": stamp, "user_id": user.id,
+                                              "username": user.username, "action": action,
+                                              "from_status": fresh["status"], "to_status": move.target,
+                                              "reason": reason or None}).last_pk
+        notices.sheet_moved(db, fresh, action, user, event_id, reason)
         activity.record(db, f"sheet.{action}", department_code=fresh["department_code"], object_type="sheet",
                         object_id=fresh["id"], detail={"from": fresh["status"], "to": move.target,
                                                        "reason": reason or None})
