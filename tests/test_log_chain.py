@@ -218,8 +218,9 @@ def test_log_anchor_refuses_an_unwritable_file(app, runner, tmp_path):
 
 @pytest.fixture(scope="session")
 def previous_release_template(tmp_path_factory, log_key_file):
-    """The demo city as the release before the key left it: migrations up to 0002 of the core set, the log
-    chained with unkeyed SHA-256 (as that release's record() wrote it). Built once, copied per test."""
+    """The demo city as the release before the key left it: the log chained with unkeyed SHA-256 (as that
+    release's record() wrote it) and 0003_activity_log_keyed not applied. Every other migration is applied, so
+    today's demo loads; the keyed migration touches only the log. Built once, copied per test."""
     folder = tmp_path_factory.mktemp("previous_release")
     path = folder / "tenken.db"
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE": str(path),
@@ -227,10 +228,13 @@ def previous_release_template(tmp_path_factory, log_key_file):
     with app.app_context():
         db = connect(str(path))
         for migrations in migration_sets():
-            migrations.apply(db, stop_before="0003_activity_log_keyed" if migrations is core_migrations else None)
+            migrations.apply(db)
         from audits import demo
 
         demo.load(db, password=DEMO_PASSWORD, upload_folder=str(folder / "uploads"))
+        db.execute("DELETE FROM _sqlite_migrations WHERE migration_set = ? AND name = ?",
+                   [core_migrations.name, "0003_activity_log_keyed"])
+        db.conn.commit()
         db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.conn.close()
     conn = sqlite3.connect(path)
