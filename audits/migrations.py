@@ -30,7 +30,8 @@ def checked_columns() -> dict:
     from .catalogue import schema as catalogue_schema
     from .sheets import schema as selfcheck_schema
 
-    return {**checks(), **catalogue_schema.checks(), **selfcheck_schema.checks(), **audit_schema.checks()}
+    return {**checks(), **catalogue_schema.checks(), **selfcheck_schema.checks(), **audit_schema.checks(),
+            **audit_schema.reply_checks()}
 
 
 def checks() -> dict:
