@@ -159,3 +159,31 @@ def test_the_migration_carries_issued_findings_and_a_fact_check_under_way(tmp_pa
     assert [r[0] for r in reply] == ["pending"]                            # the 課 replies on today's draft
     with pytest.raises(Exception, match="CHECK"):
         db.execute("UPDATE audit_fact_check_replies SET state = 'maybe'")
+
+
+def test_each_department_of_a_joint_audit_reads_the_common_sentences_and_its_own(client, auth, db):
+    from builders_audit import audit_for, reply_all
+
+    joint = audit_for(db, "shimin+hoken")
+    topic = visits.topics(db, joint)[0]["id"]
+    text = "市民課では交付窓口の端末がロックされていなかった。保険年金課では記載台に申請書が残っていた。両課とも研修を行っていた。"
+    drafting.save_prose(db, load_audit(db, joint), theme="窓口事務を確認する。", selection_reason="合同で選定した。",
+                        conclusion="概ね適正であると判断する。", closing="", topic_texts={topic: text},
+                        user=user(db, "auditor"))
+    workflow.send_for_fact_check(db, load_audit(db, joint), user(db, "auditor"))
+    auth.login("shimin.manager")
+    page = client.get(f"/audit/{joint}/factcheck").get_data(as_text=True)
+    assert "交付窓口の端末がロックされていなかった" in page and "両課とも研修を行っていた" in page
+    assert "記載台に申請書が残っていた" not in page
+    assert "記載台に申請書が残っていた" not in pdf_text(client.get(f"/audit/{joint}/report.pdf?draft=1").data)
+    auth.logout()
+    reply_all(db, joint)
+    changed = text.replace("残っていた", "残されていた")                  # a sentence about 保険年金課 only
+    drafting.save_prose(db, load_audit(db, joint), theme="窓口事務を確認する。", selection_reason="合同で選定した。",
+                        conclusion="概ね適正であると判断する。", closing="", topic_texts={topic: changed},
+                        user=user(db, "auditor"))
+    states = {s["name"]: s["state"] for s in _states(db, joint)}
+    assert states == {"市民課": values.REPLY_NO_COMMENT, "保険年金課": values.REPLY_PENDING}
+    # the auditor reads the whole prose
+    auth.login("auditor")
+    assert "記載台に申請書が残されていた" in client.get(f"/audit/{joint}/factcheck").get_data(as_text=True)

@@ -238,9 +238,9 @@ def test_each_department_sees_only_its_own_record_before_issue(client, auth, db,
 def test_the_auditor_is_told_every_department_reads_the_draft_prose(client, auth, db, joint):
     auth.login("auditor")
     page = client.get(f"/audit/{joint}/report").get_data(as_text=True)
-    assert "事実確認では、報告書の案の本文を対象のすべての課が読みます" in page
+    assert "各課は報告書の案の本文のうち共通の文と自課について書いた文を読みます" in page
     single = audit_for(db, "kenko")
-    assert "対象のすべての課が読みます" not in client.get(f"/audit/{single}/report").get_data(as_text=True)
+    assert "自課について書いた文を読みます" not in client.get(f"/audit/{single}/report").get_data(as_text=True)
 
 
 def test_each_department_comments_as_itself_and_the_auditor_answers_each(client, auth, db, joint):
