@@ -76,13 +76,17 @@ def _replying_department(audit: dict, department_id: int | None) -> dict:
     return department
 
 
+def _still_in_fact_check(db: Database, audit: dict) -> None:
+    """Inside the write transaction: the status read again, so no reply lands on a report issued meanwhile."""
+    if db.execute("SELECT status FROM audits WHERE id = ?", [audit["id"]]).fetchone()[0] != values.FACT_CHECK:
+        raise AuditError("事実確認の期間ではないため、意見・回答を登録できません。")
+
+
 def confirm_no_comment(db: Database, audit: dict, user, department_id: int | None = None) -> None:
     """The 課 answers 「確認しました（意見なし）」 on the draft as it reads it now."""
     department = _replying_department(audit, department_id)
     with transaction(db):
-        # the status is read again under the write lock: no reply to a report issued meanwhile
-        if db.execute("SELECT status FROM audits WHERE id = ?", [audit["id"]]).fetchone()[0] != values.FACT_CHECK:
-            raise AuditError("事実確認の期間ではないため、回答を登録できません。")
+        _still_in_fact_check(db, audit)
         factcheck.record_reply(db, audit, department["department_id"], values.REPLY_NO_COMMENT, user, now_iso())
         activity.record(db, "audit.fact_check_reply", department_code=department["code"], object_type="audit",
                         object_id=audit["id"], detail={"version": audit["version"], "reply": values.REPLY_NO_COMMENT})
@@ -107,8 +111,7 @@ def add_comment(db: Database, audit: dict, body: str, user, department_id: int |
         raise AuditError("意見を入力してください。")
     department = _replying_department(audit, department_id)
     with transaction(db):
-        if db.execute("SELECT status FROM audits WHERE id = ?", [audit["id"]]).fetchone()[0] != values.FACT_CHECK:
-            raise AuditError("事実確認の期間ではないため、意見を登録できません。")
+        _still_in_fact_check(db, audit)
         factcheck.record_reply(db, audit, department["department_id"], values.REPLY_COMMENTED, user, now_iso())
         comment_id = db["audit_comments"].insert({
             "audit_id": audit["id"], "version": audit["version"], "body": body, "author_id": user.id,
