@@ -33,7 +33,7 @@ def checked_columns() -> dict:
     from .sheets import schema as selfcheck_schema
 
     return {**checks(), **catalogue_schema.checks(), **selfcheck_schema.checks(), **audit_schema.checks(),
-            **notify_schema.checks()}
+            **audit_schema.reply_checks(), **notify_schema.checks()}
 
 
 def checks() -> dict:

@@ -97,3 +97,13 @@ def audit_for(db, code: str, *, year: int = 2025, auditors=("auditor",)) -> int:
     visits.add_topic(db, audit, "保有個人情報の取扱状況の確認")
     assert plans  # imported for callers that need AuditError
     return audit_id
+
+
+def reply_all(db, audit_id: int) -> None:
+    """Every audited 課 answers 「確認しました（意見なし）」 on the draft sent for 事実確認."""
+    from audits.audit import workflow
+    from audits.audit.permissions import load_audit
+
+    audit = load_audit(db, audit_id)
+    for department_id in audit["department_ids"]:
+        workflow.confirm_no_comment(db, audit, user(db, "auditor"), department_id)

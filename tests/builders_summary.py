@@ -157,10 +157,12 @@ def finding(db, audit_id: int, code: str, title: str, *, status: str = "open", s
             action_due: str | None = None, action_status: str = "open", closed_at: str | None = None) -> int:
     """A finding and (when action_due is given) its corrective action."""
     dept = department(db, code)
+    issued = db.execute("SELECT status = 'issued' FROM audits WHERE id = ?", [audit_id]).fetchone()[0]
     with transaction(db):
         finding_id = db["audit_findings"].insert({
             "audit_id": audit_id, "department_id": dept, "title": title, "severity": severity,
             "request_kind": "改善を求める事項", "request": "改善されたい。", "status": status,
+            "issued_version": 1 if issued else None,        # as workflow.issue marks it
             "created_at": STAMP}).last_pk
         if action_due:
             db["corrective_actions"].insert({

@@ -54,7 +54,8 @@ def test_own_department_sees_the_draft_and_findings_after_fact_check_is_sent(cli
     auth.login("shimin.staff")
     html = client.get(f"/audit/{fresh}").get_data(as_text=True)
     assert "送付票に確認者の記名がない" in html and "ＦＡＸ送付票に確認者の記名なし" in html
-    assert "送付票に確認者の記名がない" in client.get("/audit/department").get_data(as_text=True)
+    # a finding becomes the 課's corrective action only when issued (test_audit_factcheck.py)
+    assert "送付票に確認者の記名がない" not in client.get("/audit/department").get_data(as_text=True)
     assert client.get(f"/audit/{fresh}/report.pdf?draft=1").status_code == 200
     assert client.get(f"/audit/{fresh}/record").status_code == 403          # never edits
 

@@ -6,7 +6,7 @@ import io
 from datetime import date
 
 import pytest
-from builders_audit import audit_for, user
+from builders_audit import audit_for, reply_all, user
 
 from audits.audit import drafting, findings, values, workflow
 from audits.audit.permissions import load_audit
@@ -17,6 +17,7 @@ def _issue(db, audit_id):
     drafting.save_prose(db, load_audit(db, audit_id), theme="観点", selection_reason="理由", conclusion="概ね適正",
                         closing="", topic_texts={}, user=user(db, "auditor"))
     workflow.send_for_fact_check(db, load_audit(db, audit_id), user(db, "auditor"))
+    reply_all(db, audit_id)
     workflow.issue(db, load_audit(db, audit_id), user(db, "auditor"), "みどり市")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from builders_audit import audit_for, department_id, user
+from builders_audit import audit_for, department_id, reply_all, user
 from test_audit_report import pdf_text, squash
 
 from audits.audit import drafting, editing, findings, visits, workflow
@@ -61,6 +61,7 @@ def _send(db, audit_id, *, proposals=False):
 
 
 def _issue(db, audit_id):
+    reply_all(db, audit_id)
     workflow.issue(db, load_audit(db, audit_id), user(db, "auditor"), "みどり市")
 
 
@@ -237,9 +238,9 @@ def test_each_department_sees_only_its_own_record_before_issue(client, auth, db,
 def test_the_auditor_is_told_every_department_reads_the_draft_prose(client, auth, db, joint):
     auth.login("auditor")
     page = client.get(f"/audit/{joint}/report").get_data(as_text=True)
-    assert "事実確認では、報告書の案の本文を対象のすべての課が読みます" in page
+    assert "各課は報告書の案の本文のうち共通の文と自課について書いた文を読みます" in page
     single = audit_for(db, "kenko")
-    assert "対象のすべての課が読みます" not in client.get(f"/audit/{single}/report").get_data(as_text=True)
+    assert "自課について書いた文を読みます" not in client.get(f"/audit/{single}/report").get_data(as_text=True)
 
 
 def test_each_department_comments_as_itself_and_the_auditor_answers_each(client, auth, db, joint):
@@ -316,6 +317,7 @@ def test_overdue_actions_reach_each_departments_home(client, auth, db, joint):
     db.execute("UPDATE corrective_actions SET due_date = '2020-01-31' WHERE finding_id IN "
                "(SELECT id FROM audit_findings WHERE audit_id = ?)", [joint])
     _send(db, joint)
+    _issue(db, joint)                          # a finding is the 課's corrective action once issued
     for username, own, other in (("shimin.manager", SHIMIN_FINDING, HOKEN_FINDING),
                                  ("hoken.manager", HOKEN_FINDING, SHIMIN_FINDING)):
         auth.login(username)

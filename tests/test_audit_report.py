@@ -6,7 +6,7 @@ import io
 import re
 
 import pytest
-from builders_audit import audit_for, user
+from builders_audit import audit_for, reply_all, user
 from pypdf import PdfReader
 
 from audits.audit import drafting, findings, values, visits, workflow
@@ -110,14 +110,15 @@ def test_stale_check_save_is_refused(db, recorded):
 
 def test_draft_fact_check_issue_and_download(client, auth, db, recorded):
     auth.login("auditor")
-    assert auth.post(f"/audit/{recorded}/send").status_code == 302
+    assert auth.post(f"/audit/{recorded}/send").status_code == 400                 # no reply deadline
+    assert auth.post(f"/audit/{recorded}/send", {"reply_due": "2099-01-01"}).status_code == 302
     assert load_audit(db, recorded)["status"] == values.FIELDWORK          # refused: no conclusion yet
     auth.post(f"/audit/{recorded}/report/propose")
     audit = load_audit(db, recorded)
     assert audit["conclusion"] == drafting.CONCLUSION_FINE
     response = client.get(f"/audit/{recorded}/report")
     assert "提案" in response.get_data(as_text=True)
-    auth.post(f"/audit/{recorded}/send")
+    auth.post(f"/audit/{recorded}/send", {"reply_due": "2099-01-01"})
     assert load_audit(db, recorded)["status"] == values.FACT_CHECK
     auth.logout()
 
@@ -153,6 +154,7 @@ def test_issued_report_is_frozen_and_a_revision_keeps_it(db, recorded):
     auditor = user(db, "auditor")
     drafting.apply_proposals(db, load_audit(db, recorded), auditor)
     workflow.send_for_fact_check(db, load_audit(db, recorded), auditor)
+    reply_all(db, recorded)
     workflow.issue(db, load_audit(db, recorded), auditor, "みどり市")
     first = workflow.issued_pdf(db, recorded)[1]
     with pytest.raises(AuditError):
@@ -163,6 +165,7 @@ def test_issued_report_is_frozen_and_a_revision_keeps_it(db, recorded):
     drafting.save_prose(db, audit, theme=audit["theme"], selection_reason=audit["selection_reason"],
                         conclusion="改訂後の総括である。", closing="", topic_texts={}, user=auditor)
     workflow.send_for_fact_check(db, load_audit(db, recorded), auditor)
+    reply_all(db, recorded)
     workflow.issue(db, load_audit(db, recorded), auditor, "みどり市")
     assert [r["version"] for r in workflow.issued_reports(db, recorded)] == [2, 1]
     assert workflow.issued_pdf(db, recorded, 1)[1] == first

@@ -5,7 +5,7 @@ The first test replays issue 16's finding 2 step by step."""
 from __future__ import annotations
 
 import pytest
-from builders_audit import audit_for, user
+from builders_audit import audit_for, reply_all, user
 from builders_selfcheck import load, sheet_id
 from conftest import Auth, department_id
 
@@ -20,6 +20,7 @@ def _issue(db, audit_id):
     drafting.save_prose(db, load_audit(db, audit_id), theme="観点", selection_reason="理由", conclusion="概ね適正",
                         closing="", topic_texts={}, user=user(db, "auditor"))
     workflow.send_for_fact_check(db, load_audit(db, audit_id), user(db, "auditor"))
+    reply_all(db, audit_id)
     workflow.issue(db, load_audit(db, audit_id), user(db, "auditor"), "みどり市")
 
 

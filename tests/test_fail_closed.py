@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from builders_audit import audit_for, department_id, user
+from builders_audit import audit_for, department_id, reply_all, user
 from builders_selfcheck import load, sheet_id, unanswered_item
 
 from audits.audit import drafting, findings, visits, workflow
@@ -140,6 +140,7 @@ def _fact_check(db, audit_id):
     drafting.save_prose(db, load_audit(db, audit_id), theme="観点", selection_reason="理由", conclusion="概ね適正",
                         closing="", topic_texts={}, user=user(db, "auditor"))
     workflow.send_for_fact_check(db, load_audit(db, audit_id), user(db, "auditor"))
+    reply_all(db, audit_id)
 
 
 def test_a_double_issue_from_the_same_stale_state_issues_once(db, audit_id):

@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from builders_audit import audit_for, user
+from builders_audit import audit_for, reply_all, user
 from pypdf import PdfReader
 
 from audits.audit import drafting, findings, values, visits, workflow
@@ -122,6 +122,7 @@ def test_every_page_of_a_draft_carries_the_mark(client, auth, db, ready):
     # The stamp, drawn in the margin after the page's text, ends every page's text (「事案」 would not count).
     assert len(draft) >= 2 and all(p.endswith("案（事実確認用）案") for p in draft)
     workflow.send_for_fact_check(db, load_audit(db, ready), user(db, "auditor"))
+    reply_all(db, ready)
     workflow.issue(db, load_audit(db, ready), user(db, "auditor"), "みどり市")
     issued = pages(client.get(f"/audit/{ready}/report.pdf").data)
     assert not any(p.endswith("案") for p in issued)
@@ -129,6 +130,7 @@ def test_every_page_of_a_draft_carries_the_mark(client, auth, db, ready):
 
 def test_issue_date_of_a_past_audit_needs_a_reason_that_is_logged(client, auth, db, ready):
     workflow.send_for_fact_check(db, load_audit(db, ready), user(db, "auditor"))
+    reply_all(db, ready)
     auth.login("auditor")
     response = auth.post(f"/audit/{ready}/issue", {"issued_on": "2026-03-02"})
     assert response.status_code == 400 and "理由" in response.get_data(as_text=True)

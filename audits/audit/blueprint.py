@@ -25,7 +25,8 @@ def municipality() -> str:
 
 def home_sections() -> dict:
     """What the home page shows about audits for the current user (called from templates/home)."""
-    from . import findings
+    from . import factcheck, findings
+    from .permissions import load_audit
 
     if not current_user.is_authenticated:
         return {}
@@ -48,13 +49,16 @@ def home_sections() -> dict:
                                     and current_user.has_role(duties.action_reviewer_role(a))]
     if current_user.has_role(roles.MANAGER, roles.STAFF) and current_user.department_ids:
         out["department_actions"] = findings.action_list(db, department_ids=current_user.department_ids,
-                                                         open_only=True, visible_to_department=True)
+                                                         open_only=True)
         ids = ",".join(str(int(i)) for i in sorted(current_user.department_ids))
         out["fact_checks"] = list(db.query(
-            f"""SELECT a.id, a.fiscal_year, d.name AS department_name FROM audits a
+            f"""SELECT a.id, a.fiscal_year, d.name AS department_name, ad.department_id FROM audits a
                 JOIN audit_departments ad ON ad.audit_id = a.id JOIN departments d ON d.id = ad.department_id
                 WHERE a.status = 'fact_check' AND ad.department_id IN ({ids})
                 ORDER BY a.fiscal_year DESC, a.id, ad.position"""))
+        for row in out["fact_checks"]:   # the 課's reply, its deadline and whether it is overdue
+            states = factcheck.reply_states(db, load_audit(db, row["id"]), [row["department_id"]])
+            row["reply"] = states[0] if states else None
     return out
 
 

@@ -166,6 +166,8 @@ def load(db: Database, municipality: str = "みどり市") -> int | None:
                          "ご確認ありがとうございます。移行時期は改善措置の報告で確認します。本文は「予定」のままとします。",
                          lead)
         db.execute("UPDATE audits SET fact_check_sent_at = '2025-03-10T10:00:00+09:00' WHERE id = ?", [audit_id])
+        db.execute("UPDATE audit_fact_check_sends SET sent_at = '2025-03-10T10:00:00+09:00', due_date = '2025-03-19' "
+                   "WHERE audit_id = ?", [audit_id])
         workflow.issue(db, _load(db, audit_id), lead, municipality, issued_at="2025-03-24T10:00:00+09:00")
         action = next(db.query("""SELECT ca.* FROM corrective_actions ca JOIN audit_findings f ON f.id = ca.finding_id
                                   WHERE f.audit_id = ?""", [audit_id]))
@@ -258,6 +260,8 @@ def load_joint(db: Database, municipality: str = "みどり市") -> int | None:
         drafting.apply_proposals(db, _load(db, audit_id), lead)
         workflow.send_for_fact_check(db, _load(db, audit_id), lead)
         db.execute("UPDATE audits SET fact_check_sent_at = '2026-02-09T10:00:00+09:00' WHERE id = ?", [audit_id])
+        db.execute("UPDATE audit_fact_check_sends SET sent_at = '2026-02-09T10:00:00+09:00', due_date = '2026-02-20' "
+                   "WHERE audit_id = ?", [audit_id])
         comment_id = workflow.add_comment(db, _load(db, audit_id),
                                           "別表の G-08-05 について、交付窓口の端末は令和８年２月から自動ロックを"
                                           "５分に設定しました。", commenter, ids["shimin"])

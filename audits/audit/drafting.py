@@ -6,6 +6,7 @@ per group of 適正/概ね適正 items (same 監査項目 and checklist section)
 """
 from __future__ import annotations
 
+import re
 from itertools import groupby
 
 from sqlite_utils import Database
@@ -193,14 +194,37 @@ def _span(started_at: str | None, ended_at: str | None) -> str:
     return wareki_span(started_at, ended_at) if started_at else "（未記入）"
 
 
+_SENTENCE = re.compile(r"[^。]*。|[^。]+$")
+
+
+def for_departments(text: str, own: list[str], others: list[str]) -> str:
+    """The prose one 課 of a joint audit reads during 事実確認: a sentence that names another audited 課 (`others`)
+    and not this one (`own`) is left out, as is a paragraph left empty; the common sentences stay."""
+    others = [o for o in others if not any(o in n for n in own)]    # 「市民課」 inside 「市民課分室」 is one's own
+    paragraphs = []
+    for paragraph in (text or "").split("\n"):
+        sentences = _SENTENCE.findall(paragraph)
+        kept = [x for x in sentences if any(n in x for n in own) or not any(o in x for o in others)]
+        if kept or not sentences:
+            paragraphs.append("".join(kept))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(paragraphs)).strip("\n")
+
+
 def report_content(db: Database, audit: dict, municipality: str, *, department_ids=None) -> dict:
     """Everything the 監査報告書 shows, as plain data (frozen as JSON when the report is issued).
 
     With several 課, ２ lists each 課, ４ gives 日時・場所 per 課 when a 課 was visited apart from the others,
     and the annex is grouped per 課. `department_ids` (the draft shown to one audited 課 for 事実確認) keeps
-    the prose whole but limits the annex and the list of findings to those 課."""
+    the annex and the list of findings to those 課, and in a joint audit the prose to its common sentences and
+    those about those 課 (for_departments)."""
     audit = visits.decoded(dict(audit))
     multi = bool(audit.get("multi"))
+    if multi and department_ids is not None:
+        own = [d["name"] for d in audit["departments"] if d["department_id"] in department_ids]
+        others = [d["name"] for d in audit["departments"] if d["department_id"] not in department_ids]
+        prose = lambda text: for_departments(text, own, others)  # noqa: E731
+    else:
+        prose = lambda text: text or ""  # noqa: E731
     plan = db.execute("SELECT basis FROM audit_plans WHERE id = ?", [audit["plan_id"]]).fetchone() \
         if audit["plan_id"] else None
     all_checks = visits.checks(db, audit, department_ids)
@@ -208,12 +232,12 @@ def report_content(db: Database, audit: dict, municipality: str, *, department_i
     shown_findings = [f for f in all_findings if department_ids is None or f["department_id"] in department_ids]
     counts = visits.result_counts(db, audit["id"], department_ids)
     loose = [f for f in all_findings if f["topic_id"] is None]
-    topics = [{"position": t["position"], "title": t["title"], "text": t["result_text"] or "", "extra": False}
+    topics = [{"position": t["position"], "title": t["title"], "text": prose(t["result_text"]), "extra": False}
               for t in visits.topics(db, audit["id"])]
     other_text = audit.get("other_text")
     if loose or (other_text or "").strip():
         topics.append({"position": len(topics) + 1, "title": OTHER_TITLE,
-                       "text": other_text if other_text is not None else _other_proposal(loose, multi),
+                       "text": prose(other_text if other_text is not None else _other_proposal(loose, multi)),
                        "extra": True})
 
     def counts_text(rows: list[dict], found: list[dict]) -> str:
@@ -245,13 +269,13 @@ def report_content(db: Database, audit: dict, municipality: str, *, department_i
         "title": report_title(audit["fiscal_year"], municipality, plan[0] if plan else None),
         "fiscal_year": audit["fiscal_year"], "fiscal_year_label": nendo(audit["fiscal_year"]),
         "municipality": municipality, "multi": multi,
-        "theme": audit["theme"] or "", "department": "、".join(d["label"] for d in departments),
+        "theme": prose(audit["theme"]), "department": "、".join(d["label"] for d in departments),
         "department_name": audit["department_name"], "department_code": audit["department_code"],
         "departments": departments,
-        "selection_reason": audit["selection_reason"] or "",
+        "selection_reason": prose(audit["selection_reason"]),
         "when": _span(audit["started_at"], audit["ended_at"]),
         "places": audit["places_list"], "methods": values.methods_text(audit["methods_list"]),
-        "topics": topics, "conclusion": audit["conclusion"] or "", "closing": audit["closing"] or "",
+        "topics": topics, "conclusion": prose(audit["conclusion"]), "closing": prose(audit["closing"]),
         "counts": counts, "counts_text": counts_text(all_checks, shown_findings),
         "annex": [annex_row(c) for c in all_checks],
         "findings": [finding_row(f) for f in (sorted(shown_findings, key=lambda f: (f["department_position"] or 0,

@@ -212,9 +212,10 @@ def create_incident_action(db: Database, incident: dict, *, measure: str, depart
 
 def submit(db: Database, action: dict, audit: dict | None, response: str, user, *,
            revision=UNCHECKED) -> None:
-    """The 課 reports what it did (for an audit finding, after the report was issued; `audit` is None for an
-    incident's action)."""
-    if audit is not None and not audit["issued_at"]:
+    """The 課 reports what it did (for an audit finding, after a report carrying it was issued; `audit` is None
+    for an incident's action)."""
+    if not db.execute(f"""SELECT 1 FROM corrective_actions ca LEFT JOIN audit_findings f ON f.id = ca.finding_id
+                          WHERE ca.id = ? AND {ISSUED_ACTION_SQL}""", [action["id"]]).fetchone():
         raise AuditError("監査報告書の発行後に改善の状況を報告できます。")
     response = (response or "").strip()
     if not response:
@@ -275,6 +276,10 @@ def events(db: Database, action_id: int) -> list[dict]:
     return list(db.query("SELECT * FROM action_events WHERE action_id = ? ORDER BY id", [action_id]))
 
 
+# A finding becomes the 課's corrective action when a report carrying it is issued (workflow.issue sets
+# issued_version); an incident's 再発防止策 is one at once. Every list of corrective actions keeps to it (SQL over
+# `ca` and its finding `f`).
+ISSUED_ACTION_SQL = "(ca.incident_id IS NOT NULL OR f.issued_version IS NOT NULL)"
 # The overdue rule, for every list of corrective actions (SQL over `ca`, with :today).
 OVERDUE_SQL = "(ca.status != 'closed' AND ca.due_date < :today)"
 # The 年度 of an incident's 覚知, SQL over `i`.
@@ -282,13 +287,13 @@ INCIDENT_YEAR_SQL = fiscal_year_sql("i.discovered_at")
 
 
 def action_list(db: Database, *, department_ids=None, open_only: bool = False, overdue_only: bool = False,
-                visible_to_department: bool = False, today: date | None = None, fiscal_year: int | None = None,
+                today: date | None = None, fiscal_year: int | None = None,
                 incident_id: int | None = None) -> list[dict]:
     """Corrective actions with their owner (a finding and its audit, or an incident) and 課; `overdue` is
     computed against today (JST). `title` is the finding's, or the incident's 再発防止策 (`measure`);
-    `source` is 'finding' or 'incident'. A 課 sees a finding's action once the draft went to 事実確認, an
-    incident's at once."""
-    where, params = ["(f.id IS NULL OR f.status != 'withdrawn')"], {"today": _today(today)}
+    `source` is 'finding' or 'incident'. A finding's action is listed once the finding was issued, for the
+    auditor as for the 課 (ISSUED_ACTION_SQL); an incident's at once."""
+    where, params = ["(f.id IS NULL OR f.status != 'withdrawn')", ISSUED_ACTION_SQL], {"today": _today(today)}
     if department_ids is not None:
         ids = sorted(department_ids) or [-1]
         where.append(f"ca.department_id IN ({','.join(str(int(i)) for i in ids)})")
@@ -296,8 +301,6 @@ def action_list(db: Database, *, department_ids=None, open_only: bool = False, o
         where.append("ca.status != 'closed'")
     if overdue_only:
         where.append(OVERDUE_SQL)
-    if visible_to_department:
-        where.append("(ca.incident_id IS NOT NULL OR a.fact_check_sent_at IS NOT NULL)")
     if fiscal_year:
         where.append(f"COALESCE(a.fiscal_year, {INCIDENT_YEAR_SQL}) = :year")
         params["year"] = fiscal_year

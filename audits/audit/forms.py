@@ -136,6 +136,12 @@ class ReportOptionsForm(FlaskForm):
 class IssueForm(FlaskForm):
     issued_on = DateField("発行日（空欄なら今日）", validators=[Optional()])
     reason = TextAreaField("発行日を今日以外にする理由（操作の記録にだけ残ります）", validators=[Optional(), Length(max=1000)])
+    override_reason = TextAreaField("回答のない課があるまま発行する理由（監査責任者のみ。操作の記録にだけ残ります）",
+                                    validators=[Optional(), Length(max=1000)])
+
+
+class SendForm(FlaskForm):
+    reply_due = DateField("事実確認の回答期限", validators=[DataRequired("回答期限を入力してください。")])
 
 
 class CommentForm(FlaskForm):

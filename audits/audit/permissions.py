@@ -40,6 +40,7 @@ ACTION_LABELS.update({
     "audit.report_options": "監査報告書の印字内容の保存",
     "audit.fact_check_send": "事実確認への送付",
     "audit.comment_add": "事実確認の意見",
+    "audit.fact_check_reply": "事実確認の回答（意見なし）",
     "audit.comment_respond": "事実確認への回答",
     "audit.issue": "監査報告書の発行",
     "audit.revise": "監査報告書の改訂開始",

@@ -222,3 +222,55 @@ def checks() -> dict:
 @migrations(name="0006_allowed_values", transactional=False)
 def allowed_values(db: Database) -> None:
     constraints.enforce(db, checks())
+
+
+@migrations(name="0007_fact_check_replies")
+def fact_check_replies(db: Database) -> None:
+    """事実確認 that means something (see workflow.py):
+    - audit_fact_check_sends: one row per send, with the reply deadline and the draft as sent (JSON: per 課 id,
+      the report's sections and items as that 課 reads them; factcheck.py);
+    - audit_fact_check_replies: per audited 課 the reply to the latest send (pending / no_comment / commented)
+      and `seen`, the draft as that 課 last confirmed or commented on it (the send's, until it replies);
+    - audit_findings.issued_version: the version whose issue made the finding (and its corrective action) the
+      課's to act on; NULL for a finding not issued yet. Existing findings of audits issued before get the
+      first issued version."""
+    db["audit_fact_check_sends"].create(
+        {"id": int, "audit_id": int, "version": int, "sent_at": str, "sent_by": int, "due_date": str,
+         "content": str},
+        pk="id", not_null={"audit_id", "version", "sent_at", "due_date", "content"},
+        foreign_keys=[("audit_id", "audits", "id")],
+    )
+    db["audit_fact_check_sends"].create_index(["audit_id"])
+    db["audit_fact_check_replies"].create(
+        {"audit_id": int, "department_id": int, "send_id": int, "state": str, "seen": str, "replied_at": str,
+         "replied_by": int, "replied_by_name": str},
+        pk=("audit_id", "department_id"), not_null={"send_id", "state", "seen"}, defaults={"state": "pending"},
+        foreign_keys=[("audit_id", "audits", "id"), ("department_id", "departments", "id"),
+                      ("send_id", "audit_fact_check_sends", "id")],
+    )
+    # A 事実確認 under way when this migration runs restarts: its 課 reply on the draft as it reads it now.
+    for audit_id, version, sent_at in db.execute(
+            "SELECT id, version, fact_check_sent_at FROM audits WHERE status = 'fact_check'").fetchall():
+        sent_at = sent_at or "1970-01-01T00:00:00+09:00"
+        send_id = db["audit_fact_check_sends"].insert({
+            "audit_id": audit_id, "version": version, "sent_at": sent_at, "due_date": sent_at[:10],
+            "content": "{}"}).last_pk
+        db.execute("""INSERT INTO audit_fact_check_replies (audit_id, department_id, send_id, state, seen)
+                      SELECT audit_id, department_id, ?, 'pending', '{}' FROM audit_departments
+                      WHERE audit_id = ?""", [send_id, audit_id])
+    db["audit_findings"].add_column("issued_version", int)
+    db.execute("""UPDATE audit_findings SET issued_version = (SELECT MIN(r.version) FROM audit_reports r
+                  WHERE r.audit_id = audit_findings.audit_id)""")
+
+
+def reply_checks() -> dict:
+    """Checked columns of the 事実確認 replies, apart from checks(): 0006 enforces checks() before 0007 creates
+    the table."""
+    from . import values
+
+    return {"audit_fact_check_replies": {"state": Allowed(values.REPLY_STATE_LABELS)}}
+
+
+@migrations(name="0008_fact_check_reply_states", transactional=False)
+def fact_check_reply_states(db: Database) -> None:
+    constraints.enforce(db, reply_checks())

@@ -31,6 +31,12 @@ ACTION_EVENT_LABELS = {
     "due_change": "期限の変更", "withdraw": "指摘の取下げ",
 }
 
+# audit_fact_check_replies.state: an audited 課's reply to the draft sent for 事実確認.
+REPLY_PENDING, REPLY_NO_COMMENT, REPLY_COMMENTED = "pending", "no_comment", "commented"
+REPLY_STATE_LABELS = {REPLY_PENDING: "未回答", REPLY_NO_COMMENT: "確認しました（意見なし）",
+                      REPLY_COMMENTED: "意見あり"}
+FACT_CHECK_DAYS = 14   # the reply deadline proposed when sending: this many days after the send
+
 # The report's fixed sections (Setagaya 報告資料No.6-2).
 SECTION_TITLES = ("監査の観点", "監査対象課", "監査対象課の選定理由", "監査の実施日時、場所及び内容",
                   "監査の結果", "終わりに")

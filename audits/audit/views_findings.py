@@ -254,7 +254,7 @@ def department_findings():
             FROM audits a WHERE a.fact_check_sent_at IS NOT NULL AND a.id IN (
                 SELECT audit_id FROM audit_departments WHERE department_id IN ({marks}))
             ORDER BY a.fiscal_year DESC, a.id DESC""", ids))
-    rows = findings.action_list(db, department_ids=current_user.department_ids, visible_to_department=True)
+    rows = findings.action_list(db, department_ids=current_user.department_ids)
     shared = list(db.query(
         f"""SELECT a.id, a.fiscal_year, a.issued_at, {DEPARTMENT_NAMES} AS department_name FROM audits a
             WHERE a.issued_at IS NOT NULL ORDER BY a.fiscal_year DESC, a.issued_at DESC"""))

@@ -12,12 +12,13 @@ from ..db import get_db
 from ..forms import EmptyForm
 from ..revisions import form_fingerprint
 from . import drafting, editing, forms, values, visits, workflow
+from .factcheck import reply_states
 from .blueprint import bp, municipality
 from .permissions import get_audit, load_audit, may_read_audit, may_read_issued_report, member_department_ids
 from .plans import AuditError
 
 
-def _prose_page(audit, form, status=200, *, options_form=None, issue_form=None):
+def _prose_page(audit, form, status=200, *, options_form=None, issue_form=None, send_form=None):
     db = get_db()
     topic_rows = visits.topics(db, audit["id"])
     texts = {t["id"]: request.form.get(f"topic-{t['id']}", t["result_text"] or "") for t in topic_rows}
@@ -33,7 +34,9 @@ def _prose_page(audit, form, status=200, *, options_form=None, issue_form=None):
                                data={"report_number": audit.get("report_number") or "",
                                      "show_annex": bool(audit["show_annex"]),
                                      "show_findings": bool(audit["show_findings"])}),
-                           issue_form=issue_form or forms.IssueForm()), status
+                           issue_form=issue_form or forms.IssueForm(),
+                           send_form=send_form or forms.SendForm(data={"reply_due": workflow.default_reply_due()}),
+                           replies=reply_states(db, audit)), status
 
 
 def _prose_form(audit) -> forms.ProseForm:
@@ -76,24 +79,22 @@ def report_propose(audit_id: int):
     return redirect(url_for("audit.report", audit_id=audit_id))
 
 
-def _step(audit_id: int, action, message: str):
-    audit = get_audit(audit_id, edit=True)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        action(get_db(), audit)
-    except AuditError as error:
-        flash(str(error), "error")
-    else:
-        flash(message, "success")
-    return redirect(url_for("audit.report", audit_id=audit_id))
-
-
 @bp.route("/<id:audit_id>/send", methods=["POST"])
 @roles_required(roles.AUDITOR)
 def send(audit_id: int):
-    return _step(audit_id, lambda db, a: workflow.send_for_fact_check(db, a, current_user),
-                 "監査報告書の案を監査対象課に送り、事実確認を依頼しました。")
+    audit = get_audit(audit_id, edit=True)
+    form = forms.SendForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _prose_page(audit, _prose_form(audit), 400, send_form=form)
+    try:
+        workflow.send_for_fact_check(get_db(), audit, current_user, form.reply_due.data)
+    except AuditError as error:
+        flash(str(error), "error")
+    else:
+        flash("監査報告書の案を監査対象課に送り、事実確認を依頼しました。", "success")
+    return redirect(url_for("audit.report", audit_id=audit_id))
 
 
 @bp.route("/<id:audit_id>/issue", methods=["POST"])
@@ -111,7 +112,7 @@ def issue(audit_id: int):
         return _prose_page(audit, _prose_form(audit), 400, issue_form=form)
     try:
         workflow.issue(get_db(), audit, current_user, municipality(), issued_on=form.issued_on.data,
-                       reason=form.reason.data or "")
+                       reason=form.reason.data or "", override_reason=form.override_reason.data or "")
     except AuditError as error:
         flash(str(error), "error")
     else:
@@ -179,11 +180,32 @@ def factcheck(audit_id: int):
                 flash("意見を送りました。監査責任者が回答します。", "success")
                 return redirect(url_for("audit.factcheck", audit_id=audit_id))
     shown = None if organisation else own
-    return render_template("audit/factcheck.html", audit=audit, form=form,
+    return render_template("audit/factcheck.html", audit=audit, form=form, button=EmptyForm(),
+                           replies=reply_states(db, audit, shown),
                            content=drafting.report_content(db, audit, municipality(), department_ids=shown),
                            comments=workflow.comments(db, audit_id, department_ids=shown),
                            own_departments=[d for d in audit["departments"] if d["department_id"] in own],
                            may_comment=bool(own) and audit["status"] == values.FACT_CHECK), 400 if form.errors else 200
+
+
+@bp.route("/<id:audit_id>/factcheck/confirm", methods=["POST"])
+@roles_required(roles.MANAGER, roles.STAFF)
+def factcheck_confirm(audit_id: int):
+    """The audited 課 answers 「確認しました（意見なし）」 on the draft as it reads it now."""
+    audit = get_audit(audit_id)
+    own = member_department_ids(current_user, audit)
+    department_id = request.form.get("department_id", type=int) or (own[0] if own else None)
+    if department_id not in own:
+        deny(f"audit {audit_id}: fact-check reply for another 課", audit["department_code"])
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        workflow.confirm_no_comment(get_db(), audit, current_user, department_id)
+    except AuditError as error:
+        flash(str(error), "error")
+    else:
+        flash("「確認しました（意見なし）」と回答しました。", "success")
+    return redirect(url_for("audit.factcheck", audit_id=audit_id))
 
 
 @bp.route("/<id:audit_id>/comments/<id:comment_id>/respond", methods=["POST"])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlite_utils import Database
 
@@ -15,7 +15,7 @@ from ..activity import service as activity
 from ..db import Conditions, transaction
 from ..notify import service as notices
 from ..timeutil import JST, now, now_iso
-from . import drafting, report_pdf, values
+from . import drafting, factcheck, report_pdf, values
 from .permissions import load_audit
 from .plans import AuditError
 
@@ -33,9 +33,18 @@ def _change_status(db: Database, audit: dict, expected: str, changes: dict) -> N
                          f"{f'、第{now[1]}版' if now else ''}）。画面を更新して確認してください。")
 
 
-def send_for_fact_check(db: Database, audit: dict, user) -> None:
+def default_reply_due() -> date:
+    return now().date() + timedelta(days=values.FACT_CHECK_DAYS)
+
+
+def send_for_fact_check(db: Database, audit: dict, user, reply_due: date | None = None) -> None:
+    """Send the draft to the audited 課 with a reply deadline (default: FACT_CHECK_DAYS from today); the draft
+    as each 課 reads it is frozen (factcheck.freeze) and every 課's reply starts pending."""
     if audit["status"] != values.FIELDWORK:
         raise AuditError("実施中の監査だけを事実確認に送れます。")
+    reply_due = reply_due or default_reply_due()
+    if reply_due < now().date():
+        raise AuditError("事実確認の回答期限は、今日以後の日付にしてください。")
     missing = []
     if not audit["started_at"]:
         missing.append("実施日時")
@@ -47,13 +56,42 @@ def send_for_fact_check(db: Database, audit: dict, user) -> None:
         missing.append("監査の結果（総括）")
     if missing:
         raise AuditError("事実確認に送る前に、次を記入してください: " + "、".join(missing))
+    sent_at = now_iso()
     with transaction(db):
-        sent_at = now_iso()
         _change_status(db, audit, values.FIELDWORK, {"status": values.FACT_CHECK, "fact_check_sent_at": sent_at,
-                                                     "updated_at": now_iso(), "updated_by": user.id})
+                                                     "updated_at": sent_at, "updated_by": user.id})
+        factcheck.freeze(db, load_audit(db, audit["id"]), user, reply_due, sent_at)
         activity.record(db, "audit.fact_check_send", department_code=audit["department_code"], object_type="audit",
-                        object_id=audit["id"], detail={"version": audit["version"]})
+                        object_id=audit["id"], detail={"version": audit["version"], "reply_due": reply_due.isoformat()})
         notices.fact_check_requested(db, audit, sent_at)
+
+
+def _replying_department(audit: dict, department_id: int | None) -> dict:
+    """The audited 課 a reply or comment is for (default: the audit's only 課)."""
+    if audit["status"] != values.FACT_CHECK:
+        raise AuditError("事実確認の期間ではないため、意見・回答を登録できません。")
+    if department_id is None and len(audit["department_ids"]) == 1:
+        department_id = audit["department_ids"][0]
+    department = next((d for d in audit["departments"] if d["department_id"] == department_id), None)
+    if department is None:
+        raise AuditError("意見を出す課を、この監査の監査対象課から選んでください。")
+    return department
+
+
+def _still_in_fact_check(db: Database, audit: dict) -> None:
+    """Inside the write transaction: the status read again, so no reply lands on a report issued meanwhile."""
+    if db.execute("SELECT status FROM audits WHERE id = ?", [audit["id"]]).fetchone()[0] != values.FACT_CHECK:
+        raise AuditError("事実確認の期間ではないため、意見・回答を登録できません。")
+
+
+def confirm_no_comment(db: Database, audit: dict, user, department_id: int | None = None) -> None:
+    """The 課 answers 「確認しました（意見なし）」 on the draft as it reads it now."""
+    department = _replying_department(audit, department_id)
+    with transaction(db):
+        _still_in_fact_check(db, audit)
+        factcheck.record_reply(db, audit, department["department_id"], values.REPLY_NO_COMMENT, user, now_iso())
+        activity.record(db, "audit.fact_check_reply", department_code=department["code"], object_type="audit",
+                        object_id=audit["id"], detail={"version": audit["version"], "reply": values.REPLY_NO_COMMENT})
 
 
 def comments(db: Database, audit_id: int, version: int | None = None, department_ids=None) -> list[dict]:
@@ -69,18 +107,14 @@ def comments(db: Database, audit_id: int, version: int | None = None, department
 
 
 def add_comment(db: Database, audit: dict, body: str, user, department_id: int | None = None) -> int:
-    """A comment of one audited 課 on the draft (default: the audit's only 課)."""
-    if audit["status"] != values.FACT_CHECK:
-        raise AuditError("事実確認の期間ではないため、意見を登録できません。")
+    """A comment of one audited 課 on the draft (default: the audit's only 課); it is the 課's reply."""
     body = (body or "").strip()
     if not body:
         raise AuditError("意見を入力してください。")
-    if department_id is None and len(audit["department_ids"]) == 1:
-        department_id = audit["department_ids"][0]
-    department = next((d for d in audit["departments"] if d["department_id"] == department_id), None)
-    if department is None:
-        raise AuditError("意見を出す課を、この監査の監査対象課から選んでください。")
+    department = _replying_department(audit, department_id)
     with transaction(db):
+        _still_in_fact_check(db, audit)
+        factcheck.record_reply(db, audit, department["department_id"], values.REPLY_COMMENTED, user, now_iso())
         comment_id = db["audit_comments"].insert({
             "audit_id": audit["id"], "version": audit["version"], "body": body, "author_id": user.id,
             "author_name": user.display_name, "created_at": now_iso(),
@@ -119,12 +153,23 @@ def issue_date_problem(audit: dict, issued_on: date, reason: str) -> str | None:
     return None
 
 
+def override_problem(db: Database, audit: dict, user) -> str | None:
+    """Why this user may not issue without every 課's reply: only the audit's 監査責任者 (the team's lead) may."""
+    if not db.execute("SELECT 1 FROM audit_auditors WHERE audit_id = ? AND user_id = ? AND lead = 1",
+                      [audit["id"], user.id]).fetchone():
+        return "回答のない課があるままの発行は、この監査の監査責任者（主担当）だけが行えます。"
+    return None
+
+
 def issue(db: Database, audit: dict, user, municipality: str, *, issued_at: str | None = None,
-          issued_on: date | None = None, reason: str = "") -> int:
+          issued_on: date | None = None, reason: str = "", override_reason: str = "") -> int:
     """Freeze the content and the PDF as version N; returns the audit_reports id.
 
+    Every audited 課 must have answered the draft as it stands (factcheck.missing_replies), unless the
+    監査責任者 overrides with `override_reason` (logged with the 課 concerned; printed nowhere).
     `issued_on`: the 発行日 printed when it is not today (the reason goes to the activity log only);
-    `issued_at`: a full timestamp, for the demo only."""
+    `issued_at`: a full timestamp, for the demo only. The audit's findings not issued before become the 課's
+    corrective actions (issued_version)."""
     if audit["status"] != values.FACT_CHECK:
         raise AuditError("事実確認を経た監査報告書だけを発行できます。先に事実確認に送ってください。")
     detail = {}
@@ -146,7 +191,19 @@ def issue(db: Database, audit: dict, user, municipality: str, *, issued_at: str 
                                 [audit["id"], audit["version"]]).fetchone()[0]
         if unanswered:
             raise AuditError(f"回答していない事実確認の意見が{unanswered}件あります。回答してから発行してください。")
-        content = drafting.report_content(db, {**load_audit(db, audit["id"]), "issued_at": issued_at}, municipality)
+        current = load_audit(db, audit["id"])
+        missing = factcheck.missing_replies(db, current)
+        if missing:
+            names = "、".join(m["label"] for m in missing)
+            if not (override_reason or "").strip():
+                raise AuditError(f"事実確認の回答がそろっていません（{names}）。課の回答（意見なし、又は意見への回答済み）を"
+                                 "待つか、監査責任者が理由を記入して発行してください。")
+            if problem := override_problem(db, audit, user):
+                raise AuditError(problem)
+            detail["override"] = {"reason": override_reason.strip(), "departments": [m["label"] for m in missing]}
+        db.execute("UPDATE audit_findings SET issued_version = ? WHERE audit_id = ? AND issued_version IS NULL",
+                   [audit["version"], audit["id"]])
+        content = drafting.report_content(db, {**current, "issued_at": issued_at}, municipality)
         pdf = report_pdf.render(content)
         report_id = db["audit_reports"].insert({
             "audit_id": audit["id"], "version": audit["version"],

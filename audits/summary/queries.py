@@ -712,7 +712,9 @@ class ActionSummary:
 
 def corrective_actions(db: Database, scope: Scope, *, department_view: bool = False) -> ActionSummary:
     """Corrective actions of the 課 in scope, from audits of this 年度 or earlier: open (until closed, whatever
-    the 年度 of the audit), of which overdue, and closed during this 年度."""
+    the 年度 of the audit), of which overdue, and closed during this 年度; a finding's once it was issued."""
+    from ..audit.findings import ISSUED_ACTION_SQL
+
     params: dict = {"year": scope.year, "today": scope.today, "fy_start": f"{scope.year}-04-01",
                     "fy_end": f"{scope.year + 1}-04-01"}
     head = "WITH " + _scope_cte(scope, params) + "\n"
@@ -728,7 +730,7 @@ def corrective_actions(db: Database, scope: Scope, *, department_view: bool = Fa
         FROM corrective_actions ca
         JOIN audit_findings f ON f.id = ca.finding_id JOIN audits a ON a.id = f.audit_id
         JOIN departments d ON d.id = ca.department_id JOIN bureaus b ON b.id = d.bureau_id
-        WHERE f.status <> 'withdrawn' AND a.fiscal_year <= :year
+        WHERE f.status <> 'withdrawn' AND a.fiscal_year <= :year AND {ISSUED_ACTION_SQL}
           AND ca.department_id IN (SELECT id FROM scope_departments){visible}
           AND (ca.status <> 'closed' OR (ca.closed_at >= :fy_start AND ca.closed_at < :fy_end))
         ORDER BY ca.status = 'closed', overdue DESC, ca.due_date, d.code""", params)
