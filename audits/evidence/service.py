@@ -23,7 +23,6 @@ from ..timeutil import now_iso
 from . import storage
 
 
-
 @dataclass(frozen=True)
 class Owner:
     """The link table of one owner kind and its column naming the owner."""
