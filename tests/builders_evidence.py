@@ -1,8 +1,8 @@
-"""A database as the release before tenken-audit 0007 left it: evidence.owner_type/owner_id, no link tables.
+"""A database as the release before tenken-evidence 0001 left it: evidence.owner_type/owner_id, no link tables.
 
 `as_previous_release` rewrites a database of this release (for instance a copy of the demo, with files attached
 through the app) into that shape, so the migration can be run on real data. The result is compared with a
-database built by every migration before 0007: its schema must be the same, object for object."""
+database built by every migration before tenken-evidence 0001: its schema must be the same, object for object."""
 from __future__ import annotations
 
 from sqlite_utils import Database
@@ -12,11 +12,11 @@ from audits.db import connect
 from audits.evidence.service import OWNERS
 from audits.migrations import checked_columns, migration_sets
 
-MIGRATION = "0007_evidence_links"
+MIGRATION = "0001_evidence_links"
 
 
 def previous_schema(path) -> set[tuple]:
-    """The schema of a new database built by every migration before 0007 (and init_db's constraints)."""
+    """The schema of a new database built by every migration before tenken-evidence 0001 (and its constraints)."""
     db = Database(str(path))
     db.execute("PRAGMA foreign_keys = ON")
     for migrations in migration_sets():
@@ -59,7 +59,7 @@ def as_previous_release(path, scratch) -> None:
         db.execute("DROP TABLE evidence_linked")
         for sql in indexes:
             db.execute(sql)
-        db.execute("DELETE FROM _sqlite_migrations WHERE migration_set = 'tenken-audit' AND name = ?", [MIGRATION])
+        db.execute("DELETE FROM _sqlite_migrations WHERE migration_set = 'tenken-evidence' AND name = ?", [MIGRATION])
     db.execute("PRAGMA legacy_alter_table = OFF")
     db.execute("PRAGMA foreign_keys = ON")
     assert schema_of(db) == expected, "the rewritten database differs from one built by the previous release"

@@ -158,7 +158,7 @@ def test_evidence_of_a_removed_check_stays_with_the_audit(client, auth, db):
 
 def test_migration_reattaches_evidence_left_by_an_earlier_check_removal(app, client, auth, db, tmp_path):
     """A database where a check was removed before this release: its evidence pointed at nothing (403 for
-    everyone, logged as an attack). The migration gives it back to its audit, and 0007 links it there."""
+    everyone, logged as an attack). The migration gives it back to its audit, and tenken-evidence 0001 links it there."""
     from audits.activity import service as activity
     from audits.audit.schema import removed_check_evidence
 
@@ -175,7 +175,7 @@ def test_migration_reattaches_evidence_left_by_an_earlier_check_removal(app, cli
     assert old.execute("SELECT owner_type, owner_id FROM evidence WHERE id = ?", [evidence_id]).fetchone() \
         == ("audit", audit_id)
     old.conn.close()
-    assert init_db(app.config["DATABASE"]) == ["tenken-audit:0007_evidence_links"]
+    assert init_db(app.config["DATABASE"]) == ["tenken-evidence:0001_evidence_links"]
     assert client.get(f"/evidence/{evidence_id}/download").status_code == 200
 
 

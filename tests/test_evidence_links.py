@@ -1,4 +1,4 @@
-"""Evidence belongs to its owner through link tables with real foreign keys (tenken-audit 0007), and a database
+"""Evidence belongs to its owner through link tables with real foreign keys (tenken-evidence 0001), and a database
 of the previous release (evidence.owner_type/owner_id) is carried forward with every file still downloadable
 by exactly those who could download it before."""
 from __future__ import annotations
@@ -79,7 +79,7 @@ def test_previous_release_database_keeps_every_owner_and_download(app, client, a
         == "action"
     old.conn.close()
 
-    assert init_db(path) == ["tenken-audit:0007_evidence_links"]
+    assert init_db(path) == ["tenken-evidence:0001_evidence_links"]
 
     db = connect(path)
     after = _owners(db)

@@ -227,8 +227,9 @@ def test_demo_fax_case_matches_the_seed(client, auth, db):
 def test_migration_carries_an_older_database_forward(tmp_path):
     path = tmp_path / "old.db"
     db = Database(str(path))
-    for migrations in migration_sets()[:-1]:
-        migrations.apply(db)
+    for migrations in migration_sets():
+        if migrations.name != "tenken-incidents":
+            migrations.apply(db)
     db["bureaus"].insert({"code": "b", "name": "部"})
     db.conn.close()
     assert init_db(str(path)) == ["tenken-incidents:0001_incidents", "tenken-incidents:0002_incident_links",

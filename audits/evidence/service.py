@@ -5,7 +5,7 @@ on disk, keeps a removed file's record (who removed it and when), and decides ac
 policy that the owning feature registered for its owner kind.
 
 An `evidence` row holds the file's facts; what it belongs to is one row in the link table of its owner kind
-(`OWNERS`), whose foreign key the database checks (tenken-audit 0007). A file belongs to exactly one owner.
+(`OWNERS`), whose foreign key the database checks (tenken-evidence 0001). A file belongs to exactly one owner.
 """
 from __future__ import annotations
 
