@@ -16,13 +16,15 @@ migrations = Migrations("tenken")
 def migration_sets() -> list[Migrations]:
     from .audit import schema as audit_schema
     from .catalogue import schema as catalogue_schema
+    from .evidence import schema as evidence_schema
     from .incidents import schema as incident_schema
     from .notify import schema as notify_schema
     from .sheets import schema as selfcheck_schema
     from .summary import schema as summary_schema
 
     return [migrations, catalogue_schema.migrations, selfcheck_schema.migrations, audit_schema.migrations,
-            summary_schema.migrations, incident_schema.migrations, notify_schema.migrations]
+            summary_schema.migrations, incident_schema.migrations, notify_schema.migrations,
+            evidence_schema.migrations]
 
 
 def checked_columns() -> dict:

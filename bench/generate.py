@@ -213,7 +213,7 @@ class Builder:
                     [(schedule_id, d.id) for d in self.departments])
         for action in ("schedule.create", "schedule.open"):
             self.event(year, created, 4, action, None, "schedule", schedule_id, {"fiscal_year": year})
-        answers, history, evidence, sheet_events = [], [], [], []
+        answers, history, evidence, evidence_links, sheet_events = [], [], [], [], []
         last_day = (self.today - timedelta(days=1)) if current else due
         states, weights = zip(*CURRENT_STATES.items())
         largest = max(self.versions, key=lambda v: len(self.items[v["id"]]))["id"]
@@ -264,8 +264,9 @@ class Builder:
                         self.evidence_id += 1
                         name, size, digest = secrets.token_hex(16), rng.randrange(20_000, 2_000_000), secrets.token_hex(32)
                         original = f"{item['item_id']}_{RECORDS[self.evidence_id % 4]}.pdf"
-                        evidence.append((self.evidence_id, "answer", self.answer_id, d.id, sheet_id, f"{name[:2]}/{name}",
+                        evidence.append((self.evidence_id, d.id, sheet_id, f"{name[:2]}/{name}",
                                          original, "application/pdf", size, digest, "", d.staff_id, f"{d.name} 担当", at))
+                        evidence_links.append((self.evidence_id, self.answer_id))
                         self.event(year, moment, d.staff_id, "evidence.upload", d.code, "evidence", self.evidence_id,
                                    {"name": original, "owner": f"answer:{self.answer_id}", "sha256": digest, "size": size})
                 sheet_events += self.sheet_history(year, sheet_id, status, d, first, moment)
@@ -274,9 +275,10 @@ class Builder:
                                 "updated_at", "updated_by"), answers)
         self.insert("answer_history", ("answer_id", "sheet_id", "item_id", "revision", "changed_at", "changed_by",
                                        "changed_by_name", "source", "before", "after"), history)
-        self.insert("evidence", ("id", "owner_type", "owner_id", "department_id", "sheet_id", "stored_name",
+        self.insert("evidence", ("id", "department_id", "sheet_id", "stored_name",
                                  "original_name", "content_type", "size", "sha256", "note", "uploaded_by",
                                  "uploaded_by_name", "uploaded_at"), evidence)
+        self.insert("answer_evidence", ("evidence_id", "answer_id"), evidence_links)
         self.insert("sheet_events", ("sheet_id", "at", "user_id", "username", "action", "from_status", "to_status",
                                      "reason"), sheet_events)
 

@@ -121,7 +121,7 @@ def _placeholders(db) -> dict:
         "shimin_staff_user": _first(db, "SELECT id FROM users WHERE username = 'shimin.staff'"),
         "schedule": _first(db, "SELECT id FROM schedules ORDER BY id DESC"),
         "shimin_sheet": sheet_id(db, "shimin"),
-        "shimin_evidence": _first(db, "SELECT id FROM evidence WHERE owner_type = 'answer' AND department_id = ? "
+        "shimin_evidence": _first(db, "SELECT id FROM evidence JOIN answer_evidence ON evidence_id = id WHERE department_id = ? "
                                       "AND removed_at IS NULL", [shimin]),
         "cycle": _first(db, "SELECT id FROM audit_cycles"),
         "shimin_incident": _first(db, "SELECT incident_id FROM incident_departments WHERE department_id = ?", [shimin]),

@@ -122,7 +122,7 @@ def test_audit_evidence_follows_the_audit_rules(client, auth, db, fresh):
     response = auth.post(f"/audit/{fresh}/evidence", {"ev-file": (io.BytesIO(b"memo on site"), "memo.txt"),
                                                       "ev-note": "現地メモ"}, content_type="multipart/form-data")
     assert response.status_code == 302
-    evidence_id = db.execute("SELECT id FROM evidence WHERE owner_type = 'audit' ORDER BY id DESC").fetchone()[0]
+    evidence_id = db.execute("SELECT evidence_id FROM audit_evidence ORDER BY evidence_id DESC").fetchone()[0]
     assert client.get(f"/evidence/{evidence_id}/download").status_code == 200
     auth.logout()
     auth.login("shimin.staff")

@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 import sample_files
 from builders_audit import audit_for, user
+from builders_evidence import as_previous_release
 from builders_selfcheck import load, sheet_id, unanswered_item
 
 from audits import create_app
 from audits.audit import visits
 from audits.audit.permissions import load_audit
+from audits.db import connect, init_db
 from audits.evidence import storage
 
 PDF = sample_files.pdf()
@@ -154,24 +156,26 @@ def test_evidence_of_a_removed_check_stays_with_the_audit(client, auth, db):
     assert client.get(f"/evidence/{evidence_id}/download").status_code == 403
 
 
-def test_migration_reattaches_evidence_left_by_an_earlier_check_removal(client, auth, db):
+def test_migration_reattaches_evidence_left_by_an_earlier_check_removal(app, client, auth, db, tmp_path):
     """A database where a check was removed before this release: its evidence pointed at nothing (403 for
-    everyone, logged as an attack). The migration gives it back to its audit."""
+    everyone, logged as an attack). The migration gives it back to its audit, and tenken-evidence 0001 links it there."""
+    from audits.activity import service as activity
     from audits.audit.schema import removed_check_evidence
 
     audit_id, check_id, evidence_id = _check_with_evidence(client, auth, db)
-    with db.conn:  # what remove_check did before: delete the check, log it, leave the evidence as it was
-        db.execute("DELETE FROM audit_checks WHERE id = ?", [check_id])
-    from audits.activity import service as activity
-
-    with db.conn:
-        activity.record(db, "audit.check_add", object_type="audit", object_id=audit_id,
+    db.conn.close()
+    as_previous_release(app.config["DATABASE"], tmp_path / "reference.db")  # evidence.owner_type/owner_id
+    old = connect(app.config["DATABASE"])
+    with old.conn:  # what remove_check did before: delete the check, log it, leave the evidence as it was
+        old.execute("DELETE FROM audit_checks WHERE id = ?", [check_id])
+        activity.record(old, "audit.check_add", object_type="audit", object_id=audit_id,
                         detail={"removed_check": check_id})
-    assert client.get(f"/evidence/{evidence_id}/download").status_code == 403
-    with db.conn:
-        removed_check_evidence(db)
-    assert db.execute("SELECT owner_type, owner_id FROM evidence WHERE id = ?", [evidence_id]).fetchone() \
+    with old.conn:
+        removed_check_evidence(old)
+    assert old.execute("SELECT owner_type, owner_id FROM evidence WHERE id = ?", [evidence_id]).fetchone() \
         == ("audit", audit_id)
+    old.conn.close()
+    assert init_db(app.config["DATABASE"]) == ["tenken-evidence:0001_evidence_links"]
     assert client.get(f"/evidence/{evidence_id}/download").status_code == 200
 
 

@@ -74,7 +74,7 @@ def test_evidence_of_a_measure_is_readable_as_the_incident_is(client, auth, db):
                          {"ev-file": (io.BytesIO(b"inventory"), "tanaoroshi.txt"), "ev-note": "棚卸し表"},
                          content_type="multipart/form-data")
     assert response.status_code == 302
-    evidence_id = db.execute("SELECT id FROM evidence WHERE owner_type = 'action' AND owner_id = ?",
+    evidence_id = db.execute("SELECT evidence_id FROM action_evidence WHERE action_id = ?",
                              [action_id]).fetchone()[0]
     assert client.get(f"/evidence/{evidence_id}/download").status_code == 200
     for reader, status in (("chief", 200), ("auditor", 200), ("shimin.staff", 403), ("admin", 403)):

@@ -172,10 +172,10 @@ def is_action_department_member(user, action: dict) -> bool:
 def _audit_of_evidence(row: dict) -> tuple[dict | None, int | None]:
     """The audit an evidence file belongs to and the 課 it concerns (the check's or action's 課)."""
     db = get_db()
-    owner_type, owner_id = row["owner_type"], row["owner_id"]
-    if owner_type == "audit":
+    owner, owner_id = row["owner"], row["owner_id"]
+    if owner == "audit":
         found = (owner_id, row["department_id"])
-    elif owner_type == "audit_item":
+    elif owner == "audit_item":
         found = db.execute("SELECT audit_id, department_id FROM audit_checks WHERE id = ?", [owner_id]).fetchone()
     else:  # action of a finding (an incident's action is answered by _evidence_policy)
         found = db.execute("""SELECT f.audit_id, c.department_id FROM corrective_actions c
@@ -186,7 +186,7 @@ def _audit_of_evidence(row: dict) -> tuple[dict | None, int | None]:
 
 
 def _evidence_policy(user, row: dict) -> bool:
-    if row["owner_type"] == "action":
+    if row["owner"] == "action":
         incident = get_db().execute("SELECT incident_id FROM corrective_actions WHERE id = ?",
                                     [row["owner_id"]]).fetchone()
         if incident and incident[0] is not None:
@@ -197,5 +197,5 @@ def _evidence_policy(user, row: dict) -> bool:
     return bool(audit) and may_read_audit(user, audit) and department_id in visible_department_ids(user, audit)
 
 
-for _owner_type in ("audit", "audit_item", "action"):
-    register_access_policy(_owner_type, _evidence_policy)
+for _owner in ("audit", "audit_item", "action"):
+    register_access_policy(_owner, _evidence_policy)

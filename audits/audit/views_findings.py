@@ -223,7 +223,7 @@ def action_evidence(action_id: int):
         flash("ファイルを選んでください。", "error")
     else:
         try:
-            evidence.attach(get_db(), form.file.data, owner_type="action", owner_id=action_id,
+            evidence.attach(get_db(), form.file.data, owner="action", owner_id=action_id,
                             department_id=row["department_id"], user=current_user, note=form.note.data,
                             department_code=department_code(get_db(), row["department_id"]))
         except EvidenceRejected as error:

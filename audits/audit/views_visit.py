@@ -371,7 +371,7 @@ def evidence_upload(audit_id: int):
         flash("ファイルを選んでください。", "error")
         return redirect(back)
     try:
-        evidence.attach(db, form.file.data, owner_type="audit_item" if check_id else "audit",
+        evidence.attach(db, form.file.data, owner="audit_item" if check_id else "audit",
                         owner_id=check_id or audit_id, department_id=department_id, user=current_user,
                         note=form.note.data, department_code=department_code)
     except EvidenceRejected as error:
@@ -386,8 +386,8 @@ def evidence_upload(audit_id: int):
 def evidence_remove(audit_id: int, evidence_id: int):
     audit = get_audit(audit_id, edit=True)
     db = get_db()
-    row = next(db.query("SELECT * FROM evidence WHERE id = ?", [evidence_id]), None)
-    owned = row and (row["owner_type"] == "audit" and row["owner_id"] == audit_id or row["owner_type"] == "audit_item"
+    row = evidence.load(db, evidence_id)
+    owned = row and (row["owner"] == "audit" and row["owner_id"] == audit_id or row["owner"] == "audit_item"
                      and db.execute("SELECT 1 FROM audit_checks WHERE id = ? AND audit_id = ?",
                                     [row["owner_id"], audit_id]).fetchone())
     if not owned or not EmptyForm().validate_on_submit():

@@ -9,6 +9,7 @@ from ..activity import service as activity
 from ..db import Conditions, transaction
 from ..departments.service import department_code
 from ..duties import independence_problem
+from ..evidence import service as evidence
 from ..revisions import UNCHECKED, is_current
 from ..sheets.answers import display_value
 from ..timeutil import now_iso
@@ -338,11 +339,9 @@ def keep_check_evidence(db: Database, audit_id: int, check_id: int) -> list[int]
     what was seen on site to remain on file. The rows move to the audit itself (same 課, so the same people
     may read them) and say which item they were taken for. Returns the evidence ids moved."""
     item_id = db.execute("SELECT item_id FROM audit_checks WHERE id = ?", [check_id]).fetchone()[0]
-    ids = [r[0] for r in db.execute("SELECT id FROM evidence WHERE owner_type = 'audit_item' AND owner_id = ?",
-                                    [check_id])]
-    db.execute("""UPDATE evidence SET owner_type = 'audit', owner_id = ?,
-                         note = trim(note || ' ' || ?) WHERE owner_type = 'audit_item' AND owner_id = ?""",
-               [audit_id, f"（確認項目 {item_id} から外した証跡）", check_id])
+    ids = evidence.move(db, "audit_item", check_id, "audit", audit_id)
+    db.conn.executemany("UPDATE evidence SET note = trim(coalesce(note, '') || ' ' || ?) WHERE id = ?",
+                        [(f"（確認項目 {item_id} から外した証跡）", evidence_id) for evidence_id in ids])
     return ids
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, send_file
 from flask_login import current_user, login_required
-from sqlite_utils.db import NotFoundError
 
 from ..access import deny
 from ..activity import service as activity
@@ -17,9 +16,8 @@ MISSING = "ファイルが見つかりません"
 def get_evidence(evidence_id: int) -> dict:
     """Load an evidence row and check the current user may download it (403 is logged)."""
     db = get_db()
-    try:
-        row = db["evidence"].get(evidence_id)
-    except NotFoundError:
+    row = service.load(db, evidence_id)
+    if row is None:
         abort(404)
     code = db.execute("SELECT code FROM departments WHERE id = ?", [row["department_id"]]).fetchone()[0]
     row["department_code"] = code

@@ -2,12 +2,16 @@
 
 The file itself is handled by `storage`; this module writes the row only after the file is safely
 on disk, keeps a removed file's record (who removed it and when), and decides access through the
-policy that the owning feature registered for its `owner_type`.
+policy that the owning feature registered for its owner kind.
+
+An `evidence` row holds the file's facts; what it belongs to is one row in the link table of its owner kind
+(`OWNERS`), whose foreign key the database checks (tenken-evidence 0001). A file belongs to exactly one owner.
 """
 from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from typing import Callable
 
 from flask import Flask, current_app, has_app_context
@@ -18,30 +22,78 @@ from ..db import connect, transaction
 from ..timeutil import now_iso
 from . import storage
 
-# owner_type -> function(user, evidence_row) -> bool; features register theirs at import.
+
+@dataclass(frozen=True)
+class Owner:
+    """The link table of one owner kind and its column naming the owner."""
+
+    table: str
+    column: str
+
+
+# Owner kind -> its link table (evidence_id -> the owner's id, both real foreign keys).
+OWNERS: dict[str, Owner] = {
+    "answer": Owner("answer_evidence", "answer_id"),  # a self-check answer
+    "audit_item": Owner("audit_check_evidence", "check_id"),  # an audit check (確認項目)
+    "audit": Owner("audit_evidence", "audit_id"),  # the audit itself
+    "action": Owner("action_evidence", "action_id"),  # a corrective action (改善措置)
+}
+
+# owner kind -> function(user, evidence_row) -> bool; features register theirs at import.
 ACCESS_POLICIES: dict[str, Callable[[object, dict], bool]] = {}
 
 
-def register_access_policy(owner_type: str, policy: Callable[[object, dict], bool]) -> None:
-    ACCESS_POLICIES[owner_type] = policy
+def register_access_policy(owner: str, policy: Callable[[object, dict], bool]) -> None:
+    if owner not in OWNERS:
+        raise ValueError(f"unknown evidence owner kind: {owner}")
+    ACCESS_POLICIES[owner] = policy
 
 
 def may_download(user, row: dict) -> bool:
-    policy = ACCESS_POLICIES.get(row["owner_type"])
+    """`row` as `load` returns it; a file with no owner (left by an earlier release) is readable by nobody."""
+    policy = ACCESS_POLICIES.get(row["owner"])
     return bool(policy and policy(user, row))
+
+
+def load(db: Database, evidence_id: int) -> dict | None:
+    """The evidence row with `owner` (its kind, None if it has none) and `owner_id`."""
+    row = next(db.query("SELECT * FROM evidence WHERE id = ?", [evidence_id]), None)
+    if row is None:
+        return None
+    found = db.execute(" UNION ALL ".join(f"SELECT '{kind}', {o.column} FROM {o.table} WHERE evidence_id = ?"
+                                          for kind, o in OWNERS.items()), [evidence_id] * len(OWNERS)).fetchone()
+    row["owner"], row["owner_id"] = found if found else (None, None)
+    return row
+
+
+def link(db: Database, evidence_id: int, owner: str, owner_id: int) -> None:
+    """Attach a stored evidence row to its owner (the database refuses a missing owner or a second owner)."""
+    spec = OWNERS[owner]
+    db.execute(f"INSERT INTO {spec.table} (evidence_id, {spec.column}) VALUES (?, ?)", [evidence_id, owner_id])
+
+
+def move(db: Database, owner: str, owner_id: int, to: str, to_id: int) -> list[int]:
+    """Every file of one owner passes to another (within the caller's transaction); returns their ids."""
+    source = OWNERS[owner]
+    ids = [r[0] for r in db.execute(f"SELECT evidence_id FROM {source.table} WHERE {source.column} = ? "
+                                    "ORDER BY evidence_id", [owner_id])]
+    db.execute(f"DELETE FROM {source.table} WHERE {source.column} = ?", [owner_id])
+    for evidence_id in ids:
+        link(db, evidence_id, to, to_id)
+    return ids
 
 
 def max_upload_bytes() -> int:
     return int(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
 
 
-def attach(db: Database, upload, *, owner_type: str, owner_id: int, department_id: int, user,
+def attach(db: Database, upload, *, owner: str, owner_id: int, department_id: int, user,
            sheet_id: int | None = None, note: str = "", department_code: str | None = None) -> dict:
     """Store an uploaded file (werkzeug FileStorage) and record it. Raises storage.EvidenceRejected."""
     stored = storage.save(upload.stream, upload.filename or "", current_app.config["UPLOAD_FOLDER"],
                           max_upload_bytes())
     row = {
-        "owner_type": owner_type, "owner_id": owner_id, "department_id": department_id, "sheet_id": sheet_id,
+        "department_id": department_id, "sheet_id": sheet_id,
         "stored_name": stored.stored_name, "original_name": stored.original_name,
         "content_type": stored.content_type, "size": stored.size, "sha256": stored.sha256,
         "note": (note or "").strip(), "uploaded_by": user.id, "uploaded_by_name": user.display_name,
@@ -50,13 +102,15 @@ def attach(db: Database, upload, *, owner_type: str, owner_id: int, department_i
     try:
         with transaction(db):
             row["id"] = db["evidence"].insert(row).last_pk
+            link(db, row["id"], owner, owner_id)
             activity.record(db, "evidence.upload", department_code=department_code, object_type="evidence",
-                            object_id=row["id"], detail={"owner": f"{owner_type}:{owner_id}",
+                            object_id=row["id"], detail={"owner": f"{owner}:{owner_id}",
                                                          "name": stored.original_name, "sha256": stored.sha256,
                                                          "size": stored.size})
     except BaseException:
         storage.discard(current_app.config["UPLOAD_FOLDER"], stored.stored_name)
         raise
+    row.update(owner=owner, owner_id=owner_id)
     return row
 
 
@@ -68,17 +122,19 @@ def remove(db: Database, evidence_id: int, user, *, department_code: str | None 
                         object_id=evidence_id)
 
 
-def for_owners(db: Database, owner_type: str, owner_ids, *, include_removed: bool = True) -> dict[int, list[dict]]:
+def for_owners(db: Database, owner: str, owner_ids, *, include_removed: bool = True) -> dict[int, list[dict]]:
     """owner_id -> evidence rows (newest last); `file_missing` is true for a row whose file is not on disk."""
+    spec = OWNERS[owner]
     ids = sorted(set(owner_ids))
     found: dict[int, list[dict]] = {i: [] for i in ids}
     if not ids:
         return found
-    removed = "" if include_removed else "AND removed_at IS NULL"
+    removed = "" if include_removed else "AND e.removed_at IS NULL"
     folder = current_app.config["UPLOAD_FOLDER"] if has_app_context() else None  # the demo loader has no app
     for row in db.query(
-            f"SELECT * FROM evidence WHERE owner_type = ? AND owner_id IN ({','.join('?' * len(ids))}) {removed} "
-            "ORDER BY id", [owner_type, *ids]):
+            f"SELECT e.*, ? AS owner, l.{spec.column} AS owner_id FROM evidence e "
+            f"JOIN {spec.table} l ON l.evidence_id = e.id "
+            f"WHERE l.{spec.column} IN ({','.join('?' * len(ids))}) {removed} ORDER BY e.id", [owner, *ids]):
         row["file_missing"] = bool(folder) and not storage.exists(folder, row["stored_name"])
         found[row["owner_id"]].append(row)
     return found

@@ -60,7 +60,7 @@ def action_lines(db: Database, today: date) -> list[tuple[list[int], Line]]:
     from ..audit import findings
 
     found = []
-    for row in findings.action_list(db, open_only=True, visible_to_department=True, today=today):
+    for row in findings.action_list(db, open_only=True, today=today):
         overdue = bool(row["overdue"])
         if not (overdue or _due_soon(row["due_date"], today)):
             continue

@@ -17,6 +17,7 @@ from .. import private_files
 from ..auth.service import load_user
 from ..catalogue import service as catalogue
 from ..db import transaction
+from ..evidence import service as evidence
 from ..sheets import service as sheets
 from ..sheets.answers import GAP_CATEGORIES, AnswerInput, evaluate, evidence_owed
 from . import service as schedules
@@ -100,12 +101,13 @@ def _write_evidence(db: Database, upload_folder: Path, *, answer_id: int, sheet:
             f"記録日: {when[:10]}\n").encode("utf-8")
     shard = private_files.make_dir(upload_folder / name[:2])
     private_files.write_bytes(shard / name, body)
-    db["evidence"].insert({
-        "owner_type": "answer", "owner_id": answer_id, "department_id": sheet["department_id"],
+    evidence_id = db["evidence"].insert({
+        "department_id": sheet["department_id"],
         "sheet_id": sheet["id"], "stored_name": f"{name[:2]}/{name}",
         "original_name": f"{item['item_id']}_{item['evidence_hint'][:20].replace('/', '・')}.txt",
         "content_type": "text/plain", "size": len(body), "sha256": hashlib.sha256(body).hexdigest(),
-        "note": "デモデータ", "uploaded_by": user.id, "uploaded_by_name": user.display_name, "uploaded_at": when})
+        "note": "デモデータ", "uploaded_by": user.id, "uploaded_by_name": user.display_name, "uploaded_at": when}).last_pk
+    evidence.link(db, evidence_id, "answer", answer_id)
 
 
 def _answer_sheet(db: Database, sheet_id: int, rng: random.Random, today: date, upload_folder: Path | None,

@@ -141,7 +141,7 @@ def upload_evidence(sheet_id: int, item_id: str):
     if answer["auto_na"]:
         abort(409)
     try:
-        row = evidence.attach(db, form.file.data, owner_type="answer", owner_id=answer["id"],
+        row = evidence.attach(db, form.file.data, owner="answer", owner_id=answer["id"],
                               department_id=sheet["department_id"], sheet_id=sheet_id, note=form.note.data or "",
                               user=current_user, department_code=sheet["department_code"])
     except EvidenceRejected as rejected:
@@ -158,9 +158,8 @@ def upload_evidence(sheet_id: int, item_id: str):
 def remove_evidence(sheet_id: int, evidence_id: int):
     db = get_db()
     sheet = service.get_sheet(sheet_id)
-    row = next(db.query("SELECT * FROM evidence WHERE id = ? AND sheet_id = ? AND owner_type = 'answer'",
-                        [evidence_id, sheet_id]), None)
-    if row is None:
+    row = evidence.load(db, evidence_id)
+    if row is None or row["owner"] != "answer" or row["sheet_id"] != sheet_id:
         abort(404)
     if not workflow.may_edit_answers(current_user, sheet):
         abort(403)

@@ -69,6 +69,7 @@ def selfcheck(db: Database) -> None:
     db["answer_history"].create_index(["answer_id"])
     # Evidence files: self-check answers, audit records and corrective actions share this table.
     # owner_type says which ('answer', 'audit_item', 'audit', 'action'); department_id decides access.
+    # (tenken-evidence 0001 replaced owner_type/owner_id by one link table per owner kind, with foreign keys.)
     db["evidence"].create(
         {"id": int, "owner_type": str, "owner_id": int, "department_id": int, "sheet_id": int,
          "stored_name": str, "original_name": str, "content_type": str, "size": int, "sha256": str,

@@ -384,7 +384,7 @@ def missing_evidence_counts(db: Database, sheet_ids) -> dict[int, int]:
         f"""SELECT a.sheet_id, count(*) FROM answers a JOIN checklist_items i ON i.id = a.item_pk
             WHERE a.sheet_id IN ({','.join('?' * len(ids))}) AND i.evidence_required = 1 AND a.auto_na = 0
               AND a.category IN ({','.join('?' * len(categories))})
-              AND NOT EXISTS (SELECT 1 FROM evidence e WHERE e.owner_type = 'answer' AND e.owner_id = a.id
-                              AND e.removed_at IS NULL)
+              AND NOT EXISTS (SELECT 1 FROM answer_evidence l JOIN evidence e ON e.id = l.evidence_id
+                              WHERE l.answer_id = a.id AND e.removed_at IS NULL)
             GROUP BY a.sheet_id""", [*ids, *categories]).fetchall()
     return dict(rows)

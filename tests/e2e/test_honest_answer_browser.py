@@ -58,7 +58,7 @@ def test_a_date_item_never_done_is_answered_honestly_and_the_sheet_submitted(liv
     status = db.execute("SELECT status FROM sheets WHERE id = ?", [sid]).fetchone()[0]
     value, category = db.execute("SELECT value, category FROM answers WHERE sheet_id = ? AND item_id = ?",
                                  [sid, item_id]).fetchone()
-    files = db.execute("SELECT count(*) FROM evidence e JOIN answers a ON e.owner_type = 'answer' AND e.owner_id = a.id "
+    files = db.execute("SELECT count(*) FROM answer_evidence e JOIN answers a ON e.answer_id = a.id "
                        "WHERE a.sheet_id = ? AND a.item_id = ?", [sid, item_id]).fetchone()[0]
     db.conn.close()
     assert (status, value, category, files) == ("submitted", "never", "未実施", 0)
