@@ -147,7 +147,8 @@ def test_table_sql_replaces_only_its_own_constraints():
 
 # ----------------------------------------------------------------------------- the upgrade
 
-CONSTRAINT_MIGRATIONS = {"0004_allowed_values", "0003_allowed_values", "0006_allowed_values", "0002_allowed_values"}
+CONSTRAINT_MIGRATIONS = {"0004_allowed_values", "0003_allowed_values", "0006_allowed_values", "0002_allowed_values",
+                         "0008_fact_check_reply_states"}   # each set's migration that adds the allowed_* rules
 
 
 @pytest.fixture(scope="session")
@@ -166,8 +167,12 @@ def before_constraints_template(tmp_path_factory, log_key_file):
         for migrations in migration_sets():
             for migration in migrations.pending(db):
                 if migration.name not in CONSTRAINT_MIGRATIONS:
-                    with db.atomic():
+                    if migration.transactional:
+                        with db.atomic():
+                            migration.fn(db)
+                    else:                                   # it manages its own transaction (a table rebuild)
                         migration.fn(db)
+                    with db.atomic():
                         db["_sqlite_migrations"].insert({"migration_set": migrations.name, "name": migration.name,
                                                          "applied_at": "2026-12-01 00:00:00+00:00"})
         from audits import demo
@@ -259,6 +264,6 @@ def test_the_upgrade_stops_on_a_value_no_constant_allows(before_constraints):
     db = connect(path)
     try:
         assert not constraints.current(db, "audit_checks")
-        assert [m.name for m in audit_schema.migrations.pending(db)] == ["0006_allowed_values"]
+        assert [m.name for m in audit_schema.migrations.pending(db)] == ["0006_allowed_values", "0008_fact_check_reply_states"]
     finally:
         db.conn.close()
