@@ -257,3 +257,9 @@ def test_event_or_judgement_between_load_and_save_does_not_block_the_form(client
                      preliminary_reported_on="2026-09-29", cause="新しい原因", revision=revision)
     assert auth.post(f"/incidents/{usb}/edit", data).status_code == 302
     assert db.execute("SELECT cause FROM incidents WHERE id = ?", [usb]).fetchone()[0] == "新しい原因"
+
+
+def test_the_register_names_each_department_with_its_bureau(client, auth):
+    auth.login("chief")
+    html = client.get("/incidents/").get_data(as_text=True)
+    assert "市民生活部 保険年金課" in html

@@ -152,9 +152,10 @@ def list_incidents(db: Database, user, *, open_only: bool = False) -> list[dict]
     if rows:
         ids = Conditions().ids("x.incident_id", [r["id"] for r in rows])
         for incident_id, name in db.execute(
-                f"""SELECT x.incident_id, d.name FROM incident_departments x JOIN departments d
-                    ON d.id = x.department_id {ids.sql()} ORDER BY d.code""", ids.params):
-            names.setdefault(incident_id, []).append(name)
+                f"""SELECT x.incident_id, b.name || ' ' || d.name FROM incident_departments x JOIN departments d
+                    ON d.id = x.department_id JOIN bureaus b ON b.id = d.bureau_id {ids.sql()} ORDER BY d.code""",
+                ids.params):
+            names.setdefault(incident_id, []).append(name)   # 部 and 課: five 健康づくり課 are told apart
     on, days = today(), prompt_days()
     for row in rows:
         row["department_name"] = "、".join(names.get(row["id"], []))
