@@ -10,6 +10,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Mapping
 
+from . import values
+
 # 個人情報の保護に関する法律施行規則 第43条 各号 (as quoted in the seed).
 CLAUSE_TEXTS: dict[int, str] = {
     1: "要配慮個人情報が含まれる保有個人情報（高度な暗号化その他の個人の権利利益を保護するために必要な措置を"
@@ -47,18 +49,6 @@ class ClauseResult:
     reason: str
 
 
-def _persons_text(incident: Mapping) -> str:
-    persons = incident.get("persons")
-    if persons is None:
-        return "不明"
-    text = f"{persons}人"
-    if incident.get("persons_or_more"):
-        text += "以上"
-    if incident.get("persons_estimated"):
-        text = "約" + text
-    return text
-
-
 def exceeds_persons_limit(incident: Mapping) -> bool:
     """第4号: more than 100 persons, or possibly so (「100人以上」 may be more than 100)."""
     persons = incident.get("persons")
@@ -72,7 +62,7 @@ def propose(incident: Mapping) -> list[ClauseResult]:
     def flag(key: str) -> bool:
         return bool(incident.get(key))
 
-    persons = _persons_text(incident)
+    persons = values.persons_text(incident)
     results = [
         ClauseResult(1, flag("sensitive"),
                      "要配慮個人情報が含まれる（登録内容）" if flag("sensitive")

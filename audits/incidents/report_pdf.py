@@ -21,7 +21,7 @@ from ..pdf.blocks import esc
 from ..pdf.linebreak import Paragraph
 from ..pdf.styles import styles
 from ..wareki import wareki_date, wareki_time, zenkaku
-from . import judgement
+from . import judgement, values
 from .deadlines import as_date
 
 BASIS_REPORTED = "個人情報の保護に関する法律第６８条第１項の規定による報告の対象となる事態"
@@ -38,13 +38,7 @@ KANJI_NUMBERS = "一二三四五"
 
 
 def persons_text(incident: Mapping) -> str:
-    persons = incident.get("persons")
-    if persons is None:
-        return "不明"
-    text = f"{zenkaku(persons)}人"
-    if incident.get("persons_or_more"):
-        text += "以上"
-    return ("約" if incident.get("persons_estimated") else "") + text
+    return values.persons_text(incident, digits=zenkaku)
 
 
 def event_heading(event: Mapping) -> str:

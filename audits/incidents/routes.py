@@ -106,7 +106,7 @@ def show(incident_id: int):
         judgement_form.mynumber_report.data = "" if report is None else str(int(report))
         judgement_form.reason.data = incident["judgement_reason"] if confirmed else ""
     return render_template(
-        "incidents/show.html", incident=incident, events=events,
+        "incidents/show.html", incident=incident, events=events, persons_text=values.persons_text,
         ppc_filled=ppc_report.filled_items(incident, events), ppc_stages=ppc_report.STAGES,
         ppc_total=len(ppc_report.ITEM_TEXTS),
         proposal=judgement.propose(incident), stored_proposal=judgement.stored_proposal(incident),

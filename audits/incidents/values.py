@@ -28,10 +28,20 @@ def kind_label(kind: str | None) -> str:
     return KINDS.get(kind or "", kind or "")
 
 
+def persons_text(incident, digits=str) -> str:
+    """本人の数 as people read it: 「約２３０人以上」, 「不明」; `digits` writes the number (zenkaku in reports)."""
+    persons = incident.get("persons")
+    if persons is None:
+        return "不明"
+    text = f"{digits(persons)}人" + ("以上" if incident.get("persons_or_more") else "")
+    return ("約" if incident.get("persons_estimated") else "") + text
+
+
 def check_in(column: str, keys, *, nullable: bool = False) -> str:
-    """`CHECK (column IN ('a', 'b'))` from a constant's keys (keys are plain ASCII words)."""
-    listed = ", ".join(f"'{key}'" for key in keys)
-    return f"CHECK ({column} IN ({listed}){f' OR {column} IS NULL' if nullable else ''})"
+    """`CHECK (column IN ('a', 'b'))` from a constant's keys, written by audits/constraints.py like every other rule."""
+    from ..constraints import Allowed, expression
+
+    return f"CHECK ({expression(column, Allowed(keys, nullable=nullable))})"
 
 
 def fiscal_year_sql(column: str) -> str:
