@@ -1,7 +1,7 @@
 """Time in Japan Standard Time (no daylight saving), stored as ISO 8601 strings."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 JST = timezone(timedelta(hours=9), "JST")
 
@@ -24,3 +24,9 @@ def display(value: str | None) -> str:
     if not value:
         return ""
     return parse_iso(value).astimezone(JST).strftime("%Y-%m-%d %H:%M")
+
+
+def is_overdue(due: date, done: date | None, today: date) -> bool:
+    """The one definition of overdue for a dated duty: not done and the due date has passed (the due day itself
+    is still in time). The SQL lists write the same rule as `due_date < :today` for what is not done."""
+    return done is None and today > due

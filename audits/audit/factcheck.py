@@ -8,7 +8,7 @@ The rules, in one place:
   the 課 is shown 「送付後に変更があります」 with the changed sections and items, and its reply counts as
   pending again until it replies on the changed draft (`reply_states`).
 - A 課 has answered when its reply stands on the current draft and is 意見なし, or comments all answered.
-- Overdue: pending after the deadline, by the one overdue rule (incidents.deadlines.is_overdue).
+- Overdue: pending after the deadline, by the one overdue rule (timeutil.is_overdue).
 """
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from datetime import date
 
 from sqlite_utils import Database
 
-from ..incidents.deadlines import as_date, is_overdue
+from ..incidents.deadlines import as_date
+from ..timeutil import is_overdue
 from ..timeutil import now
 from . import drafting, values
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Mapping
 
+from ..timeutil import is_overdue
 from . import judgement
 
 ON_TIME = "on_time"
@@ -44,11 +45,6 @@ class Deadline:
         if self.done is None and self.state(today) == OVERDUE:
             return f"{label}（未了・{(today - self.due).days}日経過）"
         return label
-
-
-def is_overdue(due: date, done: date | None, today: date) -> bool:
-    """The one definition of overdue: not done and the due date has passed (the due day itself is still in time)."""
-    return done is None and today > due
 
 
 def as_date(value) -> date | None:
