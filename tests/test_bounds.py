@@ -124,3 +124,13 @@ def test_no_route_takes_an_unbounded_integer(app):
     unbounded = [rule.rule for rule in app.url_map.iter_rules()
                  if any(type(c) is IntegerConverter for c in rule._converters.values())]
     assert unbounded == []            # use <id:…> / <year:…> (audits/bounds.py)
+
+
+def test_my_summary_redirect_keeps_filters_but_not_a_forged_department_or_url_option(client, auth):
+    # Found by the url_map walk: ?department_id=… collided with the route's own argument (500).
+    auth.login("kenko.manager")
+    response = client.get("/summary/mine?department_id=0&_external=1&_scheme=javascript&year=2025")
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("/summary/departments/") and "year=2025" in location
+    assert "javascript" not in location and "department_id" not in location

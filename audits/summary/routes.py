@@ -220,7 +220,9 @@ def mine():
     if not current_user.department_ids or not current_user.has_role(roles.MANAGER, roles.STAFF):
         deny("no department of one's own")
     first = departments.list_departments(get_db(), department_ids=current_user.department_ids)[0]
-    return redirect(url_for("summary.department_part", department_id=first["id"], **request.args))
+    # The filters ride along; never the route's own argument or url_for's options (_external, _scheme …).
+    kept = {k: v for k, v in request.args.items() if k != "department_id" and not k.startswith("_")}
+    return redirect(url_for("summary.department_part", department_id=first["id"], **kept))
 
 
 # --------------------------------------------------------------------------- charts
