@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SEVERITIES = ("高", "中", "低")
+HIGH, MEDIUM, LOW = SEVERITIES
+# What a reader sees for each stored severity (use this, never the stored value, in pages and documents).
+SEVERITY_LABELS: dict[str, str] = {HIGH: "高", MEDIUM: "中", LOW: "低"}
 SCALE_KINDS = ("choice", "date", "number")
 EXPECT_KEYS = {"date": ("within_days",), "number": ("at_least", "at_most")}
 

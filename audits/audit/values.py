@@ -1,14 +1,20 @@
 """The fixed values of the audit, each field with its own set (keys stored, Japanese labels shown)."""
 from __future__ import annotations
 
+from checklists.model import SEVERITIES, SEVERITY_LABELS  # noqa: F401  (audit_findings.severity shares the items' scale)
+
 # audits.status: the audit's own workflow.
 FIELDWORK, FACT_CHECK, ISSUED = "fieldwork", "fact_check", "issued"
 AUDIT_STATUS_LABELS = {FIELDWORK: "実施中（報告書作成中）", FACT_CHECK: "事実確認中", ISSUED: "発行済"}
 
 # audit_checks.result: the auditor's 確認結果 for one checklist item.
-RESULTS = ("適正", "概ね適正", "要改善", "不適正", "未確認")
-GOOD_RESULTS = frozenset({"適正", "概ね適正"})
-DEFAULT_RESULT = "未確認"
+RESULT_PROPER, RESULT_MOSTLY_PROPER, RESULT_NEEDS_IMPROVEMENT, RESULT_IMPROPER, RESULT_UNCHECKED = (
+    "適正", "概ね適正", "要改善", "不適正", "未確認")
+RESULTS = (RESULT_PROPER, RESULT_MOSTLY_PROPER, RESULT_NEEDS_IMPROVEMENT, RESULT_IMPROPER, RESULT_UNCHECKED)
+# What a reader sees for each stored result (use this, never the stored value, in pages and documents).
+RESULT_LABELS: dict[str, str] = {r: r for r in RESULTS}
+GOOD_RESULTS = frozenset({RESULT_PROPER, RESULT_MOSTLY_PROPER})
+DEFAULT_RESULT = RESULT_UNCHECKED
 
 # 実施手法 (several may apply); the report joins them in this order.
 METHODS = {
@@ -18,10 +24,11 @@ METHODS = {
 }
 
 # audit_findings.severity and .status; request_kind says how strongly the 課 is asked.
-SEVERITIES = ("高", "中", "低")
 FINDING_OPEN, FINDING_CLOSED, FINDING_WITHDRAWN = "open", "closed", "withdrawn"
 FINDING_STATUS_LABELS = {FINDING_OPEN: "未完了", FINDING_CLOSED: "完了", FINDING_WITHDRAWN: "取下げ"}
-REQUEST_KINDS = ("改善を求める事項", "要望")
+REQUEST_IMPROVEMENT, REQUEST_WISH = "改善を求める事項", "要望"
+REQUEST_KINDS = (REQUEST_IMPROVEMENT, REQUEST_WISH)
+REQUEST_KIND_LABELS: dict[str, str] = {k: k for k in REQUEST_KINDS}
 
 # corrective_actions.status.
 ACTION_OPEN, ACTION_SUBMITTED, ACTION_CLOSED = "open", "submitted", "closed"
