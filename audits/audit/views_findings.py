@@ -124,13 +124,17 @@ def finding_withdraw(finding_id: int):
 @roles_required(*EVERYONE)
 def action(action_id: int):
     row, finding, audit = get_action(action_id)
-    return _action_page(row, finding, audit,
-                        forms.ActionSubmitForm(data={"response": row["response"], "revision": row["revision"]}),
-                        forms.ReviewForm(data={"revision": row["revision"]}))
+    return _action_page(row, finding, audit, *_stored_forms(row))
+
+
+def _stored_forms(row) -> tuple[forms.ActionSubmitForm, forms.ReviewForm]:
+    """The answer and review forms as the stored action fills them."""
+    return (forms.ActionSubmitForm(data={"response": row["response"], "revision": row["revision"]}),
+            forms.ReviewForm(data={"revision": row["revision"]}))
 
 
 def _action_page(row, finding, audit, submit_form, review_form, status: int = 200, *, unsent: str = "",
-                 unsent_form: str = ""):
+                 unsent_form: str = "", evidence_form: forms.EvidenceForm | None = None):
     """The corrective action with its history. The forms keep what was typed when a save was refused; when the
     action's state no longer offers that form ('answer' or 'review'), the typed text is shown as `unsent`."""
     db = get_db()
@@ -144,7 +148,7 @@ def _action_page(row, finding, audit, submit_form, review_form, status: int = 20
         files=evidence.for_owners(db, "action", [row["id"]], include_removed=False)[row["id"]],
         may_answer=may_answer, may_review=may_review, review_refused=review_refused, submit_form=submit_form,
         review_form=review_form,
-        evidence_form=forms.EvidenceForm(prefix="ev"),
+        evidence_form=evidence_form or forms.EvidenceForm(prefix="ev"),
         unsent="" if {"answer": may_answer, "review": may_review}.get(unsent_form, True) else unsent), status
 
 
@@ -219,18 +223,21 @@ def action_evidence(action_id: int):
     form = forms.EvidenceForm(prefix="ev")
     if row["status"] == values.ACTION_CLOSED:
         flash("完了した改善措置には添付できません。", "error")
-    elif not form.validate_on_submit():
-        flash("ファイルを選んでください。", "error")
-    else:
+        return redirect(url_for("audit.action", action_id=action_id))
+    if form.validate_on_submit():
         try:
             evidence.attach(get_db(), form.file.data, owner="action", owner_id=action_id,
                             department_id=row["department_id"], user=current_user, note=form.note.data,
                             department_code=department_code(get_db(), row["department_id"]))
         except EvidenceRejected as error:
-            flash(str(error), "error")
+            flash(f"「{form.file.data.filename}」を添付できませんでした。{error}", "error")
         else:
             flash("証跡を添付しました。", "success")
-    return redirect(url_for("audit.action", action_id=action_id))
+            return redirect(url_for("audit.action", action_id=action_id))
+    else:
+        flash("ファイルを選んでください。", "error")
+    # Refused: the page is shown again at once (not redirected) so that the note typed with the file is kept.
+    return _action_page(row, finding, audit, *_stored_forms(row), 400, evidence_form=form)
 
 
 @bp.route("/actions")

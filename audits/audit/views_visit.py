@@ -33,7 +33,7 @@ def _iso(value: datetime | None) -> str:
 
 @bp.route("/<id:audit_id>")
 @roles_required(roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
-def detail(audit_id: int):
+def detail(audit_id: int, evidence_form: forms.EvidenceForm | None = None):
     audit = visits.decoded(get_audit(audit_id))
     db = get_db()
     shown = audit["visible_department_ids"]
@@ -50,8 +50,8 @@ def detail(audit_id: int):
         evidence=files, department_view=is_department_member(current_user, audit)
         and not current_user.reads_every_department, department_form=department_form,
         incidents=drafting.incident_annexes(db, audit, shown),
-        topic_form=forms.TopicForm(prefix="topic"), evidence_form=forms.EvidenceForm(prefix="ev"), button=EmptyForm(),
-        methods_text=values.methods_text(audit["methods_list"]), conflict=int_arg("conflict", "課"),
+        topic_form=forms.TopicForm(prefix="topic"), evidence_form=evidence_form or forms.EvidenceForm(prefix="ev"),
+        button=EmptyForm(), methods_text=values.methods_text(audit["methods_list"]), conflict=int_arg("conflict", "課"),
         notes_base={d["department_id"]: editing.fingerprint(editing.notes_values(db, audit_id, d["department_id"]))
                     for d in audit["departments"] if d["department_id"] in shown})
 
@@ -291,7 +291,8 @@ def _check_form(check: dict, topic_rows: list[dict], formdata=None) -> forms.Che
 
 @bp.route("/<id:audit_id>/checks", methods=["GET"])
 @roles_required(roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
-def checks(audit_id: int, failed: tuple[int, forms.CheckForm] | None = None, department_id: int | None = None):
+def checks(audit_id: int, failed: tuple[int, forms.CheckForm] | None = None, department_id: int | None = None,
+           kept_evidence_note: tuple[int, str] | None = None):
     """The visit screen (tablet): one audited 課 at a time (tabs switch between the 課 the user may see),
     each item's self-check answer beside the auditor's 確認結果."""
     audit = get_audit(audit_id)
@@ -311,7 +312,8 @@ def checks(audit_id: int, failed: tuple[int, forms.CheckForm] | None = None, dep
         check_evidence=evidence.for_owners(db, "audit_item", [r["id"] for r in rows], include_removed=False),
         evidence_form=forms.EvidenceForm(prefix="ev"), button=EmptyForm(),
         finding_counts={r["check_id"]: 1 for r in findings.findings(db, audit_id) if r["check_id"]},
-    ), 400 if failed else 200
+        kept_evidence_notes=dict([kept_evidence_note]) if kept_evidence_note else {},
+    ), 400 if failed or kept_evidence_note else 200
 
 
 @bp.route("/<id:audit_id>/checks/<id:check_id>", methods=["POST"])
@@ -367,18 +369,22 @@ def evidence_upload(audit_id: int):
     form = forms.EvidenceForm(prefix="ev")
     back = url_for("audit.checks", audit_id=audit_id, department=department_id) + f"#check-{check_id}" if check_id \
         else url_for("audit.detail", audit_id=audit_id) + "#evidence"
-    if not form.validate_on_submit():
-        flash("ファイルを選んでください。", "error")
-        return redirect(back)
-    try:
-        evidence.attach(db, form.file.data, owner="audit_item" if check_id else "audit",
-                        owner_id=check_id or audit_id, department_id=department_id, user=current_user,
-                        note=form.note.data, department_code=department_code)
-    except EvidenceRejected as error:
-        flash(str(error), "error")
+    if form.validate_on_submit():
+        try:
+            evidence.attach(db, form.file.data, owner="audit_item" if check_id else "audit",
+                            owner_id=check_id or audit_id, department_id=department_id, user=current_user,
+                            note=form.note.data, department_code=department_code)
+        except EvidenceRejected as error:
+            flash(f"「{form.file.data.filename}」を添付できませんでした。{error}", "error")
+        else:
+            flash("証跡を添付しました。", "success")
+            return redirect(back)
     else:
-        flash("証跡を添付しました。", "success")
-    return redirect(back)
+        flash("ファイルを選んでください。", "error")
+    # Refused: the page is shown again at once (not redirected) so that the note typed with the file is kept.
+    if check_id:
+        return checks(audit_id, department_id=department_id, kept_evidence_note=(check_id, form.note.data or ""))
+    return detail(audit_id, evidence_form=form), 400
 
 
 @bp.route("/<id:audit_id>/evidence/<id:evidence_id>/remove", methods=["POST"])
