@@ -19,7 +19,7 @@ PAGE_SIZE = 100
 class LogFilterForm(FilterForm):
     username = StringField("利用者ID")
     department_code = StringField("課コード")
-    action = SelectField("操作", choices=choice_list([("", "すべて"), *service.ACTION_LABELS.items()]))
+    action = SelectField("操作")  # choices: the app's registered actions (index)
     date_from = DateField("開始日", validators=[Optional()])
     date_to = DateField("終了日", validators=[Optional()])
 
@@ -28,6 +28,7 @@ class LogFilterForm(FilterForm):
 @roles_required(roles.ADMIN, roles.AUDITOR)
 def index():
     form = LogFilterForm(request.args)
+    form.action.choices = choice_list([("", "すべて"), *service.action_labels().items()])
     form.validate()
     flt = service.LogFilter(
         username=(form.username.data or "").strip(),
