@@ -10,7 +10,7 @@ from ..access import roles_required
 from ..bounds import int_arg
 from ..db import get_db
 from ..forms import FilterForm, choice_list
-from . import service
+from . import describe, service
 
 bp = Blueprint("activity", __name__, url_prefix="/log")
 PAGE_SIZE = 100
@@ -39,8 +39,8 @@ def index():
     )
     page = int_arg("page", "ページ") or 1
     rows, total = service.search(get_db(), flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    return render_template("activity/index.html", form=form, rows=rows, total=total, page=page,
-                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))
+    return render_template("activity/index.html", form=form, entries=describe.describe(get_db(), rows), total=total,
+                           page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))
 
 
 @bp.route("/grants")
