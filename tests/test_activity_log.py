@@ -151,3 +151,18 @@ def test_an_action_no_feature_registered_still_reads_as_text(app, client, auth, 
     table = _log_page(client)
     assert "記録された操作（legacy.something）" in table
     assert "記録の対象（番号 7）" in table and "その他の項目: 値" in table
+
+
+def test_every_kind_of_demo_entry_has_its_labels(app, db):
+    """The newest row of each action the demo records: its action, object and every detail field have labels."""
+    from audits.activity import describe
+
+    rows = list(db.query("SELECT * FROM activity_log WHERE id IN (SELECT max(id) FROM activity_log GROUP BY action)"))
+    assert len(rows) > 30
+    with app.app_context():
+        entries = describe.describe(db, rows)
+    for row, entry in zip(rows, entries):
+        text = " ".join([entry.action, entry.target, *entry.details])
+        for fallback in ("記録された操作", "記録の対象", "その他の項目"):
+            assert fallback not in text, (row["action"], text)
+        assert "{" not in text and row["action"] not in text, text
