@@ -8,8 +8,8 @@ reads `Entry`: when (和暦), who, the action's label, the object named as peopl
 from __future__ import annotations
 
 import json
-from functools import cache
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Callable, Iterable
 
 from sqlite_utils import Database
@@ -182,10 +182,6 @@ def _store_outcome_labels():
     return STORE_OUTCOME_LABELS
 
 
-def _judgement_report(value, names) -> str:
-    return "不要" if value is None else str(value)
-
-
 # key -> how its value reads (a single value; lists are read item by item)
 VALUE_FORMATS: dict[str, Callable[[Any, _Names], str]] = {
     "fiscal_year": lambda v, n: nendo(int(v)),
@@ -217,7 +213,6 @@ VALUE_FORMATS: dict[str, Callable[[Any, _Names], str]] = {
     "fields": lambda v, n: field_label(v),
     "clauses": lambda v, n: f"第{zenkaku(v)}号",
     "proposed": lambda v, n: f"第{zenkaku(v)}号",
-    "mynumber_report": _judgement_report,
     "audit": lambda v, n: n.object("audit", v),
     "incident": lambda v, n: n.object("incident", v),
     "sheet": lambda v, n: n.object("sheet", v),
