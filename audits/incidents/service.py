@@ -41,6 +41,7 @@ ACTION_LABELS = {
 def init_app(app) -> None:
     activity.register_action_labels(app, ACTION_LABELS)
 
+
 # The columns the edit form writes (the 判定 and the 課 are saved by their own paths).
 FIELDS = ("title", "kind", "occurred_on", "discovered_at", "discovery_how", "medium", "persons",
           "persons_estimated", "persons_or_more", "items", "sensitive", "ordinance_sensitive", "mynumber",

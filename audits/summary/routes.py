@@ -25,6 +25,7 @@ ACTION_LABELS = {"summary.export": "全庁集計の出力"}
 def init_app(app) -> None:
     activity.register_action_labels(app, ACTION_LABELS)
 
+
 bp = Blueprint("summary", __name__, url_prefix="/summary")
 ORGANISATION_ROLES = (roles.CHIEF, roles.AUDITOR)
 CHART_KINDS = ("completion", "sections", "years")
