@@ -23,3 +23,12 @@ def register(app: Flask) -> None:
                    schedule_routes, sheet_routes, catalogue_routes, summary_routes, audit_routes,
                    incident_routes, notify_routes):
         app.register_blueprint(module.bp)
+    # What features add to the app's shared registries (the log's action labels, who may download which
+    # evidence): registered here, for this app, never as a side effect of importing a module.
+    from .activity import service as activity_service
+    from .audit import permissions as audit_permissions
+    from .incidents import service as incident_service
+    from .sheets import service as sheet_service
+
+    for feature in (activity_service, sheet_service, audit_permissions, incident_service, summary_routes):
+        feature.init_app(app)

@@ -1,6 +1,7 @@
 """The activity log is append-only and hash-chained; verify-log finds the first bad row."""
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
@@ -88,3 +89,80 @@ def test_log_screen_filters_by_department(client, auth, db):
     auth.login("auditor")
     html = client.get("/log/?department_code=hoken").get_data(as_text=True)
     assert "権限のないアクセス" in html and "shimin.staff" in html
+
+
+# ------------------------------------------------------------------------------------------ the log in Japanese
+def _log_page(client, **args) -> str:
+    response = client.get("/log/", query_string=args)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    table = html[html.index('<table class="list compact log">'):html.index("</table>")]
+    assert "{" not in table, "raw JSON on the log page"
+    return table
+
+
+def test_log_names_each_object_and_says_what_changed(app, client, auth, db):
+    from audits.auth import service as auth_service
+    from audits.departments import service as departments
+    from audits.wareki import nendo
+
+    staff = db.execute("SELECT id FROM users WHERE username = 'shimin.staff'").fetchone()[0]
+    admin = db.execute("SELECT id FROM users WHERE username = 'admin'").fetchone()[0]
+    shimin = db.execute("SELECT id FROM departments WHERE code = 'shimin'").fetchone()[0]
+    with app.app_context():
+        auth_service.update_user(db, staff, "市民課 担当 改名", ["manager"], ["shimin"], actor_id=admin)
+        departments.update_department(db, shimin, name="市民課（新）", bureau_code="shimin", tags=["counter"])
+    auth.login("auditor")
+
+    table = _log_page(client, action="user.update")
+    assert "利用者の変更" in table and "利用者 市民課 担当 改名（shimin.staff）" in table
+    assert "役割: 保護担当者 → 保護管理者" in table and "氏名: " in table
+
+    table = _log_page(client, action="department.update")
+    assert "課の変更" in table and "名称: 市民課 → 市民課（新）" in table and "課の属性: " in table
+
+    table = _log_page(client, action="sheet.approve")
+    assert re.search(r"点検票 \S+ [^<]*" + nendo(2025), table)
+    assert "状態: 提出済 → 承認済" in table and "submitted" not in table
+
+    table = _log_page(client, action="audit.create")
+    assert f"監査 {nendo(2025)} 第１回 市民課（新）、保険年金課" in table
+    assert f"年度: {nendo(2025)}" in table and "監査員: 監査責任者" in table
+
+    table = _log_page(client, action="incident.create")
+    assert "漏えい等事案 個人情報を含む文書の誤送信による漏えいのおそれ" in table
+    assert "種類: 誤送付・誤送信" in table and "misdelivery" not in table
+
+    table = _log_page(client, action="answer.save")
+    assert re.search(r"点検票 [^<]+ の項目 [A-Z]-\d\d-\d\d", table) and "入力元: 画面" in table
+
+
+def test_log_dates_are_wareki(client, auth):
+    auth.login("auditor")
+    table = _log_page(client)
+    assert re.search(r"令和\S+年\S+月\S+日", table)
+    assert not re.search(r"\d{4}-\d\d-\d\d", table)
+
+
+def test_an_action_no_feature_registered_still_reads_as_text(app, client, auth, db):
+    with app.app_context():
+        activity.record(db, "legacy.something", object_type="thing", object_id=7, detail={"odd_key": "値"})
+    auth.login("auditor")
+    table = _log_page(client)
+    assert "記録された操作（legacy.something）" in table
+    assert "記録の対象（番号 7）" in table and "その他の項目: 値" in table
+
+
+def test_every_kind_of_demo_entry_has_its_labels(app, db):
+    """The newest row of each action the demo records: its action, object and every detail field have labels."""
+    from audits.activity import describe
+
+    rows = list(db.query("SELECT * FROM activity_log WHERE id IN (SELECT max(id) FROM activity_log GROUP BY action)"))
+    assert len(rows) > 30
+    with app.app_context():
+        entries = describe.describe(db, rows)
+    for row, entry in zip(rows, entries):
+        text = " ".join([entry.action, entry.target, *entry.details])
+        for fallback in ("記録された操作", "記録の対象", "その他の項目"):
+            assert fallback not in text, (row["action"], text)
+        assert "{" not in text and row["action"] not in text, text

@@ -10,7 +10,7 @@ from ..access import roles_required
 from ..bounds import int_arg
 from ..db import get_db
 from ..forms import FilterForm, choice_list
-from . import service
+from . import describe, service
 
 bp = Blueprint("activity", __name__, url_prefix="/log")
 PAGE_SIZE = 100
@@ -19,7 +19,7 @@ PAGE_SIZE = 100
 class LogFilterForm(FilterForm):
     username = StringField("利用者ID")
     department_code = StringField("課コード")
-    action = SelectField("操作", choices=choice_list([("", "すべて"), *service.ACTION_LABELS.items()]))
+    action = SelectField("操作")  # choices: the app's registered actions (index)
     date_from = DateField("開始日", validators=[Optional()])
     date_to = DateField("終了日", validators=[Optional()])
 
@@ -28,6 +28,7 @@ class LogFilterForm(FilterForm):
 @roles_required(roles.ADMIN, roles.AUDITOR)
 def index():
     form = LogFilterForm(request.args)
+    form.action.choices = choice_list([("", "すべて"), *service.action_labels().items()])
     form.validate()
     flt = service.LogFilter(
         username=(form.username.data or "").strip(),
@@ -38,8 +39,8 @@ def index():
     )
     page = int_arg("page", "ページ") or 1
     rows, total = service.search(get_db(), flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    return render_template("activity/index.html", form=form, rows=rows, total=total, page=page,
-                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))
+    return render_template("activity/index.html", form=form, entries=describe.describe(get_db(), rows), total=total,
+                           page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))
 
 
 @bp.route("/grants")

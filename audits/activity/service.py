@@ -25,6 +25,8 @@ from ..timeutil import now_iso
 
 GENESIS_HASH = "0" * 64
 
+# The labels of the core actions. Each feature keeps its own as data (`ACTION_LABELS` in its module) and its
+# init_app() registers them for one app (create_app → blueprints.register), never as a side effect of an import.
 ACTION_LABELS: dict[str, str] = {
     "login.success": "ログイン",
     "login.failure": "ログイン失敗",
@@ -72,8 +74,30 @@ LOG_COLUMNS = ("id", "at", "user_id", "username", "action", "department_code",
                "object_type", "object_id", "detail", "ip", "prev_hash")
 
 
+_LABELS = "tenken.action_labels"
+
+
+def register_action_labels(app: Flask, labels: dict[str, str]) -> None:
+    """Add a feature's action labels to app's registry; the same action with another label is a mistake."""
+    registry = app.extensions.setdefault(_LABELS, {})
+    for action, label in labels.items():
+        if registry.get(action, label) != label:
+            raise ValueError(f"action {action!r} already registered as {registry[action]!r}")
+        registry[action] = label
+
+
+def init_app(app: Flask) -> None:
+    register_action_labels(app, ACTION_LABELS)
+
+
+def action_labels() -> dict[str, str]:
+    """Every action label registered for the current app (none outside an app made by create_app)."""
+    return current_app.extensions.get(_LABELS, {}) if has_app_context() else {}
+
+
 def action_label(action: str) -> str:
-    return ACTION_LABELS.get(action, action)
+    """The action in words; an action no feature registered still reads as text, with its key for reference."""
+    return action_labels().get(action) or f"記録された操作（{action}）"
 
 
 # One encoder for every row: json.dumps() with options builds a new JSONEncoder per call, which was a

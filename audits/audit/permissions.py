@@ -16,12 +16,12 @@ from flask_login import current_user
 
 from .. import duties, roles
 from ..access import deny
-from ..activity.service import ACTION_LABELS
+from ..activity.service import register_action_labels
 from ..db import get_db
 from ..evidence.service import register_access_policy
 from . import values
 
-ACTION_LABELS.update({
+ACTION_LABELS = {
     "audit.plan_save": "監査計画の保存",
     "audit.plan_target": "監査対象課の設定",
     "audit.cycle_save": "中期監査計画の保存",
@@ -50,7 +50,7 @@ ACTION_LABELS.update({
     "action.accept": "改善措置の完了確認",
     "action.return": "改善措置の差戻し",
     "action.due_change": "改善措置の期限変更",
-})
+}
 
 
 def audit_departments(db, audit_id: int) -> list[dict]:
@@ -197,5 +197,7 @@ def _evidence_policy(user, row: dict) -> bool:
     return bool(audit) and may_read_audit(user, audit) and department_id in visible_department_ids(user, audit)
 
 
-for _owner in ("audit", "audit_item", "action"):
-    register_access_policy(_owner, _evidence_policy)
+def init_app(app) -> None:
+    register_action_labels(app, ACTION_LABELS)
+    for owner in ("audit", "audit_item", "action"):
+        register_access_policy(app, owner, _evidence_policy)

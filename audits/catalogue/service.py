@@ -35,6 +35,11 @@ def scale(scale_id: str) -> loader.Scale:
     return vocabulary().scales[scale_id]
 
 
+# What storing a checklist did (StoreResult.outcome), in words: the import message and the activity log.
+STORE_OUTCOME_LABELS = {"unchanged": "変更なし", "created": "新しい版を作成", "replaced": "未使用の版を更新",
+                        "kept": "取り込んだ版を維持（組込みファイルの内容は反映していません）"}
+
+
 @dataclass(frozen=True)
 class StoreResult:
     checklist_id: str
@@ -44,8 +49,7 @@ class StoreResult:
 
     @property
     def message(self) -> str:
-        text = {"unchanged": "変更なし", "created": "新しい版を作成", "replaced": "未使用の版を更新",
-                "kept": "取り込んだ版を維持（組込みファイルの内容は反映していません）"}[self.outcome]
+        text = STORE_OUTCOME_LABELS[self.outcome]
         return f"{self.checklist_id} 第{self.version}版: {text}"
 
 

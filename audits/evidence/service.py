@@ -39,19 +39,28 @@ OWNERS: dict[str, Owner] = {
     "action": Owner("action_evidence", "action_id"),  # a corrective action (改善措置)
 }
 
-# owner kind -> function(user, evidence_row) -> bool; features register theirs at import.
-ACCESS_POLICIES: dict[str, Callable[[object, dict], bool]] = {}
+# app.extensions key of {owner kind -> function(user, evidence_row) -> bool}: each owning feature registers its
+# policy for one app from its init_app() (create_app → blueprints.register), never at import.
+_POLICIES = "tenken.evidence_policies"
 
 
-def register_access_policy(owner: str, policy: Callable[[object, dict], bool]) -> None:
+def register_access_policy(app: Flask, owner: str, policy: Callable[[object, dict], bool]) -> None:
     if owner not in OWNERS:
         raise ValueError(f"unknown evidence owner kind: {owner}")
-    ACCESS_POLICIES[owner] = policy
+    policies = app.extensions.setdefault(_POLICIES, {})
+    if policies.get(owner, policy) is not policy:
+        raise ValueError(f"evidence owner kind {owner!r} already has a policy")
+    policies[owner] = policy
+
+
+def access_policies(app: Flask) -> dict[str, Callable[[object, dict], bool]]:
+    return app.extensions.get(_POLICIES, {})
 
 
 def may_download(user, row: dict) -> bool:
-    """`row` as `load` returns it; a file with no owner (left by an earlier release) is readable by nobody."""
-    policy = ACCESS_POLICIES.get(row["owner"])
+    """`row` as `load` returns it; a file with no owner (left by an earlier release), or of a kind whose feature
+    registered no policy for this app, is readable by nobody."""
+    policy = access_policies(current_app).get(row["owner"])
     return bool(policy and policy(user, row))
 
 

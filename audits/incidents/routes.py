@@ -10,7 +10,6 @@ from flask_login import current_user
 from .. import roles
 from ..access import deny, roles_required
 from ..activity import service as activity
-from ..activity.service import ACTION_LABELS
 from ..db import get_db
 from ..departments import service as departments
 from ..forms import EmptyForm, choice_list
@@ -20,9 +19,6 @@ from ..revisions import form_revision
 from . import judgement, links, ppc_report, report_pdf, service, values
 from .forms import EventForm, IncidentForm, ItemLinkForm, JudgementForm, MeasureForm
 
-ACTION_LABELS.update(service.ACTION_LABELS)
-ACTION_LABELS.update({"incident.items": "原因となった点検項目の関連付け", "audit.incident_link": "監査と漏えい等事案の関連付け",
-                      "audit.incident_unlink": "監査と漏えい等事案の関連付けの解除"})
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
 READERS = (roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
 PAGE_SIZE = 100   # rows of the register's list per page (overdue first, so the first page holds what is urgent)

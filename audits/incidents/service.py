@@ -32,7 +32,15 @@ ACTION_LABELS = {
     "incident.judgement": "漏えい等事案の判定の確定",
     "incident.close": "漏えい等事案の完結",
     "incident.report_export": "漏えい等事案の報告の出力",
+    "incident.items": "原因となった点検項目の関連付け",
+    "audit.incident_link": "監査と漏えい等事案の関連付け",
+    "audit.incident_unlink": "監査と漏えい等事案の関連付けの解除",
 }
+
+
+def init_app(app) -> None:
+    activity.register_action_labels(app, ACTION_LABELS)
+
 
 # The columns the edit form writes (the 判定 and the 課 are saved by their own paths).
 FIELDS = ("title", "kind", "occurred_on", "discovered_at", "discovery_how", "medium", "persons",

@@ -53,7 +53,8 @@ def _evidence_policy(user, row: dict) -> bool:
     return can_read_department_records(user, row["department_id"])
 
 
-evidence.register_access_policy("answer", _evidence_policy)
+def init_app(app) -> None:
+    evidence.register_access_policy(app, "answer", _evidence_policy)
 
 
 class AnswerConflict(Exception):

@@ -9,7 +9,6 @@ from checklists.sources import sources_text
 
 from .. import roles
 from ..access import can_read_department_records, deny, roles_required
-from ..activity.service import ACTION_LABELS
 from ..activity import service as activity
 from ..db import connect, get_db
 from ..departments import service as departments
@@ -20,7 +19,12 @@ from .forms import DepartmentYearForm, SummaryFilterForm, sort_choices, year_cho
 from .queries import Scope
 from .report import build
 
-ACTION_LABELS.update({"summary.export": "全庁集計の出力"})
+ACTION_LABELS = {"summary.export": "全庁集計の出力"}
+
+
+def init_app(app) -> None:
+    activity.register_action_labels(app, ACTION_LABELS)
+
 
 bp = Blueprint("summary", __name__, url_prefix="/summary")
 ORGANISATION_ROLES = (roles.CHIEF, roles.AUDITOR)
