@@ -290,18 +290,22 @@ _LEGACY_REQUEST_KINDS = {"改善を求める事項": "improvement", "要望": "w
 _LEGACY_SEVERITIES = ("高", "中", "低")    # audit_findings.severity: renamed by its own migration, either order
 
 
-@migrations(name="0009_stable_keys", transactional=False)
+@migrations(name="0009_wish_ending")
+def wish_ending(db: Database) -> None:
+    """audit_findings.wish_ending says how a 要望 ends (values.WISH_ENDING_LABELS; NULL for a 指摘); a 要望 has
+    no deadline and no corrective action (findings.py)."""
+    db["audit_findings"].add_column("wish_ending", str)
+
+
+@migrations(name="0010_stable_keys", transactional=False)
 def stable_keys(db: Database) -> None:
     """audit_checks.result and audit_findings.request_kind hold stable keys (values.RESULT_LABELS /
-    REQUEST_KIND_LABELS give the labels) instead of the Japanese labels; audit_findings.wish_ending says how a
-    要望 ends (values.WISH_ENDING_LABELS; NULL for a 指摘). Existing 要望 end as before (「取り組まれたい」).
-    Issued reports (audit_reports.content) keep the text they were issued with. The tables are rebuilt first
-    with constraints that allow labels and keys; init_db's enforce() then narrows them to the keys."""
+    REQUEST_KIND_LABELS give the labels) instead of the Japanese labels; existing 要望 end as their sentence
+    did before (「取り組まれたい」). Issued reports (audit_reports.content) keep the text they were issued with.
+    The tables are rebuilt first with constraints that allow labels and keys (and both forms of the severity,
+    renamed by its own migration in either order); init_db's enforce() then narrows them to the keys."""
     from . import values
 
-    if "wish_ending" not in db["audit_findings"].columns_dict:
-        with db.atomic():
-            db["audit_findings"].add_column("wish_ending", str)
     both = {**checks(), "audit_findings": {
         **checks()["audit_findings"], **wish_checks()["audit_findings"],
         "severity": Allowed(dict.fromkeys([*values.SEVERITIES, *_LEGACY_SEVERITIES])),
