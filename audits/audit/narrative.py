@@ -24,6 +24,7 @@ from . import values
 _VERB_ENDINGS = tuple("るすうくぐむぶつぬ")
 _DONE_ENDINGS = ("た", "る", "いる", "ない", "ある")
 JOIN_UP_TO = 100        # two notes make one sentence when together no longer than this (characters)
+SENTENCES_A_PARAGRAPH = 2
 # 監査項目 about the incident the audit was planned from (its 改善策), told by their words.
 INCIDENT_TOPIC_WORDS = ("漏えい", "事案", "改善状況", "再発")
 # The self-check items about training that ６ quotes, by checklist item id: the share of staff trained
@@ -195,8 +196,8 @@ def topic_text(checks: list[dict], topic_findings: list[dict], multi: bool = Fal
         unnoted = [c for c in good if not (c["note"] or "").strip()]
         if unnoted:
             confirmed.append(_unnoted_sentence(unnoted, named, bool(confirmed)))
-        if confirmed:
-            paragraphs.append("".join(confirmed))
+        paragraphs += ["".join(confirmed[n:n + SENTENCES_A_PARAGRAPH])
+                       for n in range(0, len(confirmed), SENTENCES_A_PARAGRAPH)]
         seen = [_weak_check_sentence(c, named) for c in own
                 if c["result"] in WEAK_RESULTS and c["id"] not in covered]
         if seen:
