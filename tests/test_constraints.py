@@ -264,6 +264,7 @@ def test_the_upgrade_stops_on_a_value_no_constant_allows(before_constraints):
     db = connect(path)
     try:
         assert not constraints.current(db, "audit_checks")
-        assert [m.name for m in audit_schema.migrations.pending(db)] == ["0006_allowed_values", "0008_fact_check_reply_states"]
+        assert [m.name for m in audit_schema.migrations.pending(db)] == ["0006_allowed_values", "0008_fact_check_reply_states",
+                                                                         "0010_stable_keys"]
     finally:
         db.conn.close()
