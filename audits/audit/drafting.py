@@ -24,16 +24,13 @@ from .plans import AuditError
 OTHER_TITLE = "その他の事項"
 
 
-def _linked_incidents(db: Database, audit_id: int) -> list[dict]:
-    """The incidents the audit was planned from, with their 課's names (for ５'s 総括 and ６)."""
+def linked_incidents(db: Database, audit_id: int) -> list[dict]:
+    """The incidents the audit was planned from (５'s 総括, ６ and the 別添)."""
     from ..incidents import links as incident_links
     from ..incidents import service as incident_service
 
-    out = []
-    for incident_id in incident_links.audit_incident_ids(db, audit_id):
-        incident = incident_service.load_incident(db, incident_id)
-        out.append({**incident, "department_names": [d["name"] for d in incident["departments"]]})
-    return out
+    return [incident_service.load_incident(db, incident_id)
+            for incident_id in incident_links.audit_incident_ids(db, audit_id)]
 
 
 def proposals(db: Database, audit: dict, municipality: str = "") -> dict:
@@ -44,7 +41,7 @@ def proposals(db: Database, audit: dict, municipality: str = "") -> dict:
     all_checks = visits.checks(db, audit)
     all_findings = findings_service.findings(db, audit["id"])
     topics = visits.topics(db, audit["id"])
-    incidents = _linked_incidents(db, audit["id"])
+    incidents = linked_incidents(db, audit["id"])
     topic_texts = {topic["id"]: narrative.topic_text([c for c in all_checks if c["topic_id"] == topic["id"]],
                                                      [f for f in all_findings if f["topic_id"] == topic["id"]], multi)
                    for topic in topics}
@@ -225,16 +222,14 @@ def incident_annexes(db: Database, audit: dict, department_ids=None) -> list[dic
     """The incidents the audit was planned from, each as its 審議会 report (incidents/report_pdf.py) attached
     as 別添 (Setagaya's 報告資料No.6-3 beside No.6-2), dated the day of issue (today for a draft). The draft
     shown to one 課 for 事実確認 (`department_ids`) carries only that 課's incidents."""
-    from ..incidents import links as incident_links
     from ..incidents import service as incident_service
 
     on = (audit.get("issued_at") or now_iso())[:10]
     out = []
-    for incident_id in incident_links.audit_incident_ids(db, audit["id"]):
-        incident = incident_service.load_incident(db, incident_id)
+    for incident in linked_incidents(db, audit["id"]):
         if department_ids is not None and not set(incident["department_ids"]) & set(department_ids):
             continue
-        out.append({"incident": incident, "events": incident_service.events(db, incident_id), "on": on})
+        out.append({"incident": incident, "events": incident_service.events(db, incident["id"]), "on": on})
     return out
 
 

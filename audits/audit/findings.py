@@ -124,11 +124,11 @@ def update_finding(db: Database, audit: dict, finding_id: int, data: dict, *, du
     due_date = _due_date(row, due_date)
     with transaction(db):
         editing.check(db, audit["id"], base, editing.finding_values(db, finding_id))
-        action = db.execute("SELECT id, due_date, status, department_id FROM corrective_actions WHERE finding_id = ?",
+        action = db.execute("SELECT id, due_date, status FROM corrective_actions WHERE finding_id = ?",
                             [finding_id]).fetchone()
         if action and not due_date:
             if action[2] != values.ACTION_OPEN or db.execute(
-                    "SELECT 1 FROM action_events WHERE action_id = ? AND event != 'create'", [action[0]]).fetchone():
+                    "SELECT 1 FROM action_events WHERE action_id = ? AND event = 'submit'", [action[0]]).fetchone():
                 raise AuditError("課が改善の報告をした指摘事項は、要望に変えられません。")
             db.execute("DELETE FROM action_events WHERE action_id = ?", [action[0]])
             db.execute("DELETE FROM corrective_actions WHERE id = ?", [action[0]])

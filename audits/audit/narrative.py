@@ -229,7 +229,7 @@ def incident_paragraph(incidents: list[dict]) -> str:
     """Why this year's audit: the incidents behind it, and what every 課 should take from them."""
     if not incidents:
         return ""
-    names = "及び".join(dict.fromkeys(n for i in incidents for n in i.get("department_names") or []))
+    names = "及び".join(dict.fromkeys(d["name"] for i in incidents for d in i.get("departments") or []))
     titles = "、".join(f"「{strip_period(i['title'])}」" for i in incidents)
     where = f"{names}における" if names else ""
     media = list(dict.fromkeys(m for i in incidents if (m := _medium(i))))

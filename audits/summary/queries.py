@@ -15,6 +15,7 @@ from typing import Iterator
 import numpy as np
 from sqlite_utils import Database
 
+from ..audit.values import REQUEST_IMPROVEMENT, RESULT_LABELS
 from ..db import in_clause
 from ..timeutil import now
 from . import scoring
@@ -610,8 +611,6 @@ def _value_label(scales, row: dict) -> str:
 
 
 # --------------------------------------------------------------------------- audits, findings, corrective actions
-
-from ..audit.values import REQUEST_IMPROVEMENT, RESULT_LABELS  # noqa: E402
 
 AUDIT_RESULTS = tuple(RESULT_LABELS.values())   # the 確認結果 as headed in pages and files, in the scale's order
 
