@@ -82,7 +82,7 @@ def conclusion(audit: dict, topics: list[dict], checks: list[dict], has_incident
         subject = "各監査対象課" if multi else "監査対象課"
         sentences.append(f"本件事案発生後に{subject}が策定し、実施した改善策等については、"
                          f"{_MEASURES_JUDGED[measure_grade or values.RESULT_MOSTLY_PROPER]}。")
-    rest = [c for c in checks if c["topic_id"] not in measures] or ([] if measures else checks)
+    rest = [c for c in checks if c["topic_id"] not in measures]
     also = "また、" if sentences else ""
     if multi:           # the 課 judged alike share one sentence (it names each of them)
         judged: dict[str, list[str]] = {}
