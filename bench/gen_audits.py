@@ -8,6 +8,8 @@ import json
 from datetime import datetime, timedelta
 
 from audits.audit import drafting, report_pdf
+from audits.audit.values import (REQUEST_IMPROVEMENT, RESULT_IMPROPER, RESULT_MOSTLY_PROPER,
+                                 RESULT_NEEDS_IMPROVEMENT, RESULT_PROPER, RESULT_UNCHECKED)
 from audits.audit.permissions import load_audit
 from audits.timeutil import JST
 
@@ -16,14 +18,16 @@ THEMES = ["特定個人情報の取扱状況と操作ログの確認状況", "�
 TOPICS = ["保有個人情報を取り扱う事務の実施状況の確認", "情報システムの利用と操作ログの確認状況",
           "保有個人情報の保存・保管及び廃棄の状況"]
 REASON = "自己点検の結果、課題ありと回答した項目が多く、実地で取扱状況を確認する必要があるため。"
-NOTES = {"適正": "自己点検の回答のとおり、記録簿により実施を確認した", "概ね適正": "記録に一部欠落があるが運用は定着していた",
-         "要改善": "確認の記録が残されていない月があった", "不適正": "手順が定められておらず、実施されていなかった"}
+NOTES = {RESULT_PROPER: "自己点検の回答のとおり、記録簿により実施されていた",
+         RESULT_MOSTLY_PROPER: "記録に一部欠落があるが運用は定着していた",
+         RESULT_NEEDS_IMPROVEMENT: "確認の記録が残されていない月があった",
+         RESULT_IMPROPER: "手順が定められておらず、実施されていなかった"}
 
 
 def _results(rng, category: str | None) -> str:
     if category in ("課題あり", "未実施"):
-        return rng.choices(["概ね適正", "要改善", "不適正"], [3, 6, 1])[0]
-    return rng.choices(["適正", "概ね適正", "要改善"], [80, 14, 6])[0]
+        return rng.choices([RESULT_MOSTLY_PROPER, RESULT_NEEDS_IMPROVEMENT, RESULT_IMPROPER], [3, 6, 1])[0]
+    return rng.choices([RESULT_PROPER, RESULT_MOSTLY_PROPER, RESULT_NEEDS_IMPROVEMENT], [80, 14, 6])[0]
 
 
 def build_year(b, year: int, municipality: str) -> None:
@@ -83,7 +87,7 @@ def _audit(b, year: int, plan_id: int, d, status: str, n: int, municipality: str
     findings = 0
     for position, index in enumerate(chosen, 1):
         item_pk, item_id, question, sources, category = items[index]
-        result = _results(rng, category) if status != "fieldwork" or position < 12 else "未確認"
+        result = _results(rng, category) if status != "fieldwork" or position < 12 else RESULT_UNCHECKED
         topic = topic_ids[(position - 1) * len(topic_ids) // len(chosen)]
         check_id = db.execute(
             "INSERT INTO audit_checks (audit_id, department_id, topic_id, item_pk, item_id, position, result, note, "
@@ -91,12 +95,12 @@ def _audit(b, year: int, plan_id: int, d, status: str, n: int, municipality: str
             [audit_id, d.id, topic, item_pk, item_id, position, result, NOTES.get(result, ""), at]).lastrowid
         b.event(year, end, 2, "audit.check_save", d.code, "audit_check", check_id,
                 {"audit": audit_id, "item": item_id, "result": result})
-        if result in ("要改善", "不適正") and findings < 4:
+        if result in (RESULT_NEEDS_IMPROVEMENT, RESULT_IMPROPER) and findings < 4:
             findings += 1
             _finding(b, year, audit_id, d, check_id, topic, position, question, sources, result, end,
                      current=year == b.years[-1])
     audit = load_audit(db, audit_id)
-    proposed = drafting.proposals(db, audit)
+    proposed = drafting.proposals(db, audit, municipality)
     for topic_id, text in proposed["topics"].items():
         db.execute("UPDATE audit_topics SET result_text = ? WHERE id = ?", [text, topic_id])
     changes = {"conclusion": proposed["conclusion"], "closing": proposed["closing"], "status": status}
@@ -120,13 +124,13 @@ def _audit(b, year: int, plan_id: int, d, status: str, n: int, municipality: str
 def _finding(b, year, audit_id, d, check_id, topic_id, position, question, sources, result, end, *, current) -> None:
     db, rng = b.db, b.rng
     clause = "、".join(json.loads(sources or "[]")[:2])
-    severity = "高" if result == "不適正" else rng.choice(["中", "低"])
+    severity = "高" if result == RESULT_IMPROPER else rng.choice(["中", "低"])
     title = f"「{question.rstrip('。か')}」について、確認の記録が残されていない期間が見受けられた"
     finding_id = db.execute(
         """INSERT INTO audit_findings (audit_id, department_id, check_id, topic_id, position, title, clause, severity,
            request_kind, request, status, created_at, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?,
-           '改善を求める事項', '確認の結果を記録簿に記録し、保護管理者が定期的に確認するよう改められたい', ?, ?, 2, ?)""",
-        [audit_id, d.id, check_id, topic_id, position, title, clause, severity, "open",
+           ?, '確認の結果を記録簿に記録し、保護管理者が定期的に確認するよう改められたい', ?, ?, 2, ?)""",
+        [audit_id, d.id, check_id, topic_id, position, title, clause, severity, REQUEST_IMPROVEMENT, "open",
          end.isoformat(timespec="seconds"), end.isoformat(timespec="seconds")]).lastrowid
     due = (end + timedelta(days=rng.choice([60, 90, 120]))).date().isoformat()
     closed = not current and rng.random() < 0.8

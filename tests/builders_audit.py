@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from audits.auth.service import load_user
 from audits.db import transaction
+from audits.audit.values import REQUEST_IMPROVEMENT
 
 STAMP = "2025-06-01T10:00:00+09:00"
 VALUE_OF = {"実施": "done", "課題あり": "partial", "未実施": "not_done", "該当しない": "na"}
@@ -74,7 +75,7 @@ def bare_audit(db, dept: int, year: int, *, open_findings: int = 0) -> int:
         db["audit_departments"].insert({"audit_id": audit_id, "department_id": dept, "position": 1})
         for n in range(open_findings):
             db["audit_findings"].insert({"audit_id": audit_id, "department_id": dept, "title": f"指摘{n}",
-                                         "severity": "中", "request_kind": "要望", "request": "改善されたい",
+                                         "severity": "中", "request_kind": REQUEST_IMPROVEMENT, "request": "改善されたい",
                                          "status": "open", "position": n + 1})
     return audit_id
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from audits.db import transaction
+from audits.audit.values import REQUEST_IMPROVEMENT, RESULT_NEEDS_IMPROVEMENT, RESULT_PROPER
 
 CHECKLIST_ID = "tcheck"
 CHECKLIST_TITLE = "テスト点検票"
@@ -161,7 +162,7 @@ def finding(db, audit_id: int, code: str, title: str, *, status: str = "open", s
     with transaction(db):
         finding_id = db["audit_findings"].insert({
             "audit_id": audit_id, "department_id": dept, "title": title, "severity": severity,
-            "request_kind": "改善を求める事項", "request": "改善されたい。", "status": status,
+            "request_kind": REQUEST_IMPROVEMENT, "request": "改善されたい。", "status": status,
             "issued_version": 1 if issued else None,        # as workflow.issue marks it
             "created_at": STAMP}).last_pk
         if action_due:
@@ -185,9 +186,9 @@ def load_audits(db, ids: dict, *, year: int = YEAR) -> dict:
     """
     pks = ids["pks"]
     kenko = audit(db, year, "kenko", started_at=f"{year}-11-10T14:00:00+09:00", conclusion=CONCLUSION)
-    audit_check(db, kenko, pks["T-01-01"], "T-01-01", "適正")
-    audit_check(db, kenko, pks["T-01-02"], "T-01-02", "適正")
-    audit_check(db, kenko, pks["T-02-01"], "T-02-01", "要改善")
+    audit_check(db, kenko, pks["T-01-01"], "T-01-01", RESULT_PROPER)
+    audit_check(db, kenko, pks["T-01-02"], "T-01-02", RESULT_PROPER)
+    audit_check(db, kenko, pks["T-02-01"], "T-02-01", RESULT_NEEDS_IMPROVEMENT)
     finding(db, kenko, "kenko", "操作ログの確認記録がない", action_due=f"{year + 1}-01-31")
     finding(db, kenko, "kenko", "研修の未受講者がいる", status="closed", severity="中",
             action_due=f"{year}-12-31", action_status="closed", closed_at=f"{year}-12-20T10:00:00+09:00")

@@ -9,6 +9,7 @@ from builders_audit import audit_for, user
 
 from audits.audit import workflow
 from audits.audit.permissions import load_audit
+from audits.audit.values import REQUEST_IMPROVEMENT
 
 
 def demo_audit(db) -> int:
@@ -26,7 +27,7 @@ def fresh(db):
     audit = load_audit(db, audit_id)
     visits.save_notes(db, audit, "聴き取り：ＦＡＸ送付票に確認者の記名なし", user(db, "auditor"))
     findings.create_finding(db, audit, {"title": "送付票に確認者の記名がない", "severity": "高",
-                                        "request_kind": "改善を求める事項", "request": "２人で確認する"},
+                                        "request_kind": REQUEST_IMPROVEMENT, "request": "２人で確認する"},
                             due_date="2026-05-31", user=user(db, "auditor"))
     return audit_id
 

@@ -12,6 +12,7 @@ from test_audit_report import pdf_text, recorded  # noqa: F401  (recorded is a f
 from audits.audit import drafting, factcheck, findings, values, visits, workflow
 from audits.audit.permissions import load_audit
 from audits.audit.plans import AuditError
+from audits.audit.values import ENDING_ENGAGE, REQUEST_WISH, RESULT_NEEDS_IMPROVEMENT
 
 
 @pytest.fixture
@@ -93,7 +94,7 @@ def test_a_change_after_sending_is_shown_and_restarts_the_reply(client, auth, db
     auth.logout()
     audit = load_audit(db, sent)
     check = next(c for c in visits.checks(db, audit) if c["item_id"] == "G-04-01")
-    visits.save_check(db, audit, check["id"], result="要改善", note=check["note"], topic_id=check["topic_id"],
+    visits.save_check(db, audit, check["id"], result=RESULT_NEEDS_IMPROVEMENT, note=check["note"], topic_id=check["topic_id"],
                       revision=check["revision"], user=user(db, "auditor"))
     state = _states(db, sent)[0]
     assert state["state"] == values.REPLY_PENDING and not state["answered"]
@@ -116,7 +117,7 @@ def test_a_change_after_sending_is_shown_and_restarts_the_reply(client, auth, db
 def test_a_new_finding_after_sending_is_a_change_too(db, sent):
     workflow.confirm_no_comment(db, load_audit(db, sent), user(db, "hoken.manager"))
     findings.create_finding(db, load_audit(db, sent), {"title": "送付後に追加した指摘", "severity": "中",
-                                                       "request_kind": "要望", "request": "改善されたい"},
+                                                       "request_kind": REQUEST_WISH, "wish_ending": ENDING_ENGAGE, "request": "改善されたい"},
                             due_date="2026-09-30", user=user(db, "auditor"))
     assert {"label": "指摘事項「送付後に追加した指摘」", "change": "追加"} in _states(db, sent)[0]["changes"]
 
@@ -155,7 +156,7 @@ def test_the_migration_carries_issued_findings_and_a_fact_check_under_way(tmp_pa
                                            "fact_check_sent_at": "2025-03-01T10:00:00+09:00"}).last_pk
         db["audit_departments"].insert({"audit_id": ids[status], "department_id": dept, "position": 1})
         db["audit_findings"].insert({"audit_id": ids[status], "department_id": dept, "title": "指摘", "severity": "中",
-                                     "request_kind": "要望", "request": "改善されたい", "status": "open"})
+                                     "request_kind": REQUEST_WISH, "request": "改善されたい", "status": "open"})
     db["audit_reports"].insert({"audit_id": ids["issued"], "version": 1, "content": "{}", "issued_at": "2025-03-24"})
 
     audit_migrations.apply(db)

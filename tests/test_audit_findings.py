@@ -11,6 +11,7 @@ from builders_audit import audit_for, reply_all, user
 from audits.audit import drafting, findings, values, workflow
 from audits.audit.permissions import load_audit
 from audits.audit.plans import AuditError
+from audits.audit.values import REQUEST_IMPROVEMENT
 
 
 def _issue(db, audit_id):
@@ -26,7 +27,7 @@ def finding(db):
     audit_id = audit_for(db, "hoken")
     finding_id = findings.create_finding(
         db, load_audit(db, audit_id), {"title": "短縮ダイヤルの点検記録がない", "clause": "事務対応ガイド4-8-5",
-                                       "severity": "高", "request_kind": "改善を求める事項",
+                                       "severity": "高", "request_kind": REQUEST_IMPROVEMENT,
                                        "request": "点検日と点検者を記録する"},
         due_date="2020-04-30", user=user(db, "auditor"))
     action_id = db.execute("SELECT id FROM corrective_actions WHERE finding_id = ?", [finding_id]).fetchone()[0]

@@ -13,11 +13,13 @@ from audits.audit import drafting, editing, findings, visits, workflow
 from audits.audit.permissions import load_audit
 from audits.audit.plans import AuditError
 from audits.revisions import UNCHECKED
+from audits.audit.values import (ENDING_ENGAGE, REQUEST_IMPROVEMENT, REQUEST_WISH, RESULT_NEEDS_IMPROVEMENT,
+                                 RESULT_PROPER)
 
 SHIMIN_FINDING = {"title": "交付窓口の端末で離席時に画面がロックされていなかった", "severity": "高",
-                  "request_kind": "改善を求める事項", "request": "離席時には必ず画面をロックする"}
+                  "request_kind": REQUEST_IMPROVEMENT, "request": "離席時には必ず画面をロックする"}
 HOKEN_FINDING = {"title": "記載台に書き損じた申請書が残されていた", "severity": "中",
-                 "request_kind": "改善を求める事項", "request": "記載台を定期的に確認する"}
+                 "request_kind": REQUEST_IMPROVEMENT, "request": "記載台を定期的に確認する"}
 
 
 def _check(db, audit_id, code, item_id, result, note, topic_id=None):
@@ -38,9 +40,9 @@ def joint(db):
     audit_id = audit_for(db, "shimin+hoken")
     auditor = user(db, "auditor")
     topic_id = visits.topics(db, audit_id)[0]["id"]
-    _check(db, audit_id, "shimin", "G-04-01", "適正", "市民課の申請書は施錠保管されていた", topic_id)
-    check_id = _check(db, audit_id, "shimin", "G-08-05", "要改善", "市民課の交付窓口メモ", topic_id)
-    _check(db, audit_id, "hoken", "G-04-01", "適正", "保険年金課の書庫メモ", topic_id)
+    _check(db, audit_id, "shimin", "G-04-01", RESULT_PROPER, "市民課の申請書は施錠保管されていた", topic_id)
+    check_id = _check(db, audit_id, "shimin", "G-08-05", RESULT_NEEDS_IMPROVEMENT, "市民課の交付窓口メモ", topic_id)
+    _check(db, audit_id, "hoken", "G-04-01", RESULT_PROPER, "保険年金課の書庫メモ", topic_id)
     audit = load_audit(db, audit_id)
     findings.create_finding(db, audit, SHIMIN_FINDING, due_date="2099-03-31", user=auditor, check_id=check_id)
     findings.create_finding(db, audit, HOKEN_FINDING, due_date="2099-03-31", user=auditor,
@@ -74,11 +76,13 @@ def test_report_lists_every_department_and_groups_the_annex(db, joint):
     section2 = text[text.find("２監査対象課"):text.find("３監査対象課の選定理由")]
     assert section2.find("市民生活部市民課") >= 0
     assert section2.find("市民生活部市民課") < section2.find("市民生活部保険年金課")
-    assert "各監査対象課における保有個人情報を取り扱う事務については、いずれも概ね適正であると判断する。" in text
+    # the 総括 judges each 課's 事務 from its own results (市民課 has one 要改善, 保険年金課 only 適正)
+    assert "市民課における保有個人情報を取り扱う事務については、概ね適正に行われていると判断する。" in text
+    assert "保険年金課における保有個人情報を取り扱う事務については、適正に行われていると判断する。" in text
     section5 = text[text.find("５監査の結果"):text.find("６終わりに")]
-    assert squash("（市民課）交付窓口の端末で離席時に画面がロックされていなかった。同課においては、") in section5
-    assert squash("（保険年金課）記載台に書き損じた申請書が残されていた。同課においては、") in section5
-    assert "（市民課）" in section5 and "を確認した。" in section5
+    assert squash("市民課では、交付窓口の端末で離席時に画面がロックされていなかった。市民課においては、") in section5
+    assert squash("保険年金課では、記載台に書き損じた申請書が残されていた。保険年金課においては、") in section5
+    assert "市民課では、" in section5 and "を確認した。" in section5 and "G-0" not in section5
     annex = text[text.find("別表監査項目ごとの確認結果"):]
     shimin, hoken = annex.find("（１）市民課"), annex.find("（２）保険年金課")
     assert 0 <= shimin < hoken
@@ -199,7 +203,7 @@ def test_a_finding_belongs_to_one_of_the_audited_departments(db, joint):
 def test_finding_page_refuses_a_department_outside_the_audit(client, auth, db, joint):
     auth.login("auditor")
     response = auth.post(f"/audit/{joint}/findings/new", {
-        "title": "掲示が古い", "severity": "低", "request_kind": "要望", "request": "更新されたい",
+        "title": "掲示が古い", "severity": "低", "request_kind": REQUEST_WISH, "wish_ending": ENDING_ENGAGE, "request": "更新されたい",
         "due_date": "2099-03-31", "department_id": "", "topic_id": "", "check_id": ""})
     assert response.status_code == 400 and "監査対象課から選んで" in response.get_data(as_text=True)
     assert "掲示が古い" in response.get_data(as_text=True)
@@ -333,14 +337,14 @@ def test_other_matters_text_is_editable_and_printed(client, auth, db, joint):
     page = client.get(f"/audit/{joint}/report").get_data(as_text=True)
     assert "その他の事項について" in page and 'name="other_text"' in page
     generated = drafting.proposals(db, load_audit(db, joint))["other"]
-    assert generated.startswith("（保険年金課）記載台に書き損じた申請書が残されていた。")
+    assert generated.startswith("保険年金課では、記載台に書き損じた申請書が残されていた。")
     form = {"theme": "観点", "selection_reason": "理由", "conclusion": "概ね適正である。", "closing": "",
             "other_text": "保険年金課の記載台には、個人番号を記載した書き損じの申請書が残されていた。直ちに回収されたい。"}
     prose = lambda: editing.fingerprint(editing.prose_values(db, joint))  # noqa: E731 (what the form carries)
     assert auth.post(f"/audit/{joint}/report", {**form, "base": prose()}).status_code == 302
     text = pdf_text(client.get(f"/audit/{joint}/report.pdf?draft=1").data)
     other = text[text.find("（２）その他の事項について"):text.find("６終わりに")]
-    assert "直ちに回収されたい。" in other and "同課においては" not in other
+    assert "直ちに回収されたい。" in other and "保険年金課においては" not in other
     auth.post(f"/audit/{joint}/report", {**form, "other_text": "", "base": prose()})           # empty: the generated text again
     assert load_audit(db, joint)["other_text"] is None
     text = pdf_text(client.get(f"/audit/{joint}/report.pdf?draft=1").data)
@@ -392,7 +396,7 @@ def test_an_existing_single_department_audit_migrates(tmp_path):
                                          "evidence_required": 0}).last_pk
     audit_id = db["audits"].insert({"fiscal_year": 2024, "department_id": dept, "status": "issued", "version": 1,
                                     "revision": 0, "interview_notes": "旧い聴き取り", "theme": "FAX"}).last_pk
-    db["audit_checks"].insert({"audit_id": audit_id, "item_pk": item, "item_id": "C-01", "result": "適正",
+    db["audit_checks"].insert({"audit_id": audit_id, "item_pk": item, "item_id": "C-01", "result": RESULT_PROPER,
                                "revision": 0})
     db["audit_comments"].insert({"audit_id": audit_id, "version": 1, "body": "意見", "created_at": "2025-03-01"})
 
@@ -429,7 +433,7 @@ def test_demo_has_a_joint_audit_sent_for_fact_check_and_loads_once(db):
     text = pdf_text(workflow.report_pdf_bytes(db, audit, "みどり市", draft=True)[0])
     assert "市民課令和８年１月２０日（火）午前１０時００分から午前１１時３０分まで" in text
     assert "保険年金課令和８年１月２０日（火）午後２時００分から午後３時２０分まで" in text
-    assert "（３）その他の事項について（保険年金課）" in text
+    assert "（３）その他の事項について保険年金課では、" in text
 
 
 def test_finding_pages_work_without_the_department_field(client, auth, db, joint):
@@ -437,7 +441,7 @@ def test_finding_pages_work_without_the_department_field(client, auth, db, joint
     single = audit_for(db, "hoiku")
     auth.login("auditor")
     response = auth.post(f"/audit/{single}/findings/new", {
-        "title": "掲示が古い", "severity": "低", "request_kind": "要望", "request": "更新されたい",
+        "title": "掲示が古い", "severity": "低", "request_kind": REQUEST_WISH, "wish_ending": ENDING_ENGAGE, "request": "更新されたい",
         "due_date": "2099-03-31", "topic_id": "", "check_id": ""})
     assert response.status_code == 302
     assert db.execute("""SELECT d.code FROM audit_findings f JOIN departments d ON d.id = f.department_id

@@ -13,6 +13,8 @@ from audits.audit import drafting, findings, values, visits, workflow
 from audits.audit.permissions import load_audit
 from audits.audit.plans import AuditError
 from audits.revisions import UNCHECKED
+from audits.audit.values import (ENDING_ENGAGE, REQUEST_IMPROVEMENT, REQUEST_WISH, RESULT_IMPROPER,
+                                 RESULT_MOSTLY_PROPER, RESULT_NEEDS_IMPROVEMENT, RESULT_PROPER)
 
 HEADINGS = ["１\u3000監査の観点", "２\u3000監査対象課", "３\u3000監査対象課の選定理由",
             "４\u3000監査の実施日時、場所及び内容", "５\u3000監査の結果", "６\u3000終わりに"]
@@ -70,18 +72,18 @@ def recorded(db):
     items = [i for i in visits.candidate_items(db, audit) if i["item_id"] in ("G-04-01", "G-04-03", "G-05-01")]
     visits.add_checks(db, audit, [i["id"] for i in items], topic_id, auditor)
     checks = {c["item_id"]: c for c in visits.checks(db, audit)}
-    visits.save_check(db, audit, checks["G-04-01"]["id"], result="適正", note="書類は施錠できるキャビネットに保管されていた",
+    visits.save_check(db, audit, checks["G-04-01"]["id"], result=RESULT_PROPER, note="書類は施錠できるキャビネットに保管されていた",
                       topic_id=topic_id, revision=0, user=auditor)
-    visits.save_check(db, audit, checks["G-04-03"]["id"], result="概ね適正", note="", topic_id=topic_id,
+    visits.save_check(db, audit, checks["G-04-03"]["id"], result=RESULT_MOSTLY_PROPER, note="", topic_id=topic_id,
                       revision=0, user=auditor)
-    visits.save_check(db, audit, checks["G-05-01"]["id"], result="要改善", note="封入の確認が１人", topic_id=topic_id,
+    visits.save_check(db, audit, checks["G-05-01"]["id"], result=RESULT_NEEDS_IMPROVEMENT, note="封入の確認が１人", topic_id=topic_id,
                       revision=0, user=auditor)
     findings.create_finding(db, audit, {"title": "郵送の封入物の確認を作成者１人で行っていた", "severity": "高",
-                                        "request_kind": "改善を求める事項",
+                                        "request_kind": REQUEST_IMPROVEMENT,
                                         "request": "作成者以外の職員が宛名と封入物を確認する"},
                             due_date="2026-06-30", user=auditor, check_id=checks["G-05-01"]["id"])
     findings.create_finding(db, audit, {"title": "課内掲示の保護管理者名が前任者のままであった", "severity": "低",
-                                        "request_kind": "要望", "request": "異動のたびに掲示を更新されたい"},
+                                        "request_kind": REQUEST_WISH, "wish_ending": ENDING_ENGAGE, "request": "異動のたびに掲示を更新されたい"},
                             due_date="2026-04-30", user=auditor)
     return audit_id
 
@@ -89,22 +91,27 @@ def recorded(db):
 def test_proposals_from_the_recorded_results(db, recorded):
     audit = load_audit(db, recorded)
     proposed = drafting.proposals(db, audit)
-    assert proposed["conclusion"] == drafting.CONCLUSION_FINE
+    assert proposed["conclusion"] == ("監査対象課における保有個人情報を取り扱う事務については、概ね適正に行われていると"
+                                      "判断する。以下にその理由を記載する。")
     text = next(iter(proposed["topics"].values()))
-    assert text.count("を確認した。") == 1                     # one group (same section) of 適正/概ね適正 items
-    assert "（G-04-01、G-04-03）" in text and "施錠できるキャビネットに保管されていた" in text
-    assert "郵送の封入物の確認を作成者１人で行っていた。監査対象課においては、" in text
+    assert "書類は施錠できるキャビネットに保管されていたことを確認した。" in text   # the check's note
+    assert "についても、自己点検の回答のとおり概ね適正に取り扱われていることを確認した。" in text  # no note
+    assert "一方、郵送の封入物の確認を作成者１人で行っていた。監査対象課においては、" in text
     assert "作成者以外の職員が宛名と封入物を確認するよう取り組まれたい。" in text
-    visits.save_check(db, audit, visits.checks(db, audit)[0]["id"], result="不適正", note="", topic_id=None,
+    assert "G-0" not in text and "封入の確認が１人" not in text        # no item ids; the finding covers its check
+    assert proposed["other"] == ("課内掲示の保護管理者名が前任者のままであった。監査対象課においては、異動のたびに"
+                                 "掲示を更新するよう取り組まれたい。")
+    visits.save_check(db, audit, visits.checks(db, audit)[0]["id"], result=RESULT_IMPROPER, note="", topic_id=None,
                       revision=UNCHECKED, user=user(db, "auditor"))
-    assert drafting.proposals(db, load_audit(db, recorded))["conclusion"] == drafting.CONCLUSION_IMPROPER
+    assert drafting.proposals(db, load_audit(db, recorded))["conclusion"].startswith(
+        "監査対象課における保有個人情報を取り扱う事務については、一部に不適正な取扱いが認められ、改善を要するものと判断する。")
 
 
 def test_stale_check_save_is_refused(db, recorded):
     audit = load_audit(db, recorded)
     check = visits.checks(db, audit)[0]
     with pytest.raises(visits.StaleCheck):
-        visits.save_check(db, audit, check["id"], result="適正", note="", topic_id=None,
+        visits.save_check(db, audit, check["id"], result=RESULT_PROPER, note="", topic_id=None,
                           revision=check["revision"] - 1, user=user(db, "auditor2"))
 
 
@@ -115,7 +122,7 @@ def test_draft_fact_check_issue_and_download(client, auth, db, recorded):
     assert load_audit(db, recorded)["status"] == values.FIELDWORK          # refused: no conclusion yet
     auth.post(f"/audit/{recorded}/report/propose")
     audit = load_audit(db, recorded)
-    assert audit["conclusion"] == drafting.CONCLUSION_FINE
+    assert audit["conclusion"].endswith("概ね適正に行われていると判断する。以下にその理由を記載する。")
     response = client.get(f"/audit/{recorded}/report")
     assert "提案" in response.get_data(as_text=True)
     auth.post(f"/audit/{recorded}/send", {"reply_due": "2099-01-01"})
@@ -183,7 +190,7 @@ def test_check_page_saves_per_item_and_keeps_text_on_error(client, auth, db, rec
                          {prefix + "result": "", prefix + "note": "書きかけのメモ", prefix + "revision": "1"})
     assert response.status_code == 400 and "書きかけのメモ" in response.get_data(as_text=True)
     response = auth.post(f"/audit/{recorded}/checks/{check['id']}",
-                         {prefix + "result": "不適正", prefix + "note": "現地で確認", prefix + "topic_id": "",
+                         {prefix + "result": RESULT_IMPROPER, prefix + "note": "現地で確認", prefix + "topic_id": "",
                           prefix + "revision": str(check["revision"])})
     assert response.status_code == 302
-    assert visits.checks(db, load_audit(db, recorded))[-1]["result"] == "不適正"
+    assert visits.checks(db, load_audit(db, recorded))[-1]["result"] == RESULT_IMPROPER

@@ -148,7 +148,7 @@ def test_table_sql_replaces_only_its_own_constraints():
 # ----------------------------------------------------------------------------- the upgrade
 
 CONSTRAINT_MIGRATIONS = {"0004_allowed_values", "0003_allowed_values", "0006_allowed_values", "0002_allowed_values",
-                         "0008_fact_check_reply_states"}   # each set's migration that adds the allowed_* rules
+                         "0008_fact_check_reply_states", "0010_stable_keys"}   # each set's migration that adds the allowed_* rules
 
 
 @pytest.fixture(scope="session")
@@ -259,11 +259,12 @@ def test_the_upgrade_stops_on_a_value_no_constant_allows(before_constraints):
     result = before_constraints.test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code == 1
     assert "audit_checks.result に許されない値があります: '良好'（1 行）" in result.output
-    assert "許される値: 適正 / 概ね適正 / 要改善 / 不適正 / 未確認" in result.output
+    assert "許される値: proper / mostly_proper / needs_improvement / improper / unchecked" in result.output
     assert _snapshot(path) == before
     db = connect(path)
     try:
         assert not constraints.current(db, "audit_checks")
-        assert [m.name for m in audit_schema.migrations.pending(db)] == ["0006_allowed_values", "0008_fact_check_reply_states"]
+        assert [m.name for m in audit_schema.migrations.pending(db)] == ["0006_allowed_values", "0008_fact_check_reply_states",
+                                                                         "0010_stable_keys"]
     finally:
         db.conn.close()

@@ -14,6 +14,7 @@ from audits.audit import drafting, findings, values, workflow
 from audits.audit.permissions import load_audit
 from audits.auth import service as users
 from audits.db import transaction
+from audits.audit.values import REQUEST_IMPROVEMENT
 
 
 def _issue(db, audit_id):
@@ -29,7 +30,7 @@ def _issued_action(db, code="bunsho") -> tuple[int, int]:
     audit_id = audit_for(db, code)
     finding_id = findings.create_finding(
         db, load_audit(db, audit_id), {"title": "持出し記録がない", "clause": "", "severity": "中",
-                                       "request_kind": "改善を求める事項", "request": "記録する"},
+                                       "request_kind": REQUEST_IMPROVEMENT, "request": "記録する"},
         due_date="2099-04-30", user=user(db, "auditor"))
     _issue(db, audit_id)
     action_id = db.execute("SELECT id FROM corrective_actions WHERE finding_id = ?", [finding_id]).fetchone()[0]

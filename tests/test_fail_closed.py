@@ -16,6 +16,7 @@ from audits.audit.permissions import load_audit
 from audits.audit.plans import AuditError
 from audits.db import connect
 from audits.revisions import UNCHECKED, form_fingerprint, form_revision, is_current
+from audits.audit.values import REQUEST_IMPROVEMENT, RESULT_IMPROPER, RESULT_PROPER
 
 MISSING_OR_MALFORMED = [None, "", "abc", "-1", "1e3", "٣", str(2**70), "0" * 64, "z" * 64]
 
@@ -58,7 +59,7 @@ def _check(db, audit_id):
     topic = visits.topics(db, audit_id)[0]["id"]
     visits.add_checks(db, audit, [item["id"]], topic, user(db, "auditor"), shimin)
     check = next(c for c in visits.checks(db, audit) if c["item_id"] == "G-04-01")
-    visits.save_check(db, audit, check["id"], result="適正", note="二人目の確認", topic_id=topic, revision=0,
+    visits.save_check(db, audit, check["id"], result=RESULT_PROPER, note="二人目の確認", topic_id=topic, revision=0,
                       user=user(db, "auditor2"))
     return check["id"], topic
 
@@ -69,13 +70,13 @@ def test_a_check_result_is_not_overwritten_by_a_post_without_its_revision(client
     auth.login("auditor")
     prefix = f"c{check_id}-"                                            # each check's form has its own prefix
     response = auth.post(f"/audit/{audit_id}/checks/{check_id}", _form(
-        {f"{prefix}result": "不適正", f"{prefix}note": "一人目の確認", f"{prefix}topic_id": str(topic)},
+        {f"{prefix}result": RESULT_IMPROPER, f"{prefix}note": "一人目の確認", f"{prefix}topic_id": str(topic)},
         f"{prefix}revision", revision))
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "この項目は他の画面で更新されています" in page and "一人目の確認" in page
     assert db.execute("SELECT result, note FROM audit_checks WHERE id = ?", [check_id]).fetchone() == (
-        "適正", "二人目の確認")
+        RESULT_PROPER, "二人目の確認")
 
 
 def test_record_notes_and_finding_need_their_base(client, auth, db, audit_id):
@@ -93,10 +94,10 @@ def test_record_notes_and_finding_need_their_base(client, auth, db, audit_id):
                       [audit_id, shimin]).fetchone()[0] == "二人目の聴き取り"
 
     finding_id = findings.create_finding(db, load_audit(db, audit_id), {
-        "title": "二人目の指摘", "clause": "", "severity": "中", "request_kind": "改善を求める事項", "request": "対応されたい"},
+        "title": "二人目の指摘", "clause": "", "severity": "中", "request_kind": REQUEST_IMPROVEMENT, "request": "対応されたい"},
         department_id=shimin, due_date="2099-03-31", user=user(db, "auditor2"))
     response = auth.post(f"/audit/findings/{finding_id}/edit", {
-        "title": "一人目の指摘", "severity": "中", "request_kind": "改善を求める事項", "request": "対応されたい",
+        "title": "一人目の指摘", "severity": "中", "request_kind": REQUEST_IMPROVEMENT, "request": "対応されたい",
         "due_date": "2099-03-31", "topic_id": ""})
     assert response.status_code == 409 and "一人目の指摘" in response.get_data(as_text=True)
     assert db["audit_findings"].get(finding_id)["title"] == "二人目の指摘"
@@ -186,7 +187,7 @@ def test_two_simultaneous_issues_give_one_report(app, db, audit_id):
 
 def test_a_finding_is_withdrawn_once(db, audit_id):
     finding_id = findings.create_finding(db, load_audit(db, audit_id), {
-        "title": "指摘", "clause": "", "severity": "中", "request_kind": "改善を求める事項", "request": "対応されたい"},
+        "title": "指摘", "clause": "", "severity": "中", "request_kind": REQUEST_IMPROVEMENT, "request": "対応されたい"},
         department_id=department_id(db, "shimin"), due_date="2099-03-31", user=user(db, "auditor"))
     findings.withdraw_finding(db, load_audit(db, audit_id), finding_id, user(db, "auditor"))
     with pytest.raises(AuditError, match="既に取り下げられた"):

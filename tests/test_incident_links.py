@@ -18,6 +18,7 @@ from audits.incidents import links, service
 from audits.migrations import migration_sets
 
 from conftest import department_id
+from audits.audit.values import ENDING_ENGAGE, REQUEST_WISH
 
 FAX = "個人情報を含む文書の誤送信による漏えいのおそれ"
 USB = "支給申請勧奨通知の発送データを保存したＵＳＢメモリの紛失"
@@ -152,7 +153,7 @@ def test_migration_keeps_existing_corrective_actions(tmp_path):
     dept = db["departments"].insert({"code": "k", "name": "課", "bureau_id": 1}).last_pk
     audit = db["audits"].insert({"fiscal_year": 2024, "status": "issued", "version": 1, "revision": 0}).last_pk
     finding = db["audit_findings"].insert({"audit_id": audit, "department_id": dept, "title": "t", "severity": "高",
-                                           "request_kind": "要望", "request": "r", "status": "open"}).last_pk
+                                           "request_kind": REQUEST_WISH, "wish_ending": ENDING_ENGAGE, "request": "r", "status": "open"}).last_pk
     action = db["corrective_actions"].insert({"finding_id": finding, "department_id": dept, "due_date": "2025-05-30",
                                               "status": "submitted", "response": "した", "revision": 2}).last_pk
     db["action_events"].insert({"action_id": action, "at": "2025-05-01", "event": "submit"})

@@ -14,6 +14,7 @@ from audits.audit import drafting, findings, values, visits, workflow
 from audits.audit.permissions import load_audit
 from checklists import loader
 from checklists.sources import human_text, source_label
+from audits.audit.values import ENDING_ENGAGE, REQUEST_WISH
 
 # A reference code as the checklists write it, in PDF text with every space removed.
 CODE = re.compile(r"GUIDE\d|MYNUM別添|PPC-REPORT\d|PIA[ⅢⅣ]|CASE[a-z]|（[a-z][a-z0-9-]*）")
@@ -90,7 +91,7 @@ def ready(db):
     audit_id = audit_for(db, "hoken")
     audit = load_audit(db, audit_id)
     findings.create_finding(db, audit, {"title": "課内掲示の保護管理者名が前任者のままであった", "severity": "低",
-                                        "request_kind": "要望", "request": "異動のたびに掲示を更新されたい"},
+                                        "request_kind": REQUEST_WISH, "wish_ending": ENDING_ENGAGE, "request": "異動のたびに掲示を更新されたい"},
                             due_date="2026-04-30", user=user(db, "auditor"))
     drafting.apply_proposals(db, load_audit(db, audit_id), user(db, "auditor"))
     return audit_id

@@ -2,11 +2,13 @@
 
 1. Modelled on Setagaya's 報告資料No.6-2: the FAX 誤送信 at 健康づくり課 (kenko),令和６年度. The visit on
    令和７年２月２６日（水）checks the improvements after the incident on site and finds one problem
-   (文書保存箱の廃棄年月日); the report went through 事実確認 and was issued, and the 課 has reported its
-   improvement.
+   (文書保存箱の廃棄年月日, a 指摘) and one 要望 (the FAX still used with some bodies); the report's ５ and ６ are
+   the proposal drafted from those facts (narrative.py), as the auditor would start from it; it went through
+   事実確認 and was issued, and the 課 has reported its improvement.
 2. A joint audit of two 課,令和７年度: 市民課 (shimin) and 保険年金課 (hoken), theme マイナンバーを取り扱う
    窓口事務, each 課 visited on its own (same day, morning and afternoon), some checks recorded, one finding
-   per 課 (市民課's under a 監査項目, 保険年金課's in 「その他の事項」); the draft was sent for 事実確認 and
+   per 課 (市民課's under a 監査項目, 保険年金課's in 「その他の事項」), both 課 weak on the same item (the screen
+   lock: ６ names it as shared); the draft, proposed from the facts, was sent for 事実確認 and
    市民課 has commented (answered).
 
 Loading twice changes nothing.
@@ -20,7 +22,7 @@ from ..db import transaction
 from ..incidents import links as incident_links
 from ..incidents.demo import FAX_TITLE as FAX_INCIDENT
 from ..revisions import UNCHECKED
-from . import drafting, findings, plans, visits, workflow
+from . import drafting, findings, plans, values, visits, workflow
 
 YEAR = 2024
 CODE = "kenko"
@@ -39,71 +41,38 @@ REASON = ("上記監査対象課は、令和６年８月に、関係課に対し
           "監査対象課として選定することとした。")
 PLACES = ["健康福祉部健康づくり課 ３階会議室及び執務室", "本庁舎地下１階文書庫"]
 TOPICS = ["漏えい等が生じた保有個人情報に係る事務の改善状況の確認", "保有個人情報の取扱状況及び保存・保管状況の確認"]
-# (topic index, item id, 確認結果, note)
+# (topic index, item id, 確認結果, note): what the auditor wrote down on site, item by item.
 CHECKS = [
-    (0, "S-06-01", "適正", "本件事案に係る事務の個人情報の授受は、ファクシミリを廃止しセキュリティフォルダによる方法に改めていた"),
-    (0, "S-06-02", "適正", "短縮登録を一斉点検し、不要な連絡先を削除した上で、すべての短縮登録番号が「０」発信となっていた"),
-    (0, "S-06-03", "適正", "複合機に宛先の２回入力を求める誤送信防止機能が設定され、注意書きの貼り紙がされていた"),
-    (0, "G-12-04", "適正", "事案の発生日及び覚知日の翌営業日に所管課へ報告し、速報・確報の経過が日時付きで記録されていた"),
-    (0, "G-01-04", "概ね適正", "聴き取り調査で課の保護管理者を質問したところ、即座に「所管課長である」との回答があった"),
-    (1, "G-04-01", "適正", "個人情報を含む文書は施錠可能なキャビネット又は文書庫に保管されていた"),
-    (1, "G-04-03", "適正", "廃棄文書はシュレッダー又は溶解により廃棄されていた"),
-    (1, "G-08-04", "適正", "事務用端末は盗難防止措置又は施錠可能なキャビネットへの保管が行われていた"),
-    (1, "G-04-06", "要改善", "地下１階文書庫の過年度文書の文書保存箱に、保存期間満了の１年前の廃棄年月日の記載があった"),
+    (0, "S-06-01", values.RESULT_PROPER, "本件事案に係る事務において個人情報の授受を行う際には、ファクシミリによる方法を"
+     "廃止し、セキュリティフォルダを使用する方法に改善がなされていた"),
+    (0, "S-06-03", values.RESULT_PROPER, "ファクシミリ複合機に、宛先の２回入力を求める誤送信防止機能が設定され、注意書き等を"
+     "記した貼り紙がされていた"),
+    (0, "S-06-02", values.RESULT_PROPER, "短縮登録の一斉点検が行われ、不要な連絡先を削除した上で、すべての短縮登録番号が"
+     "「０」発信となっていた"),
+    (0, "G-12-04", values.RESULT_PROPER, "本件事案の覚知の翌営業日に所管課へ報告し、国に対する報告（速報）を覚知の４日後に"
+     "行っており、漏えい等の事故が発生した際の対応を事前に理解し、実践できていた"),
+    (0, "G-01-04", values.RESULT_MOSTLY_PROPER, "聴き取り調査の中で課の個人情報保護管理者が誰であるかについて質問した"
+     "ところ、即座に「所管課長である」との回答があり、市の個人情報保護体制について理解している"),
+    (1, "G-04-01", values.RESULT_PROPER, "個人情報を含む文書は施錠可能なキャビネット又は文書庫に保管されていた"),
+    (1, "G-04-03", values.RESULT_PROPER, "廃棄文書はシュレッダー又は溶解により適切に廃棄されていた"),
+    (1, "G-08-04", values.RESULT_PROPER, "事務用端末は盗難防止措置又は施錠可能なキャビネットへの保管が行われていた"),
+    (1, "G-04-06", values.RESULT_NEEDS_IMPROVEMENT, "地下１階文書庫の過年度文書の文書保存箱に、保存期間満了の１年前の"
+     "廃棄年月日の記載があった"),
 ]
 FINDING = {
     "title": "地下１階文書庫における監査対象課の過年度文書に係る文書保存箱において、廃棄年月日に誤記載があり、"
              "保存期間満了の１年前に廃棄をする旨の表示がされているものが見受けられた",
     "clause": "事務対応ガイド4-8-5（廃棄等）、みどり市文書管理規程",
-    "severity": "中", "request_kind": "改善を求める事項",
-    "request": "文書の保存期間は文書の作成年度の翌年度から起算されることに留意し、適正な廃棄年月日を記載するよう努められたい",
+    "severity": "中", "request_kind": values.REQUEST_IMPROVEMENT,
+    "request": "文書の保存期間は文書の作成年度の翌年度から起算されることに留意し、適正な廃棄年月日を記載する",
 }
-TOPIC_TEXTS = [
-    "① 再発防止策の検討について\n\n"
-    "本件事案について、再発防止において最も有効な手立ては、事務においてファクシミリを使用しない方法に改めることで"
-    "ある。本件監査においては、監査対象課の事務におけるファクシミリの必要性を中心に確認することとした。\n\n"
-    "まず、本件事案に係る事務において監査対象課が個人情報の授受を行う際には、ファクシミリによる方法を廃止し、"
-    "セキュリティフォルダを使用する方法に改善がなされていたことを確認した。令和７年度においては、市民の申請から"
-    "関係課における申請書の受領までを電子申請に改める予定とのことであった。これらの対応は、漏えい等のリスクを"
-    "低減させる意味で適切な対応と考えられる。監査対象課及び関係課においては、職員への事務手法の説明を引き続き"
-    "行い、適切な事務執行に取り組まれたい。\n\n"
-    "一方で、特定の機関では連絡手段がファクシミリに限定されている事務も残存しているとの回答があった。監査対象課"
-    "においては、ファクシミリ複合機に誤送信防止機能を設定し、短縮登録を一斉点検した上で不要な連絡先を削除する等の"
-    "対策を行っていることを確認した。これらの措置は誤送信防止に一定の効果はあると考えられるものの、これらの事務が"
-    "ファクシミリによらなければならないかについて引き続き検討するとともに、少なくとも庁内における外線を用いた"
-    "ファクシミリは使用しないよう事務改善を図られたい。\n\n"
-    "② 監査対象課職員の個人情報保護制度への理解について\n\n"
-    "本件事案の発生日及びこれを監査対象課が覚知したのは令和６年８月５日（月）である。監査対象課においては、"
-    "翌営業日の８月６日（火）に所管課に対して報告を行い、国に対する報告（速報）を８月９日（金）に行っている。"
-    "これらの対応を速やかに行うことができたことを鑑みるに、漏えい等の事故が発生した際の対応については事前に理解し、"
-    "これを実践できたものと考えられる。\n\n"
-    "聴き取り調査の中で、課の個人情報保護管理者が誰であるかについて質問したところ、即座に「所管課長である」との"
-    "回答があり、市の個人情報保護体制について理解していることを確認した。引き続き、課全体で市の個人情報保護制度に"
-    "関する理解を深められたい。",
-    "① 保有個人情報を取り扱う事務の実施状況について\n\n"
-    "個人情報を含む文書は施錠可能なキャビネット又は文書庫に保管されており、廃棄文書についてもシュレッダー又は溶解"
-    "により適切に廃棄されていることを確認した。事務用端末は盗難防止措置又は施錠可能なキャビネットへの保管が行われて"
-    "おり、事務で使用する情報システムでは、利用権限を必要最小限の範囲とするようアクセス制御が行われていることを"
-    "確認した。これらの状況から、監査対象課における保有個人情報を取り扱う事務は、管理基準に照らして概ね適正に行われ"
-    "ていると判断する。\n\n"
-    "② 現地調査の結果について\n\n"
-    "本件事案が発生した現場である健康づくり課執務室及び地下１階文書庫について現地調査を行った。ファクシミリ複合機"
-    "に誤送信防止機能が設定されていること及び注意書き等を記した貼り紙を行っていることを確認した。また、短縮登録の"
-    "点検も行われており、すべての短縮登録番号が「０」発信となっていることを確認した。\n\n"
-    "一方、地下１階文書庫における監査対象課の過年度文書に係る文書保存箱において、廃棄年月日に誤記載があり、保存期間"
-    "満了の１年前に廃棄をする旨の表示がされているものが見受けられた。監査対象課においては、文書の保存期間は文書の"
-    "作成年度の翌年度から起算されることに留意し、適正な廃棄年月日を記載するよう取り組まれたい。",
-]
-CONCLUSION = ("本件事案発生後に監査対象課が策定し、実施した改善策等については、概ね適正であると判断する。また、"
-              "監査対象課における保有個人情報を取り扱う事務についても概ね適正に行われていると判断する。"
-              "以下にその理由を記載する。")
-CLOSING = ("今年度の監査は、漏えい等事案の発生があったこともあり、市におけるファクシミリの使用の必要性をテーマとして"
-           "取り上げることとした。やり取りを行う相手方の事情等からファクシミリの使用を全庁的に廃止することは難しいと"
-           "しても、庁内における所管課間での保有個人情報の授受については、ファクシミリの方法は採用すべきでないと"
-           "考えられる。セキュリティフォルダ等の手法を用いて、より安全な方法で事務執行をされるよう、各課において"
-           "取り組まれたい。\n\n"
-           "結びに、信頼される市政の実現のために、日々の業務や各種研修・自己点検等を通じて、すべての職員が個人情報"
-           "保護制度に関する理解を十分に深め、市民のプライバシーの権利の保護を的確に図っていくことに着実に取り組まれたい。")
+# A 要望 (no deadline, no corrective action) under the first 監査項目.
+WISH = {
+    "title": "特定の機関では連絡手段がファクシミリに限定されている事務が残存しているとの回答があった",
+    "clause": "", "severity": "低", "request_kind": values.REQUEST_WISH, "wish_ending": values.ENDING_EFFORT,
+    "request": "これらの事務がファクシミリによらなければならないかについて引き続き検討するとともに、少なくとも庁内に"
+               "おける外線を用いたファクシミリは使用しないこととする",
+}
 NOTES = ("【聴き取り】課長・保護担当者（係長）ほか１名。短縮ダイヤルは事案当日中に全件点検し、不要な１２件を削除。"
          "外部機関（医療機関２か所）との連絡は先方の事情でFAXが残る。課の保護管理者を問うと即答あり。")
 
@@ -156,9 +125,9 @@ def load(db: Database, municipality: str = "みどり市") -> int | None:
                                         topic_id=topic_ids[1])
         if not db.execute("SELECT 1 FROM audit_findings WHERE audit_id = ?", [audit_id]).fetchone():
             findings.create_finding(db, audit, FINDING, due_date="2025-05-30", user=lead, topic_id=topic_ids[1])
+        findings.create_finding(db, audit, WISH, due_date=None, user=lead, topic_id=topic_ids[0])
         visits.save_notes(db, _load(db, audit_id), NOTES, lead)
-        drafting.save_prose(db, _load(db, audit_id), theme=THEME, selection_reason=REASON, conclusion=CONCLUSION,
-                            closing=CLOSING, topic_texts=dict(zip(topic_ids, TOPIC_TEXTS)), user=lead)
+        drafting.apply_proposals(db, _load(db, audit_id), lead, municipality=municipality)
         workflow.send_for_fact_check(db, _load(db, audit_id), lead)
         comment_id = workflow.add_comment(
             db, _load(db, audit_id), "５（１）①の電子申請への移行は、令和７年７月受付分からの予定です。", manager)
@@ -188,21 +157,22 @@ JOINT_REASON = ("市民課及び保険年金課は、個人番号を記載した
 JOINT_TOPICS = ["窓口における本人確認及び申請書類の取扱いの確認", "窓口端末の操作及び管理状況の確認"]
 # (課 code, topic index, item id, 確認結果, note)
 JOINT_CHECKS = [
-    ("shimin", 0, "G-05-04", "適正", "カードの交付時に、申請者に氏名と生年月日を述べてもらい、書類と照合してから渡していた"),
-    ("shimin", 0, "G-04-01", "適正", "受け付けた申請書は、窓口後方の施錠できるキャビネットに当日中に収納されていた"),
-    ("shimin", 1, "G-08-06", "適正", ""),
-    ("shimin", 1, "G-08-05", "要改善", "交付窓口の端末で、離席時に画面がロックされていない時間があった"),
-    ("hoken", 0, "G-04-01", "適正", "申請書は受付後ただちに受付簿に記録され、施錠できる書庫に保管されていた"),
-    ("hoken", 1, "G-08-05", "概ね適正", "離席時の画面ロックは徹底されていたが、自動ロックまでの時間が端末により異なっていた"),
+    ("shimin", 0, "G-05-04", values.RESULT_PROPER, "カードの交付時に、申請者に氏名と生年月日を述べてもらい、書類と照合してから渡していた"),
+    ("shimin", 0, "G-04-01", values.RESULT_PROPER, "受け付けた申請書は、窓口後方の施錠できるキャビネットに当日中に収納されていた"),
+    ("shimin", 1, "G-08-06", values.RESULT_PROPER, ""),
+    ("shimin", 1, "G-08-05", values.RESULT_NEEDS_IMPROVEMENT, "交付窓口の端末で、離席時に画面がロックされていない時間があった"),
+    ("hoken", 0, "G-04-01", values.RESULT_PROPER, "申請書は受付後ただちに受付簿に記録され、施錠できる書庫に保管されていた"),
+    ("hoken", 1, "G-08-05", values.RESULT_NEEDS_IMPROVEMENT,
+     "離席時の画面ロックは徹底されていたが、自動ロックまでの時間が端末により異なっていた"),
 ]
 JOINT_WHEN = {"shimin": ("2026-01-20T10:00:00+09:00", "2026-01-20T11:30:00+09:00", ["本庁舎１階窓口及び執務室"]),
               "hoken": ("2026-01-20T14:00:00+09:00", "2026-01-20T15:20:00+09:00", ["本庁舎１階窓口及び２階書庫"])}
 JOINT_FINDINGS = {
     "shimin": {"title": "マイナンバーカード交付窓口の端末で、職員の離席時に画面がロックされていない時間が見受けられた",
-               "clause": "番号法ガイドライン 別添1 2-C-b", "severity": "高", "request_kind": "改善を求める事項",
+               "clause": "番号法ガイドライン 別添1 2-C-b", "severity": "高", "request_kind": values.REQUEST_IMPROVEMENT,
                "request": "離席時には必ず画面をロックし、保護担当者が定期的に確認する"},
     "hoken": {"title": "窓口の記載台に、前の来庁者が書き損じた申請書（個人番号の記載あり）が残されていた",
-              "clause": "事務対応ガイド 4-8-5", "severity": "中", "request_kind": "改善を求める事項",
+              "clause": "事務対応ガイド 4-8-5", "severity": "中", "request_kind": values.REQUEST_IMPROVEMENT,
               "request": "記載台を定期的に確認し、書き損じた申請書は回収して確実に廃棄する"},
 }
 
@@ -247,7 +217,7 @@ def load_joint(db: Database, municipality: str = "みどり市") -> int | None:
             visits.save_check(db, audit, check_id, result=result, note=note, topic_id=topic_ids[topic_index],
                               revision=UNCHECKED, user=lead)
         shimin_check = db.execute("""SELECT id FROM audit_checks WHERE audit_id = ? AND department_id = ?
-                                     AND result = '要改善'""", [audit_id, ids["shimin"]]).fetchone()
+                                     AND result = ?""", [audit_id, ids["shimin"], values.RESULT_NEEDS_IMPROVEMENT]).fetchone()
         findings.create_finding(db, _load(db, audit_id), JOINT_FINDINGS["shimin"], due_date="2027-03-31", user=lead,
                                 check_id=shimin_check[0] if shimin_check else None,
                                 topic_id=None if shimin_check else topic_ids[1], department_id=ids["shimin"])
@@ -257,7 +227,7 @@ def load_joint(db: Database, municipality: str = "みどり市") -> int | None:
                           "離席し、端末のロックは各自に任されている。", lead, ids["shimin"])
         visits.save_notes(db, _load(db, audit_id), "【聴き取り】保険年金課長ほか１名。記載台の確認は閉庁後のみ。",
                           lead, ids["hoken"])
-        drafting.apply_proposals(db, _load(db, audit_id), lead)
+        drafting.apply_proposals(db, _load(db, audit_id), lead, municipality=municipality)
         workflow.send_for_fact_check(db, _load(db, audit_id), lead)
         db.execute("UPDATE audits SET fact_check_sent_at = '2026-02-09T10:00:00+09:00' WHERE id = ?", [audit_id])
         db.execute("UPDATE audit_fact_check_sends SET sent_at = '2026-02-09T10:00:00+09:00', due_date = '2026-02-20' "

@@ -1,13 +1,12 @@
 """The 監査報告書's content: facts filled from the record, prose written by the auditor, draft sentences.
 
 `report_content()` gathers everything the PDF shows into one plain dict (what an issued report freezes).
-`proposals()` suggests sentences from the recorded results: the overall conclusion, one 「…を確認した。」
-per group of 適正/概ね適正 items (same 監査項目 and checklist section), one 「…取り組まれたい。」 per finding.
+`proposals()` suggests sentences from the recorded results (narrative.py): the 総括 with one judgment per
+観点, per 監査項目 what was confirmed and what is asked, and ６ from the 年度's material.
 """
 from __future__ import annotations
 
 import re
-from itertools import groupby
 
 from sqlite_utils import Database
 
@@ -19,107 +18,36 @@ from ..db import transaction
 from ..revisions import UNCHECKED
 from ..wareki import nendo, wareki_date, wareki_span, zenkaku
 from . import findings as findings_service
-from . import editing, values, visits
+from . import editing, narrative, values, visits
 from .plans import AuditError
 
-CONCLUSION_FINE = "監査対象課における保有個人情報を取り扱う事務については、概ね適正であると判断する。以下にその理由を記載する。"
-CONCLUSION_IMPROPER = ("監査対象課における保有個人情報を取り扱う事務については、一部に不適正な取扱いが認められた。"
-                       "以下にその内容と理由を記載する。")
-CONCLUSION_FINE_MULTI = ("各監査対象課における保有個人情報を取り扱う事務については、いずれも概ね適正であると判断する。"
-                         "以下にその理由を記載する。")
 OTHER_TITLE = "その他の事項"
-CLOSING_DEFAULT = ("各課においては、本報告書の内容を参考に、日々の業務や各種研修・自己点検等を通じて、"
-                   "保有個人情報の取扱いが管理基準に即して行われているかをあらためて確認し、"
-                   "個人情報の適正な取扱いに着実に取り組まれたい。")
-_VERB_ENDINGS = tuple("るすうくぐむぶつぬ")
 
 
-def _strip_period(text: str) -> str:
-    return (text or "").strip().rstrip("。").strip()
+def linked_incidents(db: Database, audit_id: int) -> list[dict]:
+    """The incidents the audit was planned from (５'s 総括, ６ and the 別添)."""
+    from ..incidents import links as incident_links
+    from ..incidents import service as incident_service
+
+    return [incident_service.load_incident(db, incident_id)
+            for incident_id in incident_links.audit_incident_ids(db, audit_id)]
 
 
-def _prefix(department_name: str | None) -> str:
-    """「（市民課）」 before a sentence when the audit covers several 課."""
-    return f"（{department_name}）" if department_name else ""
-
-
-def finding_sentence(finding: dict, department_name: str | None = None) -> str:
-    """「…が見受けられた。監査対象課においては、…よう取り組まれたい。」; with several 課 the sentence names
-    its 課: 「（市民課）…が見受けられた。同課においては、…」."""
-    title, request = _strip_period(finding["title"]), _strip_period(finding["request"])
-    found = f"{title}。" if title.endswith(("た", "る", "い", "ない")) else f"{title}が見受けられた。"
-    if request.endswith("たい"):
-        asked = f"{request}。"
-    elif request.endswith(_VERB_ENDINGS):
-        asked = f"{request}よう取り組まれたい。"
-    else:
-        asked = f"{request}に取り組まれたい。"
-    subject = "同課" if department_name else "監査対象課"
-    return f"{_prefix(department_name)}{found}{subject}においては、{asked}"
-
-
-def confirmed_sentence(section_title: str, checks: list[dict], department_name: str | None = None) -> str:
-    """One 「…を確認した。」 for a group of items found 適正 / 概ね適正 (of one 課)."""
-    ids = "、".join(c["item_id"] for c in checks)
-    notes = [_strip_period(c["note"]) for c in checks if (c["note"] or "").strip()]
-    manner = "適正に" if all(c["result"] == "適正" for c in checks) else "概ね適正に"
-    head = f"{_prefix(department_name)}{section_title}（{ids}）について、"
-    if notes:
-        return f"{head}{'。'.join(notes)}。これらの取組が{manner}行われていることを確認した。"
-    return f"{head}自己点検の回答のとおり{manner}取り扱われていることを確認した。"
-
-
-def _topic_proposal(checks: list[dict], topic_findings: list[dict], multi: bool = False) -> str:
-    """The proposed text of one 監査項目; with several 課 each sentence names its 課 (in the audit's order)."""
-    good = [c for c in checks if c["result"] in values.GOOD_RESULTS]
-    parts = []
-    if good:
-        parts.append("① 確認した事項")
-        key = lambda c: (c.get("department_position") or 0, c["section_id"], c["position"])  # noqa: E731
-        for (_dept, _section), group in groupby(sorted(good, key=key),
-                                                key=lambda c: (c.get("department_position"), c["section_id"])):
-            group = list(group)
-            parts.append(confirmed_sentence(group[0]["section_title"], group,
-                                            group[0]["department_name"] if multi else None))
-    if topic_findings:
-        kinds = {f["request_kind"] for f in topic_findings}
-        heading = "改善を求める事項" if "改善を求める事項" in kinds else "要望"
-        parts.append(f"{'②' if good else '①'} {heading}")
-        parts.extend(finding_sentence(f, f["department_name"] if multi else None)
-                     for f in sorted(topic_findings, key=lambda f: (f.get("department_position") or 0, f["position"])))
-    return "\n\n".join(parts)
-
-
-def _other_proposal(loose: list[dict], multi: bool) -> str:
-    """The generated text of 「その他の事項」: one sentence per finding not attached to a 監査項目."""
-    loose = sorted(loose, key=lambda f: (f.get("department_position") or 0, f["position"]))
-    return "\n\n".join(finding_sentence(f, f["department_name"] if multi else None) for f in loose)
-
-
-def _conclusion(audit: dict, all_checks: list[dict]) -> str:
-    improper = list(dict.fromkeys(c["department_name"] for c in all_checks if c["result"] == "不適正"))
-    if not audit.get("multi"):
-        return CONCLUSION_IMPROPER if improper else CONCLUSION_FINE
-    if not improper:
-        return CONCLUSION_FINE_MULTI
-    others = "その他の監査対象課における事務については概ね適正であると判断する。" \
-        if len(improper) < len(audit["departments"]) else ""
-    return (f"監査対象課のうち{'及び'.join(improper)}において、保有個人情報の取扱いに一部不適正なものが認められた。"
-            f"{others}以下にその内容と理由を記載する。")
-
-
-def proposals(db: Database, audit: dict) -> dict:
-    """Draft sentences from the recorded results: {'conclusion', 'closing', 'topics': {topic_id: text},
-    'other': text of 「その他の事項」 (findings not attached to a 監査項目; '' when there are none)}."""
+def proposals(db: Database, audit: dict, municipality: str = "") -> dict:
+    """Draft sentences from the recorded results (narrative.py): {'conclusion', 'closing',
+    'topics': {topic_id: text}, 'other': text of 「その他の事項」 (findings not attached to a 監査項目; '' when
+    there are none)}."""
     multi = bool(audit.get("multi"))
     all_checks = visits.checks(db, audit)
     all_findings = findings_service.findings(db, audit["id"])
-    topic_texts = {}
-    for topic in visits.topics(db, audit["id"]):
-        topic_texts[topic["id"]] = _topic_proposal([c for c in all_checks if c["topic_id"] == topic["id"]],
-                                                   [f for f in all_findings if f["topic_id"] == topic["id"]], multi)
-    return {"conclusion": _conclusion(audit, all_checks), "closing": CLOSING_DEFAULT, "topics": topic_texts,
-            "other": _other_proposal([f for f in all_findings if f["topic_id"] is None], multi)}
+    topics = visits.topics(db, audit["id"])
+    incidents = linked_incidents(db, audit["id"])
+    topic_texts = {topic["id"]: narrative.topic_text([c for c in all_checks if c["topic_id"] == topic["id"]],
+                                                     [f for f in all_findings if f["topic_id"] == topic["id"]], multi)
+                   for topic in topics}
+    return {"conclusion": narrative.conclusion(audit, topics, all_checks, bool(incidents)),
+            "closing": narrative.closing(db, audit, municipality, incidents), "topics": topic_texts,
+            "other": narrative.other_text([f for f in all_findings if f["topic_id"] is None], multi)}
 
 
 _KEEP = object()
@@ -144,9 +72,9 @@ def save_prose(db: Database, audit: dict, *, theme: str, selection_reason: str, 
                         object_id=audit["id"])
 
 
-def apply_proposals(db: Database, audit: dict, user, *, overwrite: bool = False) -> int:
+def apply_proposals(db: Database, audit: dict, user, *, overwrite: bool = False, municipality: str = "") -> int:
     """Put the proposed sentences into the empty prose fields (all of them with overwrite); returns how many."""
-    proposed = proposals(db, audit)
+    proposed = proposals(db, audit, municipality)
     filled = 0
     with transaction(db):
         row = {}
@@ -237,20 +165,22 @@ def report_content(db: Database, audit: dict, municipality: str, *, department_i
     other_text = audit.get("other_text")
     if loose or (other_text or "").strip():
         topics.append({"position": len(topics) + 1, "title": OTHER_TITLE,
-                       "text": prose(other_text if other_text is not None else _other_proposal(loose, multi)),
+                       "text": prose(other_text if other_text is not None else narrative.other_text(loose, multi)),
                        "extra": True})
 
     def counts_text(rows: list[dict], found: list[dict]) -> str:
-        per = {r: sum(1 for c in rows if c["result"] == r) for r in values.RESULTS}
+        per = {label: sum(1 for c in rows if c["result"] == r) for r, label in values.RESULT_LABELS.items()}
         detail = "、".join(f"{k} {zenkaku(v)}" for k, v in per.items())
         return f"確認した項目 {zenkaku(len(rows))}項目（{detail}）、指摘事項 {zenkaku(len(found))}件"
 
     def annex_row(c: dict) -> list[str]:
-        return [c["item_id"], c["question"], c["answer_text"] or "（回答なし）", c["result"], c["note"] or ""]
+        return [c["item_id"], c["question"], c["answer_text"] or "（回答なし）", values.RESULT_LABELS[c["result"]],
+                c["note"] or ""]
 
     def finding_row(f: dict) -> dict:
         row = {"title": f["title"], "severity": f["severity"], "clause": human_text(f["clause"] or ""),
-               "request_kind": f["request_kind"], "request": f["request"], "due_date": f["due_date"]}
+               "request_kind": values.REQUEST_KIND_LABELS[f["request_kind"]], "request": f["request"],
+               "due_date": f["due_date"]}
         return {**row, "department": f["department_name"]} if multi else row
 
     departments = []
@@ -292,16 +222,14 @@ def incident_annexes(db: Database, audit: dict, department_ids=None) -> list[dic
     """The incidents the audit was planned from, each as its 審議会 report (incidents/report_pdf.py) attached
     as 別添 (Setagaya's 報告資料No.6-3 beside No.6-2), dated the day of issue (today for a draft). The draft
     shown to one 課 for 事実確認 (`department_ids`) carries only that 課's incidents."""
-    from ..incidents import links as incident_links
     from ..incidents import service as incident_service
 
     on = (audit.get("issued_at") or now_iso())[:10]
     out = []
-    for incident_id in incident_links.audit_incident_ids(db, audit["id"]):
-        incident = incident_service.load_incident(db, incident_id)
+    for incident in linked_incidents(db, audit["id"]):
         if department_ids is not None and not set(incident["department_ids"]) & set(department_ids):
             continue
-        out.append({"incident": incident, "events": incident_service.events(db, incident_id), "on": on})
+        out.append({"incident": incident, "events": incident_service.events(db, incident["id"]), "on": on})
     return out
 
 

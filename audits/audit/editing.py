@@ -71,10 +71,11 @@ def touch(db: Database, audit_id: int, user, changes: dict | None = None) -> Non
 
 def finding_values(db: Database, finding_id: int) -> dict:
     """What the finding's edit form edits, its corrective action's due date included."""
-    row = db.execute("""SELECT f.title, f.clause, f.severity, f.request_kind, f.request, f.topic_id, ca.due_date
+    row = db.execute("""SELECT f.title, f.clause, f.severity, f.request_kind, f.request, f.topic_id, ca.due_date,
+                               f.wish_ending
                         FROM audit_findings f LEFT JOIN corrective_actions ca ON ca.finding_id = f.id
                         WHERE f.id = ?""", [finding_id]).fetchone()
-    return dict(zip(("title", "clause", "severity", "request_kind", "request", "topic_id", "due_date"),
+    return dict(zip(("title", "clause", "severity", "request_kind", "request", "topic_id", "due_date", "wish_ending"),
                     (v if v is not None else "" for v in row)))
 
 

@@ -38,7 +38,28 @@ def _validate(data: dict) -> dict:
         raise AuditError("区分を選んでください。")
     if not row["request"]:
         raise AuditError("課に求める対応を入力してください。")
+    row["wish_ending"] = None
+    if row["request_kind"] == values.REQUEST_WISH:
+        row["wish_ending"] = (data.get("wish_ending") or "").strip()
+        if row["wish_ending"] not in values.WISH_ENDING_LABELS:
+            raise AuditError("要望の結び（「努めていただきたい」か「取り組まれたい」）を選んでください。")
     return row
+
+
+def _due_date(row: dict, due_date: str | None) -> str | None:
+    """A 指摘 (改善を求める事項) needs its deadline; a 要望 has none (no corrective action follows it)."""
+    if row["request_kind"] != values.REQUEST_IMPROVEMENT:
+        return None
+    if not due_date:
+        raise AuditError("改善を求める事項には改善の期限を入力してください。")
+    return due_date
+
+
+def _create_action(db: Database, finding_id: int, department_id: int, due_date: str, user) -> None:
+    action_id = db["corrective_actions"].insert({
+        "finding_id": finding_id, "department_id": department_id, "due_date": due_date,
+        "status": values.ACTION_OPEN, "revision": 0, "created_at": now_iso(), "updated_at": now_iso()}).last_pk
+    _event(db, action_id, "create", user, to_status=values.ACTION_OPEN, comment=f"期限 {due_date}")
 
 
 def _finding_code(db: Database, finding_id: int) -> str:
@@ -73,10 +94,9 @@ def finding_department(db: Database, audit: dict, department_id: int | None, che
 
 def create_finding(db: Database, audit: dict, data: dict, *, due_date: str, user, check_id: int | None = None,
                    topic_id: int | None = None, department_id: int | None = None) -> int:
-    """A finding of one audited 課 and its corrective action for that 課 (due date required)."""
+    """A finding of one audited 課; a 指摘 also gets its corrective action for that 課 (due date required)."""
     row = _validate(data)
-    if not due_date:
-        raise AuditError("改善の期限を入力してください。")
+    due_date = _due_date(row, due_date)
     department = finding_department(db, audit, department_id, check_id)
     with transaction(db):
         position = db.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM audit_findings WHERE audit_id = ?",
@@ -88,28 +108,36 @@ def create_finding(db: Database, audit: dict, data: dict, *, due_date: str, user
             **row, "audit_id": audit["id"], "department_id": department["department_id"], "check_id": check_id,
             "topic_id": topic_id, "position": position, "status": values.FINDING_OPEN,
             "created_at": now_iso(), "created_by": user.id, "updated_at": now_iso()}).last_pk
-        action_id = db["corrective_actions"].insert({
-            "finding_id": finding_id, "department_id": department["department_id"], "due_date": due_date,
-            "status": values.ACTION_OPEN, "revision": 0, "created_at": now_iso(), "updated_at": now_iso()}).last_pk
-        _event(db, action_id, "create", user, to_status=values.ACTION_OPEN, comment=f"期限 {due_date}")
+        if due_date:
+            _create_action(db, finding_id, department["department_id"], due_date, user)
         activity.record(db, "audit.finding_save", department_code=department["code"],
                         object_type="audit_finding", object_id=finding_id,
                         detail={"audit": audit["id"], "severity": row["severity"], "due_date": due_date})
     return finding_id
 
 
-def update_finding(db: Database, audit: dict, finding_id: int, data: dict, *, due_date: str, user,
+def update_finding(db: Database, audit: dict, finding_id: int, data: dict, *, due_date: str | None, user,
                    topic_id: int | None = None, base=UNCHECKED) -> None:
-    """Save an edited finding; `base` (editing.py) refuses a save over someone else's edit."""
+    """Save an edited finding; `base` (editing.py) refuses a save over someone else's edit. A 要望 made a 指摘
+    gets its corrective action; a 指摘 made a 要望 loses it, unless the 課 has already reported on it."""
     row = _validate(data)
-    if not due_date:
-        raise AuditError("改善の期限を入力してください。")
+    due_date = _due_date(row, due_date)
     with transaction(db):
         editing.check(db, audit["id"], base, editing.finding_values(db, finding_id))
-        db["audit_findings"].update(finding_id, {**row, "topic_id": topic_id, "updated_at": now_iso()})
         action = db.execute("SELECT id, due_date, status FROM corrective_actions WHERE finding_id = ?",
                             [finding_id]).fetchone()
-        if action and action[1] != due_date:
+        if action and not due_date:
+            if action[2] != values.ACTION_OPEN or db.execute(
+                    "SELECT 1 FROM action_events WHERE action_id = ? AND event = 'submit'", [action[0]]).fetchone():
+                raise AuditError("課が改善の報告をした指摘事項は、要望に変えられません。")
+            db.execute("DELETE FROM action_events WHERE action_id = ?", [action[0]])
+            db.execute("DELETE FROM corrective_actions WHERE id = ?", [action[0]])
+        db["audit_findings"].update(finding_id, {**row, "topic_id": topic_id, "updated_at": now_iso()})
+        if due_date and not action:
+            department_id = db.execute("SELECT department_id FROM audit_findings WHERE id = ?",
+                                       [finding_id]).fetchone()[0]
+            _create_action(db, finding_id, department_id, due_date, user)
+        elif action and due_date and action[1] != due_date:
             db["corrective_actions"].update(action[0], {"due_date": due_date, "updated_at": now_iso()})
             _event(db, action[0], "due_change", user, from_status=action[2], to_status=action[2],
                    comment=f"{action[1]} → {due_date}")

@@ -87,7 +87,7 @@ class TopicForm(FlaskForm):
 
 
 class CheckForm(FlaskForm):
-    result = RadioField("確認結果", choices=choice_list((r, r) for r in values.RESULTS),
+    result = RadioField("確認結果", choices=choice_list(values.RESULT_LABELS.items()),
                         validators=[InputRequired("確認結果を選んでください。")])
     note = TextAreaField("確認した内容・備考", validators=[Optional(), Length(max=4000)])
     topic_id = SelectField("監査項目", coerce=str)
@@ -105,10 +105,15 @@ class FindingForm(FlaskForm):
     clause = StringField("関係する条項・規程", validators=[Optional(), Length(max=200)])
     severity = RadioField("重要度", choices=choice_list((s, s) for s in values.SEVERITIES), default="中",
                           validators=[InputRequired("重要度を選んでください。")])
-    request_kind = RadioField("区分", choices=choice_list((k, k) for k in values.REQUEST_KINDS),
-                              default=values.REQUEST_KINDS[0], validators=[InputRequired("区分を選んでください。")])
+    request_kind = RadioField("区分", choices=choice_list(values.REQUEST_KIND_LABELS.items()),
+                              default=values.REQUEST_IMPROVEMENT, validators=[InputRequired("区分を選んでください。")])
     request = TextAreaField("課に求める対応", validators=[DataRequired(REQUIRED), Length(max=2000)])
-    due_date = DateField("改善の期限", validators=[InputRequired("期限を入力してください。")])
+    # 要望 only: how its sentence ends (findings._validate refuses a 要望 without one)
+    wish_ending = RadioField("要望の結び（要望のとき）", choices=choice_list(
+        (k, f"…{label}") for k, label in values.WISH_ENDING_LABELS.items()), default=values.DEFAULT_WISH_ENDING,
+        validators=[Optional()])
+    # 改善を求める事項 only (it becomes a corrective action with this deadline); a 要望 has none
+    due_date = DateField("改善の期限（改善を求める事項のとき）", validators=[Optional()])
     # shown only for an audit of several 課 (and not when editing); findings.finding_department validates it
     department_id = SelectField("指摘する課", coerce=str, validate_choice=False)
     topic_id = SelectField("監査項目", coerce=str)

@@ -21,6 +21,7 @@ from sqlite_utils import Database
 
 from ..incidents.values import fiscal_year_sql
 from ..timeutil import now
+from . import values
 
 WEIGHTS = {"gap_rate": 0.4, "overdue_sheets": 10, "returned_sheets": 10, "year": 4, "open_findings": 5,
            "incidents": 8, "reported_incidents": 8}
@@ -62,7 +63,7 @@ last_audit AS (
 ),
 open_findings AS (
     SELECT department_id, COUNT(*) AS open_findings FROM audit_findings
-    WHERE status = 'open' GROUP BY department_id
+    WHERE status = 'open' AND request_kind = :improvement GROUP BY department_id
 ),
 incident_counts AS (
     SELECT x.department_id, COUNT(*) AS incidents,
@@ -106,7 +107,7 @@ def ranking(db: Database, plan_year: int, *, sheet_year: int | None = None, toda
         "w_gap": WEIGHTS["gap_rate"], "w_overdue": WEIGHTS["overdue_sheets"],
         "w_returned": WEIGHTS["returned_sheets"], "w_year": WEIGHTS["year"], "w_findings": WEIGHTS["open_findings"],
         "w_incidents": WEIGHTS["incidents"], "w_reported": WEIGHTS["reported_incidents"],
-        "incident_years": INCIDENT_YEARS,
+        "incident_years": INCIDENT_YEARS, "improvement": values.REQUEST_IMPROVEMENT,   # a 要望 is not followed up
     }
     excluded = set(exclude_department_ids)
     rows = [r for r in db.query(RANKING_SQL, params) if r["department_id"] not in excluded]

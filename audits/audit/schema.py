@@ -2,7 +2,7 @@
 
 Separate things keep separate fields, each with its own values (see `values.py`):
 - audits.status            fieldwork / fact_check / issued        (the audit's own workflow)
-- audit_checks.result      適正 / 概ね適正 / 要改善 / 不適正 / 未確認 (the auditor's 確認結果 per item)
+- audit_checks.result      values.RESULTS, keys of 適正 / 概ね適正 / 要改善 / 不適正 / 未確認 (the auditor's 確認結果)
 - audit_findings.severity  高 / 中 / 低, audit_findings.status open / closed / withdrawn
 - corrective_actions.status open / submitted / closed
 The self-check sheets' own status stays on `sheets`; an audit points at the schedule whose answers it compares.
@@ -274,3 +274,48 @@ def reply_checks() -> dict:
 @migrations(name="0008_fact_check_reply_states", transactional=False)
 def fact_check_reply_states(db: Database) -> None:
     constraints.enforce(db, reply_checks())
+
+
+def wish_checks() -> dict:
+    """audit_findings.wish_ending, apart from checks(): 0006 enforces checks() before 0009 adds the column."""
+    from . import values
+
+    return {"audit_findings": {"wish_ending": Allowed(values.WISH_ENDING_LABELS, nullable=True)}}
+
+
+# The labels 0001–0008 stored before the values became stable keys (frozen here: the constants moved on).
+_LEGACY_RESULTS = {"適正": "proper", "概ね適正": "mostly_proper", "要改善": "needs_improvement", "不適正": "improper",
+                   "未確認": "unchecked"}
+_LEGACY_REQUEST_KINDS = {"改善を求める事項": "improvement", "要望": "wish"}
+_LEGACY_SEVERITIES = ("高", "中", "低")    # audit_findings.severity: renamed by its own migration, either order
+
+
+@migrations(name="0009_wish_ending")
+def wish_ending(db: Database) -> None:
+    """audit_findings.wish_ending says how a 要望 ends (values.WISH_ENDING_LABELS; NULL for a 指摘); a 要望 has
+    no deadline and no corrective action (findings.py)."""
+    db["audit_findings"].add_column("wish_ending", str)
+
+
+@migrations(name="0010_stable_keys", transactional=False)
+def stable_keys(db: Database) -> None:
+    """audit_checks.result and audit_findings.request_kind hold stable keys (values.RESULT_LABELS /
+    REQUEST_KIND_LABELS give the labels) instead of the Japanese labels; existing 要望 end as their sentence
+    did before (「取り組まれたい」). Issued reports (audit_reports.content) keep the text they were issued with.
+    The tables are rebuilt first with constraints that allow labels and keys (and both forms of the severity,
+    renamed by its own migration in either order); init_db's enforce() then narrows them to the keys."""
+    from . import values
+
+    both = {**checks(), "audit_findings": {
+        **checks()["audit_findings"], **wish_checks()["audit_findings"],
+        "severity": Allowed(dict.fromkeys([*values.SEVERITIES, *_LEGACY_SEVERITIES])),
+        "request_kind": Allowed(dict.fromkeys([*values.REQUEST_KINDS, *_LEGACY_REQUEST_KINDS]))}}
+    both["audit_checks"] = {"result": Allowed(dict.fromkeys([*values.RESULTS, *_LEGACY_RESULTS]))}
+    constraints.enforce(db, {table: both[table] for table in ("audit_checks", "audit_findings")})
+    with db.atomic():
+        for label, key in _LEGACY_RESULTS.items():
+            db.execute("UPDATE audit_checks SET result = ? WHERE result = ?", [key, label])
+        for label, key in _LEGACY_REQUEST_KINDS.items():
+            db.execute("UPDATE audit_findings SET request_kind = ? WHERE request_kind = ?", [key, label])
+        db.execute("UPDATE audit_findings SET wish_ending = ? WHERE request_kind = ? AND wish_ending IS NULL",
+                   [values.ENDING_ENGAGE, values.REQUEST_WISH])

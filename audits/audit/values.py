@@ -9,10 +9,12 @@ AUDIT_STATUS_LABELS = {FIELDWORK: "実施中（報告書作成中）", FACT_CHEC
 
 # audit_checks.result: the auditor's 確認結果 for one checklist item.
 RESULT_PROPER, RESULT_MOSTLY_PROPER, RESULT_NEEDS_IMPROVEMENT, RESULT_IMPROPER, RESULT_UNCHECKED = (
-    "適正", "概ね適正", "要改善", "不適正", "未確認")
-RESULTS = (RESULT_PROPER, RESULT_MOSTLY_PROPER, RESULT_NEEDS_IMPROVEMENT, RESULT_IMPROPER, RESULT_UNCHECKED)
+    "proper", "mostly_proper", "needs_improvement", "improper", "unchecked")
 # What a reader sees for each stored result (use this, never the stored value, in pages and documents).
-RESULT_LABELS: dict[str, str] = {r: r for r in RESULTS}
+RESULT_LABELS: dict[str, str] = {RESULT_PROPER: "適正", RESULT_MOSTLY_PROPER: "概ね適正",
+                                 RESULT_NEEDS_IMPROVEMENT: "要改善", RESULT_IMPROPER: "不適正",
+                                 RESULT_UNCHECKED: "未確認"}
+RESULTS = tuple(RESULT_LABELS)
 GOOD_RESULTS = frozenset({RESULT_PROPER, RESULT_MOSTLY_PROPER})
 DEFAULT_RESULT = RESULT_UNCHECKED
 
@@ -26,9 +28,15 @@ METHODS = {
 # audit_findings.severity and .status; request_kind says how strongly the 課 is asked.
 FINDING_OPEN, FINDING_CLOSED, FINDING_WITHDRAWN = "open", "closed", "withdrawn"
 FINDING_STATUS_LABELS = {FINDING_OPEN: "未完了", FINDING_CLOSED: "完了", FINDING_WITHDRAWN: "取下げ"}
-REQUEST_IMPROVEMENT, REQUEST_WISH = "改善を求める事項", "要望"
-REQUEST_KINDS = (REQUEST_IMPROVEMENT, REQUEST_WISH)
-REQUEST_KIND_LABELS: dict[str, str] = {k: k for k in REQUEST_KINDS}
+# A 指摘 (改善を求める事項) has a deadline and becomes a corrective action; a 要望 has neither, and ends as the
+# auditor chooses (wish_ending).
+REQUEST_IMPROVEMENT, REQUEST_WISH = "improvement", "wish"
+REQUEST_KIND_LABELS: dict[str, str] = {REQUEST_IMPROVEMENT: "改善を求める事項", REQUEST_WISH: "要望"}
+REQUEST_KINDS = tuple(REQUEST_KIND_LABELS)
+# audit_findings.wish_ending: how a 要望's sentence ends (NULL for a 指摘).
+ENDING_EFFORT, ENDING_ENGAGE = "effort", "engage"
+WISH_ENDING_LABELS: dict[str, str] = {ENDING_EFFORT: "努めていただきたい", ENDING_ENGAGE: "取り組まれたい"}
+DEFAULT_WISH_ENDING = ENDING_EFFORT
 
 # corrective_actions.status.
 ACTION_OPEN, ACTION_SUBMITTED, ACTION_CLOSED = "open", "submitted", "closed"

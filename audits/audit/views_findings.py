@@ -30,9 +30,14 @@ def _finding_form(db, audit, data=None) -> forms.FindingForm:
     form.topic_id.choices = choice_list([("", "（監査項目に属さない）")] + [
         (t["id"], f"{t['position']}. {t['title']}") for t in visits.topics(db, audit["id"])])
     form.check_id.choices = choice_list([("", "（特定の点検項目に属さない）")] + [
-        (c["id"], f"{c['department_name'] + ' ' if audit['multi'] else ''}{c['item_id']}（{c['result']}）")
+        (c["id"], f"{c['department_name'] + ' ' if audit['multi'] else ''}{c['item_id']}"
+                   f"（{values.RESULT_LABELS[c['result']]}）")
         for c in visits.checks(db, audit)])
     return form
+
+
+def _date_or_none(value) -> str | None:
+    return value.isoformat() if value else None
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -52,18 +57,19 @@ def finding_new(audit_id: int):
             initial = {"check_id": str(check_id), "department_id": str(row["department_id"]),
                        "topic_id": str(row["topic_id"] or ""), "title": row["note"] or "",
                        "clause": sources_text(row["sources"]), "severity": row["severity"] if row["severity"] in
-                       values.SEVERITIES else "中", "request_kind": values.REQUEST_KINDS[0]}
+                       values.SEVERITIES else "中", "request_kind": values.REQUEST_IMPROVEMENT}
     form = _finding_form(db, audit, initial)
     if form.validate_on_submit():
         try:
-            findings.create_finding(db, audit, form.data, due_date=form.due_date.data.isoformat(), user=current_user,
+            findings.create_finding(db, audit, form.data, due_date=_date_or_none(form.due_date.data), user=current_user,
                                     check_id=_int_or_none(form.check_id.data),
                                     topic_id=_int_or_none(form.topic_id.data),
                                     department_id=_int_or_none(form.department_id.data))
         except AuditError as error:
             (form.department_id if "課" in str(error) else form.title).errors.append(str(error))
         else:
-            flash("指摘事項を登録しました。改善措置が課に設定されます。", "success")
+            flash("指摘事項を登録しました。" + ("改善措置が課に設定されます。" if form.request_kind.data ==
+                                               values.REQUEST_IMPROVEMENT else ""), "success")
             return redirect(url_for("audit.detail", audit_id=audit_id) + "#findings")
     return render_template("audit/finding_form.html", audit=audit, form=form, finding=None), \
         400 if form.errors else 200
@@ -88,7 +94,7 @@ def finding_edit(finding_id: int):
     form = _finding_form(db, audit, data)
     if form.validate_on_submit():
         try:
-            findings.update_finding(db, audit, finding_id, form.data, due_date=form.due_date.data.isoformat(),
+            findings.update_finding(db, audit, finding_id, form.data, due_date=_date_or_none(form.due_date.data),
                                     user=current_user, topic_id=_int_or_none(form.topic_id.data),
                                     base=form_fingerprint(form.base.data))
         except editing.EditConflict as conflict:

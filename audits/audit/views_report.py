@@ -22,7 +22,7 @@ def _prose_page(audit, form, status=200, *, options_form=None, issue_form=None, 
     db = get_db()
     topic_rows = visits.topics(db, audit["id"])
     texts = {t["id"]: request.form.get(f"topic-{t['id']}", t["result_text"] or "") for t in topic_rows}
-    proposals = drafting.proposals(db, audit)
+    proposals = drafting.proposals(db, audit, municipality())
     other_text = request.form.get("other_text", audit.get("other_text") or "")
     return render_template("audit/report.html", audit=audit, form=form, topics=topic_rows, texts=texts,
                            proposals=proposals, other_text=other_text,
@@ -74,7 +74,8 @@ def report_propose(audit_id: int):
     audit = get_audit(audit_id, edit=True)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    filled = drafting.apply_proposals(get_db(), audit, current_user, overwrite=request.form.get("overwrite") == "1")
+    filled = drafting.apply_proposals(get_db(), audit, current_user, overwrite=request.form.get("overwrite") == "1",
+                                      municipality=municipality())
     flash(f"提案した文案を{filled}か所に反映しました。内容を確認して編集してください。", "success")
     return redirect(url_for("audit.report", audit_id=audit_id))
 

@@ -15,6 +15,7 @@ from typing import Iterator
 import numpy as np
 from sqlite_utils import Database
 
+from ..audit.values import REQUEST_IMPROVEMENT, RESULT_LABELS
 from ..db import in_clause
 from ..timeutil import now
 from . import scoring
@@ -611,7 +612,7 @@ def _value_label(scales, row: dict) -> str:
 
 # --------------------------------------------------------------------------- audits, findings, corrective actions
 
-AUDIT_RESULTS = ("適正", "概ね適正", "要改善", "不適正", "未確認")
+AUDIT_RESULTS = tuple(RESULT_LABELS.values())   # the 確認結果 as headed in pages and files, in the scale's order
 
 
 @dataclass
@@ -663,12 +664,12 @@ def _audit_visibility(department_view: bool) -> str:
 def audits_of_year(db: Database, scope: Scope, *, department_view: bool = False) -> list[AuditRow]:
     params: dict = {"year": scope.year}
     head = "WITH " + _scope_cte(scope, params) + "\n"
-    results = ", ".join(f"SUM(c.result = '{r}') AS r{i}" for i, r in enumerate(AUDIT_RESULTS))
+    results = ", ".join(f"SUM(c.result = '{r}') AS r{i}" for i, r in enumerate(RESULT_LABELS))
     rows = db.query(head + f"""
         , checks AS (SELECT c.audit_id, c.department_id, {results} FROM audit_checks c
                      GROUP BY c.audit_id, c.department_id),
         findings AS (SELECT f.audit_id, f.department_id, SUM(f.status <> 'withdrawn') AS findings,
-                            SUM(f.status = 'open') AS open_findings
+                            SUM(f.status = 'open' AND f.request_kind = '{REQUEST_IMPROVEMENT}') AS open_findings
                      FROM audit_findings f GROUP BY f.audit_id, f.department_id)
         SELECT a.id, d.code, d.name, b.name AS bureau_name, a.theme,
                COALESCE(ad.started_at, a.started_at) AS started_at, a.status, a.conclusion, ch.*, f.findings,
