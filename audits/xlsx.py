@@ -36,3 +36,57 @@ def autofilter(sheet, header_row: int, columns: int, last_row: int) -> None:
 
 
 WRAP = Alignment(wrap_text=True, vertical="top")
+
+# ---------------------------------------------------------------------------------------- layout of every workbook
+# One rule for every Excel the app writes (the sheet export with openpyxl, the summary with XlsxWriter):
+# A4 landscape, fit to one page wide, the header rows repeated on every printed page, panes frozen below the
+# header and right of the first column, dates as real dates shown in 和暦, the workbook's title and author set.
+# Excel shows 令和元年 (not 令和1年) with the x-gannen calendar tag; LibreOffice shows the same era and year.
+WAREKI_DATE_FORMAT = '[$-ja-JP-x-gannen]ggge"年"m"月"d"日"'
+WAREKI_DATETIME_FORMAT = '[$-ja-JP-x-gannen]ggge"年"m"月"d"日" h:mm'
+HEATMAP_COLOURS = ("#F8696B", "#FFEB84", "#63BE7B")   # 0 % red, 50 % yellow, 100 % green (Excel's own scale)
+
+
+def as_date(value):
+    """An ISO text (2025-06-30 or 2025-06-30T10:00:00+09:00) from the database as a date or datetime, else None.
+
+    Excel stores no time zone: a datetime is written as the local (JST) wall-clock time."""
+    from datetime import date, datetime
+
+    if not value:
+        return None
+    if isinstance(value, (date, datetime)):
+        return value.replace(tzinfo=None) if isinstance(value, datetime) else value
+    text = str(value)
+    try:
+        if len(text) > 10:
+            return datetime.fromisoformat(text).replace(tzinfo=None)
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def page_setup(sheet, header_row: int = 1) -> None:
+    """openpyxl: print and view setup for a sheet whose table header is on `header_row`."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=2)
+
+
+def page_setup_xlsxwriter(sheet, header_row: int = 1) -> None:
+    """XlsxWriter: the same setup as page_setup() (header_row counted from 1, as in Excel)."""
+    sheet.set_landscape()
+    sheet.set_paper(9)                  # A4
+    sheet.fit_to_pages(1, 0)            # one page wide, as many pages tall as needed
+    sheet.repeat_rows(header_row - 1)
+    sheet.freeze_panes(header_row, 1)
+
+
+def properties(workbook, title: str, author: str) -> None:
+    """openpyxl: the title and author shown in the file's properties."""
+    workbook.properties.title = title
+    workbook.properties.creator = author

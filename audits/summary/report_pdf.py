@@ -440,7 +440,6 @@ def render(report: SummaryReport, *, author: str = "") -> bytes:
     if report.incidents is not None:
         story += _incidents(report)
     story += _annex()
-    title = f"{report.year_label} 自己点検及び監査の結果（総括報告）"
-    return document.render(story, title=title, author=report.municipality,
+    return document.render(story, title=report.document_title, author=report.municipality,
                            subject=f"{report.municipality} {report.scope_label}",
                            options=document.PageOptions(page_numbers="dash"))
