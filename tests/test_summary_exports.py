@@ -48,12 +48,12 @@ def test_pdf_download_has_numbers_headings_and_charts(client, auth, db, fixture_
     assert "3件が提出済（うち承認済2件）" in compact
     assert "提出期限を過ぎたもの1件" in compact
     assert "実施率は60.0%、評点は65.9" in compact
-    assert "50.0%から66.7%へ+16.7ポイント" in compact
+    assert "50.0%から66.7%へ16.7ポイント上昇した" in compact and "ポイント変化した" not in compact
     assert "T-01-01" in compact and "事務対応ガイド4-8-2" in compact
     assert "85.7" in compact and "33.3%" in compact
     assert "概ね適正であると判断する。" in compact
     assert "対応中2件（うち期限超過1件）" in compact
-    assert "該当しないは、実施率・評点の分母から除きます" in compact
+    assert "該当しないは、実施率・評点の分母から除く" in compact
     # charts as images: completion, the stacked bars and the two 年度 (one checklist each)
     images = sum(len(page.images) for page in reader.pages)
     assert images == 3
@@ -68,6 +68,24 @@ def test_pdf_download_has_numbers_headings_and_charts(client, auth, db, fixture_
     row = db.execute("SELECT username, detail FROM activity_log WHERE action = 'summary.export' "
                      "ORDER BY id DESC LIMIT 1").fetchone()
     assert row[0] == "chief" and json.loads(row[1])["format"] == "pdf"
+
+
+def test_pdf_is_written_in_one_style(client, auth, fixture_ids):
+    """The report is written in である: no です・ます sentence in it (its annex included), and no count twice."""
+    auth.login("chief")
+    text, _reader = pdf_text(client.get(f"/summary/report.pdf?year={YEAR}").data)
+    compact = text.replace(" ", "").replace("\n", "")
+    for ending in ("です。", "ます。", "ません。", "ました。"):
+        assert ending not in compact, compact[max(0, compact.find(ending) - 60):compact.find(ending) + 5]
+    assert compact.count("未回答0") == 1 and "得点:実施1、" in compact
+
+
+def test_change_is_said_with_a_word_not_a_sign():
+    from audits.summary import scoring
+
+    assert scoring.change_text(50.0, 49.5, -0.5, predicate=True) == "50.0%から49.5%へ0.5ポイント低下した"
+    assert scoring.change_text(50.0, 66.7, 16.7) == "50.0%から66.7%へ16.7ポイント上昇"
+    assert scoring.change_text(60.0, 60.0, 0.02, predicate=True) == "60.0%で横ばいであった"
 
 
 def test_pdf_page_numbers(client, auth, fixture_ids):
