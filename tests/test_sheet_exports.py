@@ -228,3 +228,16 @@ def test_downloads_are_named_by_name_not_code(client, auth, db):
         name = f"点検票_令和7年度_市民生活部_市民課_全課共通.{extension}"
         assert f"filename*=UTF-8''{quote(name)}" in disposition, disposition
         assert f"filename=sheet-{sid}.{extension}" in disposition and "shimin" not in disposition
+
+
+def test_sheet_page_history_names_people_not_login_ids(client, auth, db):
+    sid = sheet_id(db, "shimin", "operations")
+    manager = db.execute("SELECT id, display_name FROM users WHERE username = 'shimin.manager'").fetchone()
+    db.execute("INSERT INTO sheet_events (sheet_id, at, user_id, username, action, from_status, to_status, reason) "
+               "VALUES (?, '2025-06-02T10:00:00+09:00', ?, 'shimin.manager', 'return', 'submitted', 'returned', "
+               "'記載を補ってください')", [sid, manager[0]])
+    db.conn.commit()
+    auth.login("shimin.manager")
+    html = client.get(f"/sheets/{sid}").get_data(as_text=True)
+    history = html[html.index("記載を補ってください") - 400:html.index("記載を補ってください")]
+    assert f"{manager[1]}（保護管理者）" in history and "shimin.manager" not in history
