@@ -44,23 +44,29 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 # Excel shows 令和元年 (not 令和1年) with the x-gannen calendar tag; LibreOffice shows the same era and year.
 WAREKI_DATE_FORMAT = '[$-ja-JP-x-gannen]ggge"年"m"月"d"日"'
 WAREKI_DATETIME_FORMAT = '[$-ja-JP-x-gannen]ggge"年"m"月"d"日" h:mm'
-HEATMAP_COLOURS = ("#F8696B", "#FFEB84", "#63BE7B")   # 0 % red, 50 % yellow, 100 % green (Excel's own scale)
+# The 課×区分 colour scale: 0 % red to 100 % white, so that, as in the PDF, the darker the lower (and it prints
+# in black and white as grey to white).
+HEATMAP_COLOURS = ("#F8696B", "#FFFFFF")
 
 
 def as_date(value):
     """An ISO text (2025-06-30 or 2025-06-30T10:00:00+09:00) from the database as a date or datetime, else None.
 
-    Excel stores no time zone: a datetime is written as the local (JST) wall-clock time."""
+    Excel stores no time zone: a datetime is written as the wall-clock time in Japan (JST)."""
     from datetime import date, datetime
+
+    from .timeutil import JST, parse_iso
 
     if not value:
         return None
-    if isinstance(value, (date, datetime)):
-        return value.replace(tzinfo=None) if isinstance(value, datetime) else value
+    if isinstance(value, datetime):
+        return (value.astimezone(JST) if value.tzinfo else value).replace(tzinfo=None)
+    if isinstance(value, date):
+        return value
     text = str(value)
     try:
         if len(text) > 10:
-            return datetime.fromisoformat(text).replace(tzinfo=None)
+            return parse_iso(text).astimezone(JST).replace(tzinfo=None)
         return date.fromisoformat(text)
     except ValueError:
         return None

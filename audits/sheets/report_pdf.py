@@ -7,7 +7,7 @@ from ..pdf import blocks
 from ..pdf.document import PageOptions, render
 from ..pdf.styles import styles
 from ..summary import scoring
-from ..timeutil import now
+from ..timeutil import JST, now, parse_iso
 from ..wareki import nendo, wareki_date, wareki_datetime
 from . import service, workflow
 from .answers import display_value
@@ -71,7 +71,7 @@ def build(db: Database, sheet: dict, municipality: str) -> bytes:
     if history:
         story.append(blocks.table(
             ["日時", "操作者", "状態", "理由"],
-            [[wareki_datetime(e["at"]), e["person"],
+            [[wareki_datetime(parse_iso(e["at"]).astimezone(JST)), e["person"],
               f"{workflow.STATUS_LABELS.get(e['from_status'], '')}→{workflow.STATUS_LABELS.get(e['to_status'], '')}",
               e["reason"] or ""] for e in history], [32, 32, 40, 62]))
     else:

@@ -48,14 +48,11 @@ class _Book:
         self.date = self.wb.add_format({"num_format": WAREKI_DATE_FORMAT, "align": "left"})
         self.datetime = self.wb.add_format({"num_format": WAREKI_DATETIME_FORMAT, "align": "left"})
 
-    def create_sheet(self, title: str):
-        return self.wb.add_worksheet(title)
-
 
 class _Sheet:
     def __init__(self, workbook: _Book, title: str, headers: list[str], widths: list[int]):
         self.book = workbook
-        self.ws = workbook.create_sheet(title)
+        self.ws = workbook.wb.add_worksheet(title)
         self.columns = len(headers)
         self.rows = 1
         for column, width in enumerate(widths):
@@ -163,11 +160,10 @@ def _matrix(wb: _Book, report: SummaryReport) -> None:
         sheet.append([d.bureau_name, d.code, d.name,
                       *[_round(report.heat.rate(d.id, s.checklist_id, s.section_id)) for s in sections]])
     if sections and sheet.rows > 1:
-        low, middle, high = HEATMAP_COLOURS
+        low, high = HEATMAP_COLOURS
         sheet.ws.conditional_format(1, 3, sheet.rows - 1, 2 + len(sections), {
-            "type": "3_color_scale", "min_type": "num", "min_value": 0, "min_color": low,
-            "mid_type": "num", "mid_value": 50, "mid_color": middle, "max_type": "num", "max_value": 100,
-            "max_color": high})
+            "type": "2_color_scale", "min_type": "num", "min_value": 0, "min_color": low,
+            "max_type": "num", "max_value": 100, "max_color": high})
     sheet.finish()
 
 
