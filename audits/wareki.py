@@ -83,10 +83,12 @@ def fiscal_year_of(value: date | datetime | str) -> int:
     return day.year if day.month >= 4 else day.year - 1
 
 
-def nendo(fiscal_year: int) -> str:
-    """令和７年度 for 2025; the era is the one in force for most of the 年度 (2019 -> 令和元年度)."""
+def nendo(fiscal_year: int, *, half_width: bool = False) -> str:
+    """令和７年度 for 2025 (令和7年度 with half_width, for file names); the era is the one in force for most
+    of the 年度 (2019 -> 令和元年度)."""
     era, year = era_year(date(int(fiscal_year), 12, 31))
-    return f"{era}{_year_text(year)}年度"
+    text = "元" if year == 1 else str(year) if half_width else zenkaku(year)
+    return f"{era}{text}年度"
 
 
 def is_holiday(value: date | datetime | str) -> bool:

@@ -7,7 +7,7 @@
                (taken from the app's PDF with pypdf), in the same embedded font
 - incident_*   the bare SQL reads: every incident with its 課 names (the list), one incident with its 課 and
                its 経過 (the page)
-- summary_xlsx a bare openpyxl write-only workbook with the same sheets and cell values
+- summary_xlsx a bare XlsxWriter workbook (the same writer) with the same sheets and cell values, no formats
 - verify_log   reading the same log rows and hashing each with HMAC-SHA256
 """
 from __future__ import annotations
@@ -141,15 +141,16 @@ def workbook_values(data: bytes) -> list[tuple[str, list[tuple]]]:
 
 
 def bare_xlsx(sheets) -> bytes:
-    from openpyxl import Workbook
+    import xlsxwriter
 
-    book = Workbook(write_only=True)
-    for title, rows in sheets:
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
     buffer = io.BytesIO()
-    book.save(buffer)
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+                                        "strings_to_urls": False})
+    for title, rows in sheets:
+        sheet = book.add_worksheet(title)
+        for number, row in enumerate(rows):
+            sheet.write_row(number, 0, row)
+    book.close()
     return buffer.getvalue()
 
 
@@ -191,7 +192,7 @@ def run(city, figures: list[Figure], targets, runs: int, *, light_runs: int | No
     if "summary_xlsx" in by_name and by_name["summary_xlsx"].output:
         sheets = workbook_values(by_name["summary_xlsx"].output)
         cells = sum(len(rows) * max((len(r) for r in rows), default=0) for _t, rows in sheets)
-        floor("summary_xlsx", f"openpyxl の素のブック（{len(sheets)} シート、約 {cells:,} セル）",
+        floor("summary_xlsx", f"XlsxWriter の素のブック（{len(sheets)} シート、約 {cells:,} セル）",
               lambda: bare_xlsx(sheets), runs)
     floor("verify_log", "同じ行の HMAC-SHA256", lambda: verify_log(db, key), max(1, min(runs, 3)))
     db.conn.close()

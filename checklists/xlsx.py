@@ -82,9 +82,10 @@ def _set(cell, value: Any) -> None:
         cell.data_type = "s"      # text, never a formula
 
 
-def write_xlsx(checklist: Checklist, path_or_file, vocab: Vocabulary | None = None) -> None:
+def write_xlsx(checklist: Checklist, path_or_file, vocab: Vocabulary | None = None, *, layout=None) -> None:
     """Write the checklist as an Excel workbook (sheets チェックリスト and 点検項目, plus
-    reference sheets タグ一覧 and 回答尺度一覧 that read_xlsx ignores)."""
+    reference sheets タグ一覧 and 回答尺度一覧 that read_xlsx ignores). `layout(sheet, header_row)`, when
+    given, sets each sheet's print and view setup (the app passes audits.xlsx.page_setup)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -191,6 +192,10 @@ def write_xlsx(checklist: Checklist, path_or_file, vocab: Vocabulary | None = No
                 cell.fill = fill
             sheet.freeze_panes = "A2"
 
+    wb.properties.title = checklist.title
+    if layout is not None:
+        for sheet in wb.worksheets:
+            layout(sheet, 1)
     wb.save(path_or_file)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import quote
 
 import pytest
 from builders_audit import audit_for, reply_all, user
@@ -15,6 +16,7 @@ from audits.audit.plans import AuditError
 from audits.revisions import UNCHECKED
 from audits.audit.values import (ENDING_ENGAGE, REQUEST_IMPROVEMENT, REQUEST_WISH, RESULT_IMPROPER,
                                  RESULT_MOSTLY_PROPER, RESULT_NEEDS_IMPROVEMENT, RESULT_PROPER)
+from audits.wareki import nendo
 
 HEADINGS = ["１\u3000監査の観点", "２\u3000監査対象課", "３\u3000監査対象課の選定理由",
             "４\u3000監査の実施日時、場所及び内容", "５\u3000監査の結果", "６\u3000終わりに"]
@@ -133,6 +135,10 @@ def test_draft_fact_check_issue_and_download(client, auth, db, recorded):
     assert "事実確認を依頼されています" in client.get("/").get_data(as_text=True)
     draft = client.get(f"/audit/{recorded}/report.pdf?draft=1")
     assert draft.status_code == 200 and "案" in pdf_text(draft.data)
+    year = nendo(load_audit(db, recorded)["fiscal_year"], half_width=True)
+    disposition = draft.headers["Content-Disposition"]     # the 課 by name, not by code
+    assert f"filename*=UTF-8''{quote(f'監査報告書_{year}_保険年金課_案.pdf')}" in disposition, disposition
+    assert f"filename=audit-{recorded}.pdf" in disposition and "hoken" not in disposition
     auth.post(f"/audit/{recorded}/factcheck", {"body": "４（２）場所は「文書庫（地下１階）」です。"})
     auth.logout()
 
@@ -145,6 +151,7 @@ def test_draft_fact_check_issue_and_download(client, auth, db, recorded):
     assert load_audit(db, recorded)["status"] == values.ISSUED
     response = client.get(f"/audit/{recorded}/report.pdf")
     assert response.status_code == 200
+    assert quote(f"監査報告書_{year}_保険年金課_第1版.pdf") in response.headers["Content-Disposition"]
     text = pdf_text(response.data)
     positions = [text.find(squash(h)) for h in HEADINGS]
     assert all(p >= 0 for p in positions) and positions == sorted(positions)

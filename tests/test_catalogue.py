@@ -289,7 +289,12 @@ def test_export_downloads_are_logged(app, db, auth, client):
     assert loader.parse_data(__import__("yaml").safe_load(text), "x") == service.version_checklist(db, 1)
     response = client.get("/checklists/general/v1/export.xlsx")
     assert response.status_code == 200
-    assert openpyxl.load_workbook(io.BytesIO(response.data)).sheetnames[:2] == ["チェックリスト", "点検項目"]
+    workbook = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert workbook.sheetnames[:2] == ["チェックリスト", "点検項目"]
+    for sheet in workbook.worksheets:          # printed like every workbook of the app, and still importable
+        assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1", sheet.title
+    assert workbook.properties.title == service.version_checklist(db, 1).title
+    assert loader.read_xlsx(io.BytesIO(response.data)).content_hash() == service.version_checklist(db, 1).content_hash()
     rows = list(db.query("SELECT username, detail FROM activity_log WHERE action = 'checklist.export' ORDER BY id"))
     assert [(r["username"], json.loads(r["detail"])["format"]) for r in rows] == [
         ("shimin.staff", "yaml"), ("shimin.staff", "xlsx")]

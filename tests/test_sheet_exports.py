@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import io
+from datetime import date
+from urllib.parse import quote
 
 import pytest
 from builders_selfcheck import load, sheet_id
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from audits import xlsx
 from audits.sheets import excel
 
 
@@ -54,7 +57,25 @@ def test_export_has_items_answers_and_dropdowns(client, auth, db, kenko):
     assert ws.cell(row=row, column=7).value == answered["detail"]
     lists = [v.formula1 for v in ws.data_validations.dataValidation]
     assert any("実施している" in f and "該当しない" in f for f in lists)
-    assert ws.freeze_panes == f"A{excel.HEADER_ROW + 1}"
+    assert ws.freeze_panes == f"B{excel.HEADER_ROW + 1}"          # below the header, right of the item id
+
+
+def test_export_prints_landscape_with_dates_in_wareki(client, auth, db, kenko):
+    db.execute("UPDATE answers SET plan_due = '2026-03-31', plan_action = '手順を定める', plan_owner = '係長' "
+               "WHERE sheet_id = ? AND auto_na = 0 AND value IS NOT NULL AND id = (SELECT min(id) FROM answers "
+               "WHERE sheet_id = ? AND auto_na = 0 AND value IS NOT NULL)", [kenko["id"], kenko["id"]])
+    db.conn.commit()
+    workbook = _export(client, auth, kenko)
+    ws = workbook["点検票"]
+    assert ws["A1"].value.startswith("令和７年度 ")
+    assert workbook.properties.title.startswith("令和７年度 ") and workbook.properties.creator
+    assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.fitToHeight == 0
+    assert ws.print_title_rows == f"${excel.HEADER_ROW}:${excel.HEADER_ROW}"
+    assert ws["B5"].is_date and ws["B5"].number_format == xlsx.WAREKI_DATETIME_FORMAT     # 出力日時
+    dues = [ws.cell(row=r, column=10) for r in _rows(ws).values()]
+    assert date(2026, 3, 31) in [c.value.date() for c in dues if c.value]
+    assert all(c.number_format == xlsx.WAREKI_DATE_FORMAT for c in dues if c.value)
 
 
 def test_round_trip_applies_answers_and_logs(client, auth, db, kenko):
@@ -152,3 +173,71 @@ def test_report_sheet_cli(runner, db, tmp_path):
     result = runner.invoke(args=["report", "sheet", str(sid), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "市民課" in "".join(p.extract_text() for p in PdfReader(str(out)).pages).replace(" ", "")
+
+
+def test_sheet_pdf_has_output_date_names_and_overdue_mark(client, auth, db):
+    sid = sheet_id(db, "shimin", "operations")
+    manager = db.execute("SELECT id, display_name FROM users WHERE username = 'shimin.manager'").fetchone()
+    db.execute("INSERT INTO sheet_events (sheet_id, at, user_id, username, action, from_status, to_status, reason) "
+               "VALUES (?, '2025-06-02T10:00:00+09:00', ?, 'shimin.manager', 'return', 'submitted', 'returned', "
+               "'記載を補ってください')", [sid, manager[0]])
+    db.execute("UPDATE sheets SET status = 'returned' WHERE id = ?", [sid])
+    db.execute("UPDATE schedules SET due_date = '2025-06-30' WHERE id = (SELECT schedule_id FROM sheets WHERE id = ?)",
+               [sid])
+    db.conn.commit()
+    auth.login("shimin.manager")
+    response = client.get(f"/sheets/{sid}/report.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    compact = text.replace(" ", "").replace("\n", "")
+    assert "出力日：令和" in compact
+    assert f"{manager[1].replace(' ', '')}（保護管理者）" in compact and "shimin.manager" not in compact
+    assert "令和７年６月２日（月）午前１０時００分" in compact
+    assert "【期限超過】" in compact
+    # The categories of the overview always come in the one order: 実施 before 課題あり before 該当しない.
+    summary = compact[compact.index("対象項目"):]
+    summary = summary[:summary.index("）。")]
+    found = [label for label in ("実施", "課題あり", "実施していない", "該当しない") if f"、{label}" in summary
+             or f"（{label}" in summary]
+    assert found == sorted(found, key=["実施", "課題あり", "実施していない", "該当しない"].index) and found
+
+
+def test_sheet_pdf_without_delay_has_no_overdue_mark(client, auth, db):
+    sid = sheet_id(db, "shimin", "operations")
+    db.execute("UPDATE sheets SET status = 'approved' WHERE id = ?", [sid])
+    db.conn.commit()
+    auth.login("shimin.manager")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(client.get(f"/sheets/{sid}/report.pdf").data)).pages)
+    assert "期限超過" not in text.replace(" ", "")
+
+
+def test_answer_summary_wording_keeps_one_order():
+    from audits.sheets.report_pdf import answer_summary
+    from audits.summary import scoring
+
+    counts = {scoring.NOT_APPLICABLE: 1, scoring.PARTIAL: 2, scoring.DONE: 7}
+    assert answer_summary(10, 10, counts) == ("対象項目 10 件のうち回答済 10 件（実施 7 件、課題あり（一部実施） 2 件、"
+                                              "該当しない 1 件）。")
+    assert answer_summary(3, 0, {}) == "対象項目 3 件のうち回答済 0 件。"
+
+
+def test_downloads_are_named_by_name_not_code(client, auth, db):
+    sid = sheet_id(db, "shimin", "general")
+    auth.login("shimin.manager")
+    for path, extension in ((f"/sheets/{sid}/report.pdf", "pdf"), (f"/sheets/{sid}/export.xlsx", "xlsx")):
+        disposition = client.get(path).headers["Content-Disposition"]
+        name = f"点検票_令和7年度_市民生活部_市民課_全課共通.{extension}"
+        assert f"filename*=UTF-8''{quote(name)}" in disposition, disposition
+        assert f"filename=sheet-{sid}.{extension}" in disposition and "shimin" not in disposition
+
+
+def test_sheet_page_history_names_people_not_login_ids(client, auth, db):
+    sid = sheet_id(db, "shimin", "operations")
+    manager = db.execute("SELECT id, display_name FROM users WHERE username = 'shimin.manager'").fetchone()
+    db.execute("INSERT INTO sheet_events (sheet_id, at, user_id, username, action, from_status, to_status, reason) "
+               "VALUES (?, '2025-06-02T10:00:00+09:00', ?, 'shimin.manager', 'return', 'submitted', 'returned', "
+               "'記載を補ってください')", [sid, manager[0]])
+    db.conn.commit()
+    auth.login("shimin.manager")
+    html = client.get(f"/sheets/{sid}").get_data(as_text=True)
+    history = html[html.index("記載を補ってください") - 400:html.index("記載を補ってください")]
+    assert f"{manager[1]}（保護管理者）" in history and "shimin.manager" not in history

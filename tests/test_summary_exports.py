@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
+from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 import builders_summary as build
+from audits import wareki, xlsx
 
 YEAR = build.YEAR
 
@@ -32,6 +35,8 @@ def test_pdf_download_has_numbers_headings_and_charts(client, auth, db, fixture_
     response = client.get(f"/summary/report.pdf?year={YEAR}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "attachment" in response.headers["Content-Disposition"]
+    assert (f"filename*=UTF-8''{quote(f'全庁集計_{wareki.nendo(YEAR, half_width=True)}.pdf')}"
+            in response.headers["Content-Disposition"])
     text, reader = pdf_text(response.data)
     compact = text.replace(" ", "").replace("\n", "")
     # cover
@@ -46,12 +51,12 @@ def test_pdf_download_has_numbers_headings_and_charts(client, auth, db, fixture_
     assert "3件が提出済（うち承認済2件）" in compact
     assert "提出期限を過ぎたもの1件" in compact
     assert "実施率は60.0%、評点は65.9" in compact
-    assert "50.0%から66.7%へ+16.7ポイント" in compact
+    assert "50.0%から66.7%へ16.7ポイント上昇した" in compact and "ポイント変化した" not in compact
     assert "T-01-01" in compact and "事務対応ガイド4-8-2" in compact
     assert "85.7" in compact and "33.3%" in compact
     assert "概ね適正であると判断する。" in compact
     assert "対応中2件（うち期限超過1件）" in compact
-    assert "該当しないは、実施率・評点の分母から除きます" in compact
+    assert "該当しないは、実施率・評点の分母から除く" in compact
     # charts as images: completion, the stacked bars and the two 年度 (one checklist each)
     images = sum(len(page.images) for page in reader.pages)
     assert images == 3
@@ -68,6 +73,24 @@ def test_pdf_download_has_numbers_headings_and_charts(client, auth, db, fixture_
     assert row[0] == "chief" and json.loads(row[1])["format"] == "pdf"
 
 
+def test_pdf_is_written_in_one_style(client, auth, fixture_ids):
+    """The report is written in である: no です・ます sentence in it (its annex included), and no count twice."""
+    auth.login("chief")
+    text, _reader = pdf_text(client.get(f"/summary/report.pdf?year={YEAR}").data)
+    compact = text.replace(" ", "").replace("\n", "")
+    for ending in ("です。", "ます。", "ません。", "ました。"):
+        assert ending not in compact, compact[max(0, compact.find(ending) - 60):compact.find(ending) + 5]
+    assert compact.count("未回答0") == 1 and "得点:実施1、" in compact
+
+
+def test_change_is_said_with_a_word_not_a_sign():
+    from audits.summary import scoring
+
+    assert scoring.change_text(50.0, 49.5, -0.5, predicate=True) == "50.0%から49.5%へ0.5ポイント低下した"
+    assert scoring.change_text(50.0, 66.7, 16.7) == "50.0%から66.7%へ16.7ポイント上昇"
+    assert scoring.change_text(60.0, 60.0, 0.02, predicate=True) == "60.0%で横ばいであった"
+
+
 def test_pdf_page_numbers(client, auth, fixture_ids):
     auth.login("auditor")
     text, reader = pdf_text(client.get(f"/summary/report.pdf?year={YEAR}").data)
@@ -82,7 +105,7 @@ def test_excel_download_holds_the_numbers(client, auth, fixture_ids):
     wb = load_workbook(io.BytesIO(response.data))
     assert wb.sheetnames[0] == "概要" and wb.sheetnames[-1] == "回答"
     for ws in wb.worksheets:
-        assert ws.freeze_panes == "A2", ws.title
+        assert ws.freeze_panes == "B2", ws.title          # below the header, right of the first column
         assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), ws.title
     overview = {row[0]: row[1] for row in wb["概要"].iter_rows(min_row=2, values_only=True)}
     assert overview["年度"] == "令和３年度"
@@ -106,6 +129,47 @@ def test_excel_download_holds_the_numbers(client, auth, fixture_ids):
     header = [c.value for c in raw[1]]
     assert header[:3] == ["部", "課コード", "課名"] and "回答の区分" in header
     assert raw.max_row == 1 + 14            # every answer row of the 年度's sheets
+
+
+def test_excel_prints_and_types_like_a_municipal_workbook(client, auth, db, fixture_ids):
+    """Every sheet prints A4 landscape, one page wide, header repeated; numbers are numbers, dates are dates in
+    和暦; the 課×区分 rates are coloured by a colour scale; the workbook has a title and an author."""
+    db.execute("UPDATE answers SET plan_due = '2026-03-31' WHERE sheet_id = ? AND item_id = 'T-01-02'",
+               [fixture_ids["shimin"]])
+    db.conn.commit()
+    auth.login("chief")
+    wb = load_workbook(io.BytesIO(client.get(f"/summary/report.xlsx?year={YEAR}").data))
+    assert wb.properties.title == f"{wareki.nendo(YEAR)} 自己点検及び監査の結果（総括報告）"
+    assert wb.properties.creator
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (None, 1), ws.title
+        assert ws.page_setup.fitToHeight == 0, ws.title
+        assert ws.print_title_rows == "$1:$1", ws.title
+    overview = {row[0].value: row[1] for row in wb["概要"].iter_rows(min_row=2)}
+    assert overview["対象課数"].data_type == "n" and overview["実施率（％）"].data_type == "n"
+    created = overview["作成日"]
+    assert created.is_date and created.number_format == xlsx.WAREKI_DATE_FORMAT
+    raw = wb["回答"]
+    header = [c.value for c in raw[1]]
+    due = [row[header.index("改善予定（期限）")] for row in raw.iter_rows(min_row=2)]
+    assert [c.value.date() for c in due if c.value] == [date(2026, 3, 31)]
+    assert all(c.is_date and c.number_format == xlsx.WAREKI_DATE_FORMAT for c in due if c.value)
+    matrix = wb["課×区分"]
+    rules = [rule for cf in matrix.conditional_formatting for rule in cf.rules]
+    assert [r.type for r in rules] == ["colorScale"]
+    assert str(list(matrix.conditional_formatting)[0].sqref) == f"D2:E{matrix.max_row}"
+    assert all(cell.fill.fgColor.rgb in (None, "00000000") for row in matrix.iter_rows(min_row=2) for cell in row)
+
+
+def test_excel_leaves_a_city_sized_answer_list_to_the_csv(client, auth, fixture_ids, monkeypatch):
+    from audits.summary import report_xlsx
+
+    monkeypatch.setattr(report_xlsx, "RAW_SHEET_MAX_ROWS", 10)      # the fixture has 14 answer rows
+    auth.login("chief")
+    wb = load_workbook(io.BytesIO(client.get(f"/summary/report.xlsx?year={YEAR}").data))
+    raw = wb["回答"]
+    assert raw.max_row == 2 and "CSV" in raw["A2"].value and "10 行を超える" in raw["A2"].value
 
 
 def test_excel_never_writes_a_formula(client, auth, fixture_ids):

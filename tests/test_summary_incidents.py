@@ -45,7 +45,7 @@ def test_dashboard_counts_the_register_by_kind_judgement_and_reports(client, aut
     assert page.status_code == 200
     html = _section(page.get_data(as_text=True))
     assert _stat(html, "事案の件数") == "3"
-    assert "件数は漏えい等事案の登録簿から数えています" in html
+    assert "件数は漏えい等事案の登録簿から数えている" in html
     assert _row(html, "incidents-by-kind", "誤交付") == ["1"]
     assert _row(html, "incidents-by-kind", "紛失・盗難") == ["1"]
     assert _row(html, "incidents-by-kind", "誤送付・誤送信") == ["0"]
@@ -124,7 +124,7 @@ def test_pdf_and_excel_carry_the_incident_figures(app, client, auth, db):
     assert pdf.status_code == 200
     text = re.sub(r"\s", "", "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages))
     assert "８漏えい等事案" in text or "8漏えい等事案" in text
-    assert "覚知した漏えい等事案は3件" in text and "件数は漏えい等事案の登録簿から数えています" in text
+    assert "覚知した漏えい等事案は3件" in text and "件数は漏えい等事案の登録簿から数えている" in text
     assert "期限超過（未報告）" in text and "保険年金課" in text
     xlsx = client.get("/summary/report.xlsx?year=2026")
     wb = openpyxl.load_workbook(io.BytesIO(xlsx.data), read_only=True)

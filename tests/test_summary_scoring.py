@@ -45,8 +45,8 @@ def test_points_are_signed():
 
 def test_method_text_states_the_rules():
     text = "".join(h + t for h, t in scoring.method_text())
-    assert "該当しないは、実施率・評点の分母から除きます" in text
-    assert "課題あり（一部実施）は実施に含めません" in text
+    assert "該当しないは、実施率・評点の分母から除く" in text
+    assert "課題あり（一部実施）は実施に含めない" in text
     assert "高 3、中 2、低 1" in text
 
 

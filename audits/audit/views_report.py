@@ -249,9 +249,9 @@ def report_pdf(audit_id: int):
         abort(404)
     activity.record(db, "audit.report_export", department_code=audit["department_code"], object_type="audit",
                     object_id=audit_id, detail={"draft": wants_draft, "version": version})
-    from urllib.parse import quote
+    from ..downloads import content_disposition
 
     response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f"attachment; filename=audit-{audit_id}.pdf; filename*=UTF-8''{quote(name)}"
+    response.headers["Content-Disposition"] = content_disposition(name, f"audit-{audit_id}.pdf")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

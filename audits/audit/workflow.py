@@ -250,12 +250,18 @@ def report_pdf_bytes(db: Database, audit: dict, municipality: str, *, version: i
     if not draft:
         found = issued_pdf(db, audit["id"], version)
         if found:
-            return found[1], f"監査報告書_{_codes(audit)}_{audit['fiscal_year']}_第{found[0]}版.pdf"
+            return found[1], _report_name(audit, f"第{found[0]}版")
         if version is not None:
             raise AuditError(f"第{version}版は発行されていません。")
     content = drafting.report_content(db, audit, municipality, department_ids=department_ids)
-    return report_pdf.render(content, draft=True), f"監査報告書_{_codes(audit)}_{audit['fiscal_year']}_案.pdf"
+    return report_pdf.render(content, draft=True), _report_name(audit, "案")
 
 
-def _codes(audit: dict) -> str:
-    return "_".join(audit.get("department_codes") or [audit["department_code"]])
+def _report_name(audit: dict, version: str) -> str:
+    """監査報告書_令和7年度_健康づくり課_第1版.pdf: the audited 課 by name (codes mean nothing to a reader)."""
+    from ..downloads import file_name
+    from ..wareki import nendo
+
+    names = [d["name"] for d in audit.get("departments") or []] or [audit.get("department_name") or ""]
+    return file_name("監査報告書", nendo(audit["fiscal_year"], half_width=True), "・".join(names), version,
+                     extension="pdf")

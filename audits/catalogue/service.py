@@ -23,6 +23,7 @@ from ..activity import service as activity
 from ..db import transaction
 from ..departments import service as departments
 from ..timeutil import now_iso
+from ..xlsx import page_setup
 from . import diff
 
 
@@ -342,7 +343,7 @@ def export_version(db: Database, version_id: int, fmt: str, *,
         content = loader.dump_yaml(checklist).encode("utf-8")
     else:
         buffer = io.BytesIO()
-        loader.write_xlsx(checklist, buffer, vocabulary())
+        loader.write_xlsx(checklist, buffer, vocabulary(), layout=page_setup)
         content = buffer.getvalue()
     mimetype, suffix = EXPORT_FORMATS[fmt]
     filename = f"{row['checklist_id']}-v{row['version']}.{suffix}"

@@ -16,7 +16,9 @@ from checklists.xlsx_reader import WorkbookRejected, open_workbook, sheet_rows
 from ..activity import service as activity
 from ..db import transaction
 from ..timeutil import now, now_iso
-from ..xlsx import WRAP, autofilter, set_text, write_header
+from ..wareki import nendo
+from ..xlsx import (WAREKI_DATE_FORMAT, WAREKI_DATETIME_FORMAT, WRAP, as_date, autofilter, page_setup, properties,
+                    set_text, write_header)
 from . import service
 from .answers import AnswerInput, normalise_value, scale_of, validate
 
@@ -43,19 +45,22 @@ def _column_letter(index: int) -> str:
     return chr(ord("A") + index - 1)
 
 
-def export(db: Database, sheet: dict) -> bytes:
+def export(db: Database, sheet: dict, author: str = "") -> bytes:
     workbook = Workbook()
     ws = workbook.active
     ws.title = SHEET_NAME
-    ws["A1"] = f"{sheet['fiscal_year']}年度 {sheet['checklist_title']}（Excel 記入用）"
+    ws["A1"] = f"{nendo(sheet['fiscal_year'])} {sheet['checklist_title']}（Excel 記入用）"
+    properties(workbook, f"{ws['A1'].value} {sheet['department_name']}", author)
     ws["A1"].font = Font(bold=True, size=14)
     for row, (label, value) in enumerate([("課", f"{sheet['bureau_name']} {sheet['department_name']}"),
                                           ("点検計画", sheet["schedule_title"]), ("点検票ID", sheet["id"]),
-                                          ("出力日時", now_iso())], start=2):
+                                          ("出力日時", as_date(now_iso()))], start=2):
         ws.cell(row=row, column=1, value=label).font = Font(bold=True)
         cell = ws.cell(row=row, column=2)
         if label == "点検票ID":
             cell.value = value  # a number, read back on import
+        elif label == "出力日時":
+            cell.value, cell.number_format = value, WAREKI_DATETIME_FORMAT
         else:
             set_text(cell, value)
     ws["D2"] = "回答・実施内容・改善予定の列だけを記入してください。項目ID・版の列は変更しないでください。"
@@ -91,14 +96,14 @@ def export(db: Database, sheet: dict) -> bytes:
                 set_text(value_cell, scale.option(answer["value"]).label)
             elif scale.kind == "date":
                 value_cell.value = date.fromisoformat(answer["value"]) if answer.get("value") else None
-                value_cell.number_format = "yyyy-mm-dd"
+                value_cell.number_format = WAREKI_DATE_FORMAT
             else:
                 value_cell.value = float(answer["value"]) if answer.get("value") else None
             for name in ("detail", "na_reason", "plan_action", "plan_owner"):
                 set_text(ws.cell(row=row, column=FIELD_COLUMNS[name]), answer.get(name))
             due = ws.cell(row=row, column=FIELD_COLUMNS["plan_due"])
             due.value = date.fromisoformat(answer["plan_due"]) if answer.get("plan_due") else None
-            due.number_format = "yyyy-mm-dd"
+            due.number_format = WAREKI_DATE_FORMAT
             ws.cell(row=row, column=REVISION_COLUMN, value=answer.get("revision", 0))
             set_text(ws.cell(row=row, column=13), answer.get("category"))
             for column in (3, 7, 8, 9):
@@ -106,6 +111,7 @@ def export(db: Database, sheet: dict) -> bytes:
     for validation in validations.values():
         ws.add_data_validation(validation)
     autofilter(ws, HEADER_ROW, len(COLUMNS), row)
+    page_setup(ws, HEADER_ROW)
     for column in range(1, len(COLUMNS) + 1):
         ws.cell(row=HEADER_ROW, column=column).protection = Protection(locked=True)
     buffer = io.BytesIO()

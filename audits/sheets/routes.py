@@ -1,7 +1,7 @@
 """The answer page and everything done to a sheet: answers, evidence, status changes, Excel, PDF."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import roles
@@ -197,9 +197,8 @@ def export_xlsx(sheet_id: int):
     from . import excel
 
     sheet = service.get_sheet(sheet_id)
-    data = excel.export(get_db(), sheet)
-    return _download(data, f"点検票_{sheet['fiscal_year']}_{sheet['department_code']}_{sheet['checklist_id']}.xlsx",
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    data = excel.export(get_db(), sheet, author=current_app.config["MUNICIPALITY_NAME"])
+    return _download(data, sheet, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.route("/<id:sheet_id>/import", methods=["POST"])
@@ -238,13 +237,18 @@ def report_pdf(sheet_id: int):
     data = pdf.build(db, sheet, current_app.config["MUNICIPALITY_NAME"])
     activity.record(db, "sheet.export", department_code=sheet["department_code"], object_type="sheet",
                     object_id=sheet_id, detail={"format": "pdf"})
-    return _download(data, f"点検票_{sheet['fiscal_year']}_{sheet['department_code']}_{sheet['checklist_id']}.pdf",
-                     "application/pdf")
+    return _download(data, sheet, "pdf", "application/pdf")
 
 
-def _download(data: bytes, filename: str, mimetype: str):
-    import io
+def _download(data: bytes, sheet: dict, extension: str, mimetype: str):
+    """点検票_令和7年度_保健部_健康づくり課_全課共通.pdf: names, not codes (sheet-12.pdf for old clients)."""
+    from ..downloads import content_disposition, file_name, short_title
+    from ..wareki import nendo
 
-    from flask import send_file
-
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename, max_age=0)
+    name = file_name("点検票", nendo(sheet["fiscal_year"], half_width=True), sheet["bureau_name"],
+                     sheet["department_name"], short_title(sheet["checklist_title"]), extension=extension)
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = content_disposition(name, f"sheet-{sheet['id']}.{extension}")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -10,6 +10,7 @@ from flask import abort
 from flask_login import current_user
 from sqlite_utils import Database
 
+from .. import roles
 from ..access import can_read_department_records, deny
 from ..activity import service as activity
 from ..catalogue import service as catalogue
@@ -312,7 +313,23 @@ def transition(db: Database, sheet: dict, action: str, user, *, reason: str = ""
 
 
 def events(db: Database, sheet_id: int) -> list[dict]:
-    return list(db.query("SELECT * FROM sheet_events WHERE sheet_id = ? ORDER BY id", [sheet_id]))
+    """The sheet's status changes, each with `person`: the user's name and role (山田 花子（保護管理者）),
+    or the login id when the user no longer exists."""
+    rows = list(db.query(
+        """SELECT e.*, u.display_name,
+                  (SELECT group_concat(r.role) FROM user_roles r WHERE r.user_id = e.user_id) AS role_keys
+           FROM sheet_events e LEFT JOIN users u ON u.id = e.user_id
+           WHERE e.sheet_id = ? ORDER BY e.id""", [sheet_id]))
+    for row in rows:
+        titles = "・".join(roles.role_label(r) for r in sorted((row.pop("role_keys") or "").split(","), key=_role_order)
+                          if r)
+        name = row.pop("display_name") or row["username"] or ""
+        row["person"] = f"{name}（{titles}）" if titles else name
+    return rows
+
+
+def _role_order(role: str) -> int:
+    return roles.ROLES.index(role) if role in roles.ROLES else len(roles.ROLES)
 
 
 def history(db: Database, sheet_id: int) -> dict[str, list[dict]]:
@@ -365,7 +382,7 @@ def progress_rows(db: Database, *, department_ids=None, fiscal_year: int | None 
            "coalesce(sd.due_date, s.due_date), b.sort_order, d.sort_order, v.checklist_id")
     rows = list(db.query(sql, params))
     for row in rows:
-        row["overdue"] = row["status"] not in ("submitted", "approved") and (row["due_date"] or "9999") < today
+        row["overdue"] = workflow.is_overdue(row, today)
         row["status_label"] = workflow.STATUS_LABELS[row["status"]]
     return rows
 

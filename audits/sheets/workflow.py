@@ -28,6 +28,12 @@ STATUS_LABELS = {
 EDITABLE = frozenset({NOT_STARTED, ANSWERING, RETURNED})
 
 
+def is_overdue(sheet, today: str) -> bool:
+    """期限超過: not yet submitted (or returned) and its due date (ISO) is before `today` (ISO); the due day
+    itself is still in time, as timeutil.is_overdue. The list's SQL ordering writes the same rule."""
+    return sheet["status"] in EDITABLE and bool(sheet["due_date"]) and sheet["due_date"][:10] < today
+
+
 @dataclass(frozen=True)
 class Transition:
     action: str

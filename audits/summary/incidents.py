@@ -120,13 +120,13 @@ class IncidentSummary:
     def source_text(self) -> str:
         year = nendo(self.year)
         measured = (f"点検票の{MEASUREMENT_ITEM}（特定個人情報の事案の件数。各課が入力した値）の合計は"
-                    f"{self.measured.total_text}" if self.measured else f"点検票の{MEASUREMENT_ITEM}の回答はありません")
+                    f"{self.measured.total_text}" if self.measured else f"点検票の{MEASUREMENT_ITEM}の回答はない")
         if self.register_in_use:
-            return (f"件数は漏えい等事案の登録簿から数えています（覚知日が{year}のもの）。{measured}で、"
-                    f"登録簿で特定個人情報を含む事案は{self.mynumber}件です。")
+            return (f"件数は漏えい等事案の登録簿から数えている（覚知日が{year}のもの）。{measured}で、"
+                    f"登録簿で特定個人情報を含む事案は{self.mynumber}件である。")
         if self.measured:
-            return (f"{year}の事案は登録簿にないため、件数は{measured}です（特定個人情報の事案のみ。"
-                    "種類・判定・報告期限の内訳はありません）。")
+            return (f"{year}の事案は登録簿にないため、件数は{measured}である（特定個人情報の事案のみ。"
+                    "種類・判定・報告期限の内訳はない）。")
         return f"{year}の事案は登録簿になく、{measured}。"
 
 

@@ -101,11 +101,8 @@ def _change(report) -> KeyPoint:
         return KeyPoint("前年度との比較", text + f"{report.previous_label}の実施率は"
                                            f"{scoring.percent(yoy.previous_overall.rate)}（同じ課・項目の比較はできない）。")
     change = yoy.common.change or 0.0
-    direction = "上昇" if round(change, 1) > 0 else "低下" if round(change, 1) < 0 else "横ばい"
-    text += (f"同じ課・項目（{yoy.common.pairs}件）で比べると{scoring.percent(yoy.common.rate_before)}から"
-             f"{scoring.percent(yoy.common.rate_now)}へ{abs(change):.1f}ポイント{direction}"
-             if direction != "横ばい" else
-             f"同じ課・項目（{yoy.common.pairs}件）で比べると{scoring.percent(yoy.common.rate_now)}で横ばい")
+    text += (f"同じ課・項目（{yoy.common.pairs}件）で比べると"
+             f"{scoring.change_text(yoy.common.rate_before, yoy.common.rate_now, change)}")
     fallen = [d for d in yoy.departments if d.change is not None and d.change < 0]
     if fallen:
         text += (f"。低下した課は{len(fallen)}課で、最も低下したのは{fallen[0].name}（{fallen[0].bureau_name}）の"

@@ -41,6 +41,11 @@ class SummaryReport:
         return nendo(self.scope.year)
 
     @property
+    def document_title(self) -> str:
+        """The title of the PDF and of the Excel workbook (their file properties)."""
+        return f"{self.year_label} 自己点検及び監査の結果（総括報告）"
+
+    @property
     def previous_label(self) -> str:
         return nendo(self.scope.year - 1)
 

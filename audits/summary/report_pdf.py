@@ -148,8 +148,7 @@ def _summary(report: SummaryReport) -> list:
         text += f"前年度（{report.previous_label}）の実施率は{scoring.percent(yoy.previous_overall.rate)}であった。"
         if yoy.common.pairs:
             text += (f"両年度とも回答のある課・項目（{yoy.common.pairs}件）で比べると、実施率は"
-                     f"{scoring.percent(yoy.common.rate_before)}から{scoring.percent(yoy.common.rate_now)}へ"
-                     f"{scoring.points(yoy.common.change)}ポイント変化した。")
+                     f"{scoring.change_text(yoy.common.rate_before, yoy.common.rate_now, yoy.common.change, predicate=True)}。")
     rows = [
         ["対象課数", f"{c.departments}", "点検票数", f"{c.sheets}"],
         ["提出済（承認済を含む）", f"{c.submitted}", "承認済", f"{c.approved}"],
@@ -189,7 +188,7 @@ def _sections(report: SummaryReport) -> list:
                    *blocks.body("チェックリストの区分ごとに、提出済の点検票の回答を、該当しないを除いた区分別の割合で示す"
                                 "（帯の「実施」の長さが右端の実施率と一致する。該当しないの件数は帯の右に示す）。", 1)]
     if not report.sections:
-        return story + blocks.body("集計の対象となる提出済の点検票はありません。", 1)
+        return story + blocks.body("集計の対象となる提出済の点検票はない。", 1)
     for n, checklist in enumerate(report.checklists, 1):
         rows = report.sections_of(checklist.checklist_id)
         story.append(CondPageBreak(70 * mm))
@@ -211,7 +210,7 @@ def _departments(report: SummaryReport) -> list:
     if data:
         story.append(_plain_table(header, data, [26, 34, 12, 12, 12, 15, 15, 14, 15, 11], 2))
     else:
-        story += blocks.body("対象の課はありません。", 1)
+        story += blocks.body("対象の課はない。", 1)
     story += [CondPageBreak(80 * mm), blocks.heading(2, 2, "課×区分の実施率")]
     story += blocks.body(f"チェックリストごとに、区分別の実施率（％）を課ごとに示す。濃いほど実施率が低い。"
                          f"この点検票を提出していない課を「未提出」として先頭に、続いて実施率の低い課から、合わせて最大{charts.HEATMAP_MAX_ROWS}課を掲げ、全ての課の値は Excel の"
@@ -265,7 +264,7 @@ def _weakest(report: SummaryReport) -> list:
     story: list = [CondPageBreak(60 * mm), blocks.heading(1, 4, SECTION_TITLES[3]),
                    *blocks.body(WEAKEST_INTRO, 1)]
     if not report.weakest:
-        return story + blocks.body("課題あり・実施していないの回答はありません。", 1)
+        return story + blocks.body("課題あり・実施していないの回答はない。", 1)
     header = ["順位", "項目", "課題あり", "実施していない", "割合", "根拠"]
     data = [blocks.header_cells(header)]
     for item in report.weakest:
@@ -310,13 +309,12 @@ def _year_over_year(report: SummaryReport) -> list:
     yoy = report.yoy
     story: list = [CondPageBreak(60 * mm), blocks.heading(1, 5, SECTION_TITLES[4])]
     if not yoy.has_previous:
-        return story + blocks.body(f"{report.previous_label}の提出済の点検票がないため、比較できません。", 1)
+        return story + blocks.body(f"{report.previous_label}の提出済の点検票がないため、比較できない。", 1)
     story += blocks.body(
         f"{report.previous_label}の実施率は{scoring.percent(yoy.previous_overall.rate)}、"
         f"{report.year_label}は{scoring.percent(report.overall.rate)}である。"
         f"同じ課の同じ項目で両年度とも回答があるもの（{yoy.common.pairs}件）に限って比べると、"
-        f"{scoring.percent(yoy.common.rate_before)}から{scoring.percent(yoy.common.rate_now)}へ"
-        f"{_points(yoy.common.change)}の変化である。", 1)
+        f"{scoring.change_text(yoy.common.rate_before, yoy.common.rate_now, yoy.common.change, predicate=True)}。", 1)
     if any(report.previous_sections.get((s.checklist_id, s.section_id)) for s in report.sections):
         story.append(_note("区分別の実施率（両年度）"))
         for checklist in report.checklists:
@@ -333,7 +331,7 @@ def _year_over_year(report: SummaryReport) -> list:
         story.append(_plain_table(["部", "課", "比較項目数", f"{report.previous_label}", f"{report.year_label}",
                                    "差（ポイント）"], data, [30, 40, 22, 25, 25, 24], 2))
     else:
-        story += blocks.body("両年度とも回答のある課はありません。", 2)
+        story += blocks.body("両年度とも回答のある課はない。", 2)
     story += [CondPageBreak(40 * mm), blocks.heading(2, 2, "実施率が変化した項目（低下の大きい順）")]
     if yoy.items:
         st = styles()
@@ -351,7 +349,7 @@ def _year_over_year(report: SummaryReport) -> list:
                                    ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         story.append(table)
     else:
-        story += blocks.body("実施率が変化した項目はありません。", 2)
+        story += blocks.body("実施率が変化した項目はない。", 2)
     return story
 
 
@@ -360,7 +358,7 @@ def _audits(report: SummaryReport) -> list:
 
     story: list = [CondPageBreak(50 * mm), blocks.heading(1, 6, SECTION_TITLES[5])]
     if not report.audits:
-        return story + blocks.body(f"{report.year_label}に実施した監査はありません。", 1)
+        return story + blocks.body(f"{report.year_label}に実施した監査はない。", 1)
     story += blocks.body(f"{report.year_label}は{len(report.audits)}課の監査を実施した。", 1)
     rows = []
     for a in report.audits:
@@ -440,7 +438,6 @@ def render(report: SummaryReport, *, author: str = "") -> bytes:
     if report.incidents is not None:
         story += _incidents(report)
     story += _annex()
-    title = f"{report.year_label} 自己点検及び監査の結果（総括報告）"
-    return document.render(story, title=title, author=report.municipality,
+    return document.render(story, title=report.document_title, author=report.municipality,
                            subject=f"{report.municipality} {report.scope_label}",
                            options=document.PageOptions(page_numbers="dash"))

@@ -11,6 +11,7 @@ from .. import roles
 from ..access import can_read_department_records, deny, roles_required
 from ..activity import service as activity
 from ..db import connect, get_db
+from ..downloads import content_disposition, file_name
 from ..departments import service as departments
 from ..forms import choice_list
 from ..wareki import nendo
@@ -123,11 +124,19 @@ def organisation_export(fmt: str):
     db = get_db()
     _form, scope, sort = _filters(db)
     data = export(db, scope, fmt, municipality=_municipality(), author=current_user.display_name, sort=sort)
-    filename = f"summary-{scope.year}.{fmt}"
     mimetype = "application/pdf" if fmt == "pdf" else \
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    name = file_name("全庁集計", nendo(scope.year, half_width=True), _scope_name(db, scope), extension=fmt)
     return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"})
+        "Content-Disposition": content_disposition(name, f"summary-{scope.year}.{fmt}"), "Cache-Control": "no-store"})
+
+
+def _scope_name(db, scope: Scope) -> str:
+    """The 部 a filtered report covers, for its file name (全庁 is already in the name)."""
+    if not scope.bureau_id:
+        return ""
+    row = db.execute("SELECT name FROM bureaus WHERE id = ?", [scope.bureau_id]).fetchone()
+    return row[0] if row else ""
 
 
 @bp.route("/answers.csv")
@@ -156,7 +165,7 @@ def export(db, scope: Scope, fmt: str, *, municipality: str, author: str = "", s
     if fmt == "pdf":
         data = report_pdf.render(report, author=author)
     else:
-        data = report_xlsx.render(report, queries.raw_answers(db, scope))
+        data = report_xlsx.render(report, queries.raw_answers(db, scope), author=author)
     record_export(db, scope, fmt, departments=report.completion.departments)
     return data
 
