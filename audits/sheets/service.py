@@ -241,28 +241,73 @@ def sheet_items(db: Database, sheet: dict) -> list[SheetSection]:
     return sections
 
 
+# What stops a submission, in the order the list on the page shows them.
+UNANSWERED_BLOCKER = "unanswered"
+PLAN_BLOCKER = "plan"
+EVIDENCE_BLOCKER = "evidence"
+BLOCKER_LABELS = {UNANSWERED_BLOCKER: "未回答の項目", PLAN_BLOCKER: "改善予定が記入されていない項目",
+                  EVIDENCE_BLOCKER: "証跡（必須）が添付されていない項目"}
+BLOCKER_MESSAGES = {UNANSWERED_BLOCKER: "未回答です", PLAN_BLOCKER: "改善予定が記入されていません",
+                    EVIDENCE_BLOCKER: "証跡（必須）が添付されていません"}
+
+
 @dataclass(frozen=True)
 class Problem:
     item_id: str
     question: str
-    message: str
+    kind: str
+    section_id: str = ""
+
+    @property
+    def message(self) -> str:
+        return BLOCKER_MESSAGES[self.kind]
 
 
-def completeness(db: Database, sheet: dict) -> list[Problem]:
-    """What stops submission: unanswered applicable items, missing plans, missing required evidence."""
+def blocker(entry: SheetItem) -> str | None:
+    """What keeps this item from being submitted (one of the *_BLOCKER kinds), or None."""
+    if not entry.applies:
+        return None
+    if not entry.answered:
+        return UNANSWERED_BLOCKER
+    if entry.answer["category"] in GAP_CATEGORIES and not (
+            entry.answer["plan_action"] and entry.answer["plan_due"] and entry.answer["plan_owner"]):
+        return PLAN_BLOCKER
+    if entry.missing_evidence:
+        return EVIDENCE_BLOCKER
+    return None
+
+
+def completeness(db: Database, sheet: dict, sections: list[SheetSection] | None = None) -> list[Problem]:
+    """Everything that stops submission, all at once: unanswered applicable items, missing plans, missing
+    required evidence (in the order of the sheet)."""
     problems = []
-    for section in sheet_items(db, sheet):
+    for section in sections if sections is not None else sheet_items(db, sheet):
         for entry in section.items:
-            if not entry.applies:
-                continue
-            if not entry.answered:
-                problems.append(Problem(entry.item["item_id"], entry.item["question"], "未回答です"))
-            elif entry.answer["category"] in GAP_CATEGORIES and not (
-                    entry.answer["plan_action"] and entry.answer["plan_due"] and entry.answer["plan_owner"]):
-                problems.append(Problem(entry.item["item_id"], entry.item["question"], "改善予定が記入されていません"))
-            elif entry.missing_evidence:
-                problems.append(Problem(entry.item["item_id"], entry.item["question"], "証跡（必須）が添付されていません"))
+            if kind := blocker(entry):
+                problems.append(Problem(entry.item["item_id"], entry.item["question"], kind, section.id))
     return problems
+
+
+def blockers_by_kind(problems: list[Problem]) -> list[tuple[str, list[Problem]]]:
+    """The problems grouped for the list on the page: (label, problems) for each kind that has any."""
+    return [(label, found) for kind, label in BLOCKER_LABELS.items()
+            if (found := [p for p in problems if p.kind == kind])]
+
+
+def progress(db: Database, sheet: dict, section_id: str) -> dict:
+    """Answered / applicable items of one section and of the whole sheet (the figures beside the section index),
+    counted as SHEET_PROGRESS counts them."""
+    rows = db.execute(
+        """SELECT i.section_id = ? AS here, count(*) AS applicable,
+                  sum(a.category IS NOT NULL) AS answered
+           FROM checklist_items i LEFT JOIN answers a ON a.sheet_id = ? AND a.item_pk = i.id
+           WHERE i.version_id = ? AND coalesce(a.auto_na, 0) = 0 GROUP BY here""",
+        [section_id, sheet["id"], sheet["version_id"]]).fetchall()
+    counts = {bool(here): {"answered": answered or 0, "applicable": applicable} for here, applicable, answered in rows}
+    empty = {"answered": 0, "applicable": 0}
+    section = counts.get(True, empty)
+    other = counts.get(False, empty)
+    return {"section": section, "total": {k: section[k] + other[k] for k in empty}}
 
 
 class TransitionError(Exception):
