@@ -12,7 +12,6 @@ from ..evidence import service as evidence
 from ..evidence.storage import EvidenceRejected, allowed_extensions_text
 from ..forms import EmptyForm
 from ..revisions import form_revision
-from ..summary.scoring import CATEGORY_LABELS
 from ..timeutil import display, now
 from ..web import wants_json
 from . import service, workflow
@@ -111,6 +110,7 @@ def render_sheet(sheet: dict, *, edits: dict | None = None, status_code: int = 2
 
     return render_template(
         "sheets/answer.html", sheet=sheet, sections=sections, may_edit=may_edit, edits=edits or {},
+        history=service.history(db, sheet["id"]), **_card_context(db, sheet, kept_notes),
         shown=shown, current_section=current, ALL_SECTIONS=ALL_SECTIONS, item_href=item_href,
         only_unanswered=request.args.get("unanswered") == "1",
         first_unanswered_here=next((e.item["item_id"] for s in shown for e in s.items
@@ -119,12 +119,23 @@ def render_sheet(sheet: dict, *, edits: dict | None = None, status_code: int = 2
         blockers=service.blockers_by_kind(problems or remaining), blockers_refused=bool(problems),
         actions=workflow.allowed_actions(current_user, sheet),
         approval_refused=workflow.approval_refused(current_user, sheet), events=service.events(db, sheet["id"]),
-        history=service.history(db, sheet["id"]), problems=problems, answer_form=AnswerForm(formdata=None),
+        problems=problems, answer_form=AnswerForm(formdata=None),
         evidence_form=EvidenceForm(formdata=None), reason_form=ReasonForm(formdata=None),
         import_form=SheetImportForm(formdata=None), empty_form=EmptyForm(),
-        allowed_types=allowed_extensions_text(), max_mb=evidence.max_upload_bytes() // (1024 * 1024),
-        format_size=evidence.format_size, kept_notes=kept_notes or {}, **_incidents(db, sheet),
     ), status_code
+
+
+def _card_context(db, sheet: dict, kept_notes: dict | None = None) -> dict:
+    """What templates/sheets/_item.html needs besides the item, its history and the edits."""
+    return {"allowed_types": allowed_extensions_text(), "max_mb": evidence.max_upload_bytes() // (1024 * 1024),
+            "format_size": evidence.format_size, "kept_notes": kept_notes or {}, **_incidents(db, sheet)}
+
+
+def render_card(db, sheet: dict, item: dict) -> str:
+    """The item's card as the page shows it now (sheet_answer.js takes its badges, evidence notes and history)."""
+    return render_template("sheets/_item.html", sheet=sheet, entry=service.sheet_entry(db, sheet, item),
+                           may_edit=workflow.may_edit_answers(current_user, sheet), edits={},
+                           history=service.history(db, sheet["id"], item["item_id"]), **_card_context(db, sheet))
 
 
 def _incidents(db, sheet: dict) -> dict:
@@ -208,11 +219,9 @@ def save_reply(db, sheet: dict, item: dict, form: AnswerForm, typed: AnswerInput
     except service.SheetLocked as locked:
         return refused(409, str(locked))
     at = now().strftime("%H:%M")
-    return jsonify(ok=True, changed=result.changed, revision=result.revision, category=result.category,
-                   category_label=CATEGORY_LABELS.get(result.category, result.category or ""),
+    return jsonify(ok=True, changed=result.changed, revision=result.revision,
                    message=f"保存しました（{at}）" if result.changed else f"変更はありません（{at}）",
-                   saved=f"最終保存 {display(now().isoformat())}（第{result.revision}版）",
-                   **service.progress(db, sheet, item["section_id"]))
+                   card=render_card(db, sheet, item), **service.progress(db, sheet, item["section_id"]))
 
 
 @bp.route("/<id:sheet_id>/items/<item_id>/evidence", methods=["POST"])

@@ -227,6 +227,13 @@ class SheetSection:
         return sum(1 for i in self.items if i.applies and i.answered)
 
 
+def sheet_entry(db: Database, sheet: dict, item: dict) -> SheetItem:
+    """One item of the sheet with its answer and files (as sheet_items() gives them), for the card of a saved item."""
+    answer = _answer_row(db, sheet["id"], item["id"])
+    files = evidence.for_owners(db, "answer", [answer["id"]]) if answer else {}
+    return SheetItem(item, answer, files.get(answer["id"], []) if answer else [])
+
+
 def sheet_items(db: Database, sheet: dict) -> list[SheetSection]:
     items = catalogue.version_items(db, sheet["version_id"])
     answers = {row["item_pk"]: row for row in db.query("SELECT * FROM answers WHERE sheet_id = ?", [sheet["id"]])}
@@ -359,10 +366,11 @@ def events(db: Database, sheet_id: int) -> list[dict]:
     return list(db.query("SELECT * FROM sheet_events WHERE sheet_id = ? ORDER BY id", [sheet_id]))
 
 
-def history(db: Database, sheet_id: int) -> dict[str, list[dict]]:
-    """item_id -> changes, newest first, with before/after decoded."""
+def history(db: Database, sheet_id: int, item_id: str | None = None) -> dict[str, list[dict]]:
+    """item_id -> changes, newest first, with before/after decoded (of one item when `item_id` is given)."""
     found: dict[str, list[dict]] = {}
-    for row in db.query("SELECT * FROM answer_history WHERE sheet_id = ? ORDER BY id DESC", [sheet_id]):
+    where, params = ("sheet_id = ? AND item_id = ?", [sheet_id, item_id]) if item_id else ("sheet_id = ?", [sheet_id])
+    for row in db.query(f"SELECT * FROM answer_history WHERE {where} ORDER BY id DESC", params):
         row["before"] = json.loads(row["before"] or "{}")
         row["after"] = json.loads(row["after"] or "{}")
         found.setdefault(row["item_id"], []).append(row)

@@ -5,8 +5,8 @@
 (function () {
   var FAILED_SEND = "保存できませんでした（サーバーに接続できません）。入力はこの端末に残っています。" +
     "接続を確認してから、もう一度「この項目を保存」を押してください。";
-  var SESSION_ENDED = "ログインの有効期限が切れたため保存できませんでした。入力はこの端末に残っています。" +
-    "ページを再読み込みしてログインし直し、もう一度保存してください。";
+  var SESSION_ENDED = "ログインの有効期限が切れたため保存できませんでした。ログインの画面に移ります" +
+    "（入力はこの端末に残っています）。";
 
   function csrfToken() {
     var meta = document.querySelector('meta[name="csrf-token"]');
@@ -105,23 +105,47 @@
     }
   }
 
+  // The server sends the item's card as the page would show it now; its header (category), evidence notes,
+  // last-saved line and history replace the ones shown. The form itself stays as typed.
+  function takeFromCard(item, html) {
+    var holder = document.createElement("template");
+    holder.innerHTML = html;
+    var fresh = holder.content.querySelector(".item");
+    if (!fresh) { return; }
+    function swap(selector) {
+      var mine = item.querySelector(selector);
+      var theirs = fresh.querySelector(selector);
+      if (mine && theirs) { mine.replaceWith(theirs); }
+    }
+    swap("header");
+    swap(".last-saved");
+    swap(".evidence > h3");
+    var hint = item.querySelector(".evidence > p.hint");
+    if (hint) { hint.remove(); }
+    var freshHint = fresh.querySelector(".evidence > p.hint");
+    var heading = item.querySelector(".evidence > h3");
+    if (freshHint && heading && !item.querySelector(".evidence > ul.files")) { heading.after(freshHint); }
+    var history = item.querySelector("details.history");
+    var freshHistory = fresh.querySelector("details.history");
+    if (freshHistory) {
+      freshHistory.open = !!(history && history.open);
+      if (history) { history.replaceWith(freshHistory); } else { item.appendChild(freshHistory); }
+    }
+    if (fresh.hasAttribute("data-unanswered")) {
+      item.setAttribute("data-unanswered", "");
+    } else if (item.hasAttribute("data-unanswered")) {
+      item.removeAttribute("data-unanswered");
+      item.classList.add("just-saved");   // stays in view under 「未回答のみ表示」 until the filter is changed
+    }
+  }
+
   function saved(form, data) {
     var item = form.closest(".item");
     clearErrors(form);
     showConflict(form, null);
     setRevision(form, data.revision);
+    takeFromCard(item, data.card);
     status(form, data.message, false);
-    var lastSaved = form.querySelector(".last-saved");
-    if (lastSaved && data.changed) { lastSaved.textContent = data.saved; }
-    var badge = item.querySelector("header .cat");
-    if (badge && data.category) {
-      badge.className = "cat cat-" + data.category;
-      badge.textContent = data.category_label;
-    }
-    if (data.category) {
-      item.removeAttribute("data-unanswered");
-      item.classList.add("just-saved");   // stays in view under 「未回答のみ表示」 until the filter is changed
-    }
     showProgress(item.getAttribute("data-section"), data);
     form.dispatchEvent(new CustomEvent("tenken:saved"));   // tenken.js: the draft is no longer needed
   }
@@ -147,7 +171,12 @@
       method: "POST", body: new FormData(form), credentials: "same-origin", redirect: "manual",
       headers: { "Accept": "application/json", "X-CSRFToken": csrfToken() }
     }).then(function (response) {
-      if (response.type === "opaqueredirect") {   // the session ended: the server sends the login page
+      if (response.type === "opaqueredirect") {
+        // The session ended (nothing was saved): to the login page, which brings the user back here, where
+        // tenken.js restores what was typed.
+        var login = document.getElementById("sheet-sections").getAttribute("data-login");
+        window.location.assign(login + "?next=" + encodeURIComponent(window.location.pathname +
+                                                                    window.location.search));
         return { ok: false, message: SESSION_ENDED };
       }
       return response.json().catch(function () { return { ok: false, message: FAILED_SEND }; });
