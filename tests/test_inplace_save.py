@@ -41,7 +41,10 @@ def test_saved_in_place_with_the_time_and_the_progress(client, auth, db, kenko):
     data = response.get_json()
     assert data["ok"] and data["changed"] and data["revision"] == 1
     assert re.fullmatch(r"保存しました（\d\d:\d\d）", data["message"])
-    assert data["category_label"] == "実施"
+    # The item's card as the page now shows it (sheet_answer.js takes its header, evidence notes and history).
+    card = data["card"]
+    assert f'id="item-{target["item_id"]}"' in card and "data-unanswered" not in card and "cat-none" not in card
+    assert "（第1版）" in card and "変更履歴（1 件）" in card
     assert data["section"]["answered"] == before["section"]["answered"] + 1
     assert data["total"]["answered"] == before["total"]["answered"] + 1
     assert tuple(stored(db, kenko, target["item_id"])) == ("done", "係長が毎月確認している。", 1)

@@ -78,7 +78,7 @@ def _page_section(sections: list[service.SheetSection], *, section: str = "", it
             return found
     if section == ALL_SECTIONS or any(s.id == section for s in sections):
         return section
-    first_open = next((s.id for s in sections for e in s.items if e.applies and not e.answered), None)
+    first_open = next((s.id for s in sections for e in s.items if e.unanswered), None)
     return first_open or (sections[0].id if sections else ALL_SECTIONS)
 
 
@@ -89,7 +89,7 @@ def _unanswered_elsewhere(sections: list[service.SheetSection], current: str) ->
     at = next((n for n, s in enumerate(sections) if s.id == current), 0)
     for section in sections[at + 1:] + sections[:at]:
         for entry in section.items:
-            if entry.applies and not entry.answered:
+            if entry.unanswered:
                 return entry.item["item_id"]
     return None
 
@@ -114,12 +114,12 @@ def render_sheet(sheet: dict, *, edits: dict | None = None, status_code: int = 2
         shown=shown, current_section=current, ALL_SECTIONS=ALL_SECTIONS, item_href=item_href,
         only_unanswered=request.args.get("unanswered") == "1",
         first_unanswered_here=next((e.item["item_id"] for s in shown for e in s.items
-                                    if e.applies and not e.answered), None),
+                                    if e.unanswered), None),
         unanswered_elsewhere=_unanswered_elsewhere(sections, current),
         blockers=service.blockers_by_kind(problems or remaining), blockers_refused=bool(problems),
         actions=workflow.allowed_actions(current_user, sheet),
         approval_refused=workflow.approval_refused(current_user, sheet), events=service.events(db, sheet["id"]),
-        problems=problems, answer_form=AnswerForm(formdata=None),
+        answer_form=AnswerForm(formdata=None),
         evidence_form=EvidenceForm(formdata=None), reason_form=ReasonForm(formdata=None),
         import_form=SheetImportForm(formdata=None), empty_form=EmptyForm(),
     ), status_code

@@ -197,6 +197,11 @@ class SheetItem:
         return bool(self.answer and self.answer["value"] is not None and self.answer["category"])
 
     @property
+    def unanswered(self) -> bool:
+        """Still to be answered: applies to the 課 and has no answer (the page's 未回答, the first blocker)."""
+        return self.applies and not self.answered
+
+    @property
     def live_evidence(self) -> list[dict]:
         return [e for e in self.evidence if not e["removed_at"]]
 
@@ -263,7 +268,6 @@ class Problem:
     item_id: str
     question: str
     kind: str
-    section_id: str = ""
 
     @property
     def message(self) -> str:
@@ -274,7 +278,7 @@ def blocker(entry: SheetItem) -> str | None:
     """What keeps this item from being submitted (one of the *_BLOCKER kinds), or None."""
     if not entry.applies:
         return None
-    if not entry.answered:
+    if entry.unanswered:
         return UNANSWERED_BLOCKER
     if entry.answer["category"] in GAP_CATEGORIES and not (
             entry.answer["plan_action"] and entry.answer["plan_due"] and entry.answer["plan_owner"]):
@@ -291,7 +295,7 @@ def completeness(db: Database, sheet: dict, sections: list[SheetSection] | None 
     for section in sections if sections is not None else sheet_items(db, sheet):
         for entry in section.items:
             if kind := blocker(entry):
-                problems.append(Problem(entry.item["item_id"], entry.item["question"], kind, section.id))
+                problems.append(Problem(entry.item["item_id"], entry.item["question"], kind))
     return problems
 
 
