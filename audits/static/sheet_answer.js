@@ -20,16 +20,18 @@
     box.classList.toggle("failed", !!failed);
   }
 
+  // Also the errors of an earlier page load (a post without the script): they no longer apply either.
   function clearErrors(form) {
-    Array.prototype.forEach.call(form.querySelectorAll("p.error.from-script"), function (p) { p.remove(); });
+    Array.prototype.forEach.call(form.querySelectorAll("p.error"), function (p) { p.remove(); });
     Array.prototype.forEach.call(form.querySelectorAll(".field.has-error"), function (field) {
       field.classList.remove("has-error");
     });
     Array.prototype.forEach.call(form.querySelectorAll("[aria-invalid]"), function (el) {
       el.removeAttribute("aria-invalid");
     });
-    // Errors of an earlier page load (a post without the script) no longer apply either.
-    Array.prototype.forEach.call(form.querySelectorAll("p.error"), function (p) { p.remove(); });
+    Array.prototype.forEach.call(form.querySelectorAll('[aria-describedby$="-error"]'), function (el) {
+      el.removeAttribute("aria-describedby");
+    });
   }
 
   function showErrors(form, errors) {
@@ -40,7 +42,7 @@
       var field = input ? input.closest(".field") : null;
       if (!field) { return; }
       var message = document.createElement("p");
-      message.className = "error from-script";
+      message.className = "error";
       message.id = itemId + "-" + name + "-error";
       message.textContent = errors[name];
       field.classList.add("has-error");
