@@ -1,7 +1,7 @@
 """What every page shares: template filters, navigation by role, and error pages in Japanese."""
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from checklists.sources import human_text, source_label
@@ -24,8 +24,15 @@ ERROR_MESSAGES = {
 }
 
 
+def wants_json() -> bool:
+    """The request came from a page script (fetch with `Accept: application/json`), not from a form or a link."""
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+
+
 def _error_page(code: int, detail: str | None = None):
     title, message = ERROR_MESSAGES[code]
+    if wants_json():   # a script shows the message beside what it was doing
+        return jsonify(ok=False, message=f"{title}。{detail or message}"), code
     return render_template("error.html", code=code, title=title, message=detail or message), code
 
 

@@ -3,6 +3,7 @@
 - dashboard    the bare SQL aggregate: one GROUP BY over the 年度's cells (課 × section × category)
 - answer_page  the bare SQL reads of the sheet: its items LEFT JOIN its answers, and its evidence rows
 - save_answer  the bare SQL write: UPDATE the answer, INSERT its history row and one chained log row
+               (the floor of save_in_place too: the same write, answered in JSON)
 - *_pdf        a bare reportlab canvas with the same pages, the same text lines and the same images
                (taken from the app's PDF with pypdf), in the same embedded font
 - incident_*   the bare SQL reads: every incident with its 課 names (the list), one incident with its 課 and
@@ -176,8 +177,9 @@ def run(city, figures: list[Figure], targets, runs: int, *, light_runs: int | No
                         [targets.answer_sheet, targets.save_item]).fetchone()
     if answer:
         counter = iter(range(1, 10**9))
-        floor("save_answer", "SQL の書込み（回答・履歴・操作ログ）", lambda: save_answer(db, key, answer[0], next(counter)),
-              light_runs)
+        for name in ("save_answer", "save_in_place"):
+            floor(name, "SQL の書込み（回答・履歴・操作ログ）", lambda: save_answer(db, key, answer[0], next(counter)),
+                  light_runs)
     floor("incident_list", "SQL の読出し（事案と課名）", lambda: incident_list(db), light_runs)
     floor("incident_page", "SQL の読出し（事案・課・経過）", lambda: incident_page(db, targets.incident), light_runs)
     for name in ("summary_pdf", "audit_pdf", "sheet_pdf"):

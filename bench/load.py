@@ -204,7 +204,8 @@ def _user(port, password, assignment, start: threading.Event, deadline_box: list
         item = items[round_no % len(items)]
         step("home", lambda: client.get("/"), 200)
         time.sleep(rng.uniform(0.5, 1.5) * think)
-        status, html = step("sheet", lambda: client.get(f"/sheets/{sheet_id}"), 200)
+        # The page of the item's 区分 (the answer page shows one 区分 at a time).
+        status, html = step("sheet", lambda: client.get(f"/sheets/{sheet_id}?item={item}"), 200)
         revision = _revision(html.decode("utf-8", "replace"), sheet_id, item) if status == 200 else 0
         time.sleep(rng.uniform(0.5, 1.5) * think)
         if time.perf_counter() >= deadline_box[0]:

@@ -161,5 +161,5 @@ def test_auditor_reads_but_cannot_answer(client, auth, db, kenko):
 def test_not_applicable_items_are_shown_with_reason(client, auth, db):
     sid = sheet_id(db, "sodan", "general")  # 市民相談課: no system, no fax …
     auth.login("sodan.staff")
-    html = client.get(f"/sheets/{sid}").get_data(as_text=True)
+    html = client.get(f"/sheets/{sid}?section=all").get_data(as_text=True)
     assert "該当しない項目" in html and "に該当しないため対象外です" in html

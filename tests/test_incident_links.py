@@ -254,7 +254,7 @@ def test_sheet_page_shows_the_departments_incidents_beside_their_items(client, a
     auth.login("kenko.staff")
     kenko = department_id(db, "kenko")
     sheets = [r[0] for r in db.execute("SELECT id FROM sheets WHERE department_id = ?", [kenko])]
-    page = next(p for p in (client.get(f"/sheets/{s}").get_data(as_text=True) for s in sheets)
+    page = next(p for p in (client.get(f"/sheets/{s}?item=S-06-01").get_data(as_text=True) for s in sheets)
                 if 'id="item-S-06-01"' in p)
     assert "この課の漏えい等事案" in page and FAX in page
     item = page[page.index('id="item-S-06-01"'):]

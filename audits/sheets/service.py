@@ -199,6 +199,11 @@ class SheetItem:
         return bool(self.answer and self.answer["value"] is not None and self.answer["category"])
 
     @property
+    def unanswered(self) -> bool:
+        """Still to be answered: applies to the 課 and has no answer (the page's 未回答, the first blocker)."""
+        return self.applies and not self.answered
+
+    @property
     def live_evidence(self) -> list[dict]:
         return [e for e in self.evidence if not e["removed_at"]]
 
@@ -229,6 +234,13 @@ class SheetSection:
         return sum(1 for i in self.items if i.applies and i.answered)
 
 
+def sheet_entry(db: Database, sheet: dict, item: dict) -> SheetItem:
+    """One item of the sheet with its answer and files (as sheet_items() gives them), for the card of a saved item."""
+    answer = _answer_row(db, sheet["id"], item["id"])
+    files = evidence.for_owners(db, "answer", [answer["id"]]) if answer else {}
+    return SheetItem(item, answer, files.get(answer["id"], []) if answer else [])
+
+
 def sheet_items(db: Database, sheet: dict) -> list[SheetSection]:
     items = catalogue.version_items(db, sheet["version_id"])
     answers = {row["item_pk"]: row for row in db.query("SELECT * FROM answers WHERE sheet_id = ?", [sheet["id"]])}
@@ -243,28 +255,72 @@ def sheet_items(db: Database, sheet: dict) -> list[SheetSection]:
     return sections
 
 
+# What stops a submission, in the order the list on the page shows them.
+UNANSWERED_BLOCKER = "unanswered"
+PLAN_BLOCKER = "plan"
+EVIDENCE_BLOCKER = "evidence"
+BLOCKER_LABELS = {UNANSWERED_BLOCKER: "未回答の項目", PLAN_BLOCKER: "改善予定が記入されていない項目",
+                  EVIDENCE_BLOCKER: "証跡（必須）が添付されていない項目"}
+BLOCKER_MESSAGES = {UNANSWERED_BLOCKER: "未回答です", PLAN_BLOCKER: "改善予定が記入されていません",
+                    EVIDENCE_BLOCKER: "証跡（必須）が添付されていません"}
+
+
 @dataclass(frozen=True)
 class Problem:
     item_id: str
     question: str
-    message: str
+    kind: str
+
+    @property
+    def message(self) -> str:
+        return BLOCKER_MESSAGES[self.kind]
 
 
-def completeness(db: Database, sheet: dict) -> list[Problem]:
-    """What stops submission: unanswered applicable items, missing plans, missing required evidence."""
+def blocker(entry: SheetItem) -> str | None:
+    """What keeps this item from being submitted (one of the *_BLOCKER kinds), or None."""
+    if not entry.applies:
+        return None
+    if entry.unanswered:
+        return UNANSWERED_BLOCKER
+    if entry.answer["category"] in GAP_CATEGORIES and not (
+            entry.answer["plan_action"] and entry.answer["plan_due"] and entry.answer["plan_owner"]):
+        return PLAN_BLOCKER
+    if entry.missing_evidence:
+        return EVIDENCE_BLOCKER
+    return None
+
+
+def completeness(db: Database, sheet: dict, sections: list[SheetSection] | None = None) -> list[Problem]:
+    """Everything that stops submission, all at once: unanswered applicable items, missing plans, missing
+    required evidence (in the order of the sheet)."""
     problems = []
-    for section in sheet_items(db, sheet):
+    for section in sections if sections is not None else sheet_items(db, sheet):
         for entry in section.items:
-            if not entry.applies:
-                continue
-            if not entry.answered:
-                problems.append(Problem(entry.item["item_id"], entry.item["question"], "未回答です"))
-            elif entry.answer["category"] in GAP_CATEGORIES and not (
-                    entry.answer["plan_action"] and entry.answer["plan_due"] and entry.answer["plan_owner"]):
-                problems.append(Problem(entry.item["item_id"], entry.item["question"], "改善予定が記入されていません"))
-            elif entry.missing_evidence:
-                problems.append(Problem(entry.item["item_id"], entry.item["question"], "証跡（必須）が添付されていません"))
+            if kind := blocker(entry):
+                problems.append(Problem(entry.item["item_id"], entry.item["question"], kind))
     return problems
+
+
+def blockers_by_kind(problems: list[Problem]) -> list[tuple[str, list[Problem]]]:
+    """The problems grouped for the list on the page: (label, problems) for each kind that has any."""
+    return [(label, found) for kind, label in BLOCKER_LABELS.items()
+            if (found := [p for p in problems if p.kind == kind])]
+
+
+def progress(db: Database, sheet: dict, section_id: str) -> dict:
+    """Answered / applicable items of one section and of the whole sheet (the figures beside the section index),
+    counted as SHEET_PROGRESS counts them."""
+    rows = db.execute(
+        """SELECT i.section_id = ? AS here, count(*) AS applicable,
+                  sum(a.category IS NOT NULL) AS answered
+           FROM checklist_items i LEFT JOIN answers a ON a.sheet_id = ? AND a.item_pk = i.id
+           WHERE i.version_id = ? AND coalesce(a.auto_na, 0) = 0 GROUP BY here""",
+        [section_id, sheet["id"], sheet["version_id"]]).fetchall()
+    counts = {bool(here): {"answered": answered or 0, "applicable": applicable} for here, applicable, answered in rows}
+    empty = {"answered": 0, "applicable": 0}
+    section = counts.get(True, empty)
+    other = counts.get(False, empty)
+    return {"section": section, "total": {k: section[k] + other[k] for k in empty}}
 
 
 class TransitionError(Exception):
@@ -332,10 +388,11 @@ def _role_order(role: str) -> int:
     return roles.ROLES.index(role) if role in roles.ROLES else len(roles.ROLES)
 
 
-def history(db: Database, sheet_id: int) -> dict[str, list[dict]]:
-    """item_id -> changes, newest first, with before/after decoded."""
+def history(db: Database, sheet_id: int, item_id: str | None = None) -> dict[str, list[dict]]:
+    """item_id -> changes, newest first, with before/after decoded (of one item when `item_id` is given)."""
     found: dict[str, list[dict]] = {}
-    for row in db.query("SELECT * FROM answer_history WHERE sheet_id = ? ORDER BY id DESC", [sheet_id]):
+    where, params = ("sheet_id = ? AND item_id = ?", [sheet_id, item_id]) if item_id else ("sheet_id = ?", [sheet_id])
+    for row in db.query(f"SELECT * FROM answer_history WHERE {where} ORDER BY id DESC", params):
         row["before"] = json.loads(row["before"] or "{}")
         row["after"] = json.loads(row["after"] or "{}")
         found.setdefault(row["item_id"], []).append(row)

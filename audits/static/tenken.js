@@ -114,8 +114,16 @@ document.addEventListener("submit", function (event) {
       if (same(values, saved)) {
         storage.removeItem(key);
       } else {
-        storage.setItem(key, JSON.stringify({ revision: revision, values: values, at: Date.now() }));
+        storage.setItem(key, JSON.stringify({ revision: form.getAttribute("data-revision"), values: values,
+                                              at: Date.now() }));
       }
+    });
+    // Saved in place (sheet_answer.js): what the form shows is now stored, so the draft is done with.
+    form.addEventListener("tenken:saved", function () {
+      saved = snapshot(form);
+      storage.removeItem(key);
+      var notice = form.querySelector(".draft-notice");
+      if (notice) { notice.hidden = true; }
     });
   });
 })();

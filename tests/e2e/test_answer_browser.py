@@ -29,8 +29,7 @@ def test_staff_answers_an_item_with_a_file(live_server, page, tmp_path):
     card.get_by_label("実施している").check()
     card.get_by_label("具体的な実施内容").fill("庶務係長が毎月確認し、確認記録簿に記録している。")
     card.get_by_role("button", name="この項目を保存").click()
-    page.wait_for_load_state()
-    assert "を保存しました" in page.content()
+    card.locator(".save-status").filter(has_text="保存しました").wait_for()   # in place, beside the item
     card = page.locator(f"#item-{item_id}")
     evidence = tmp_path / "確認記録簿.pdf"
     evidence.write_bytes(sample_files.pdf())

@@ -46,8 +46,7 @@ def test_a_date_item_never_done_is_answered_honestly_and_the_sheet_submitted(liv
     card.get_by_label("期限").fill((date.today() + timedelta(days=60)).isoformat())
     card.get_by_label("担当（係・職名）").fill("管理係長")
     card.get_by_role("button", name="この項目を保存").click()
-    page.wait_for_load_state()
-    assert f"{item_id} を保存しました" in page.content()
+    card.locator(".save-status").filter(has_text="保存しました").wait_for()   # in place, beside the item
     card = page.locator(f"#item-{item_id}")
     assert "未実施" in card.locator("header").inner_text()
     assert "証跡必須" not in card.inner_text()
