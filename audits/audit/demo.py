@@ -20,7 +20,7 @@ from ..db import transaction
 from ..incidents import links as incident_links
 from ..incidents.demo import FAX_TITLE as FAX_INCIDENT
 from ..revisions import UNCHECKED
-from . import drafting, findings, plans, visits, workflow
+from . import drafting, findings, plans, values, visits, workflow
 
 YEAR = 2024
 CODE = "kenko"
@@ -55,7 +55,7 @@ FINDING = {
     "title": "地下１階文書庫における監査対象課の過年度文書に係る文書保存箱において、廃棄年月日に誤記載があり、"
              "保存期間満了の１年前に廃棄をする旨の表示がされているものが見受けられた",
     "clause": "事務対応ガイド4-8-5（廃棄等）、みどり市文書管理規程",
-    "severity": "中", "request_kind": "改善を求める事項",
+    "severity": values.MEDIUM, "request_kind": "改善を求める事項",
     "request": "文書の保存期間は文書の作成年度の翌年度から起算されることに留意し、適正な廃棄年月日を記載するよう努められたい",
 }
 TOPIC_TEXTS = [
@@ -199,10 +199,10 @@ JOINT_WHEN = {"shimin": ("2026-01-20T10:00:00+09:00", "2026-01-20T11:30:00+09:00
               "hoken": ("2026-01-20T14:00:00+09:00", "2026-01-20T15:20:00+09:00", ["本庁舎１階窓口及び２階書庫"])}
 JOINT_FINDINGS = {
     "shimin": {"title": "マイナンバーカード交付窓口の端末で、職員の離席時に画面がロックされていない時間が見受けられた",
-               "clause": "番号法ガイドライン 別添1 2-C-b", "severity": "高", "request_kind": "改善を求める事項",
+               "clause": "番号法ガイドライン 別添1 2-C-b", "severity": values.HIGH, "request_kind": "改善を求める事項",
                "request": "離席時には必ず画面をロックし、保護担当者が定期的に確認する"},
     "hoken": {"title": "窓口の記載台に、前の来庁者が書き損じた申請書（個人番号の記載あり）が残されていた",
-              "clause": "事務対応ガイド 4-8-5", "severity": "中", "request_kind": "改善を求める事項",
+              "clause": "事務対応ガイド 4-8-5", "severity": values.MEDIUM, "request_kind": "改善を求める事項",
               "request": "記載台を定期的に確認し、書き損じた申請書は回収して確実に廃棄する"},
 }
 

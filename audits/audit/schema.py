@@ -274,3 +274,13 @@ def reply_checks() -> dict:
 @migrations(name="0008_fact_check_reply_states", transactional=False)
 def fact_check_reply_states(db: Database) -> None:
     constraints.enforce(db, reply_checks())
+
+
+@migrations(name="0009_severity_keys", transactional=False)
+def severity_keys(db: Database) -> None:
+    """audit_findings.severity stores the items' stable keys (high / medium / low) instead of 高 / 中 / 低.
+    Issued reports (audit_reports.content) and drafts sent for 事実確認 keep the text they were issued with."""
+    from . import values
+
+    constraints.rewrite(db, checks(), "audit_findings", "severity",
+                        {"高": values.HIGH, "中": values.MEDIUM, "低": values.LOW})

@@ -6,6 +6,7 @@ from sqlite_utils import Database
 from ..pdf import blocks
 from ..pdf.document import PageOptions, render
 from ..pdf.styles import styles
+from ..summary.scoring import CATEGORY_LABELS
 from ..timeutil import display
 from ..wareki import nendo, wareki_date
 from . import service, workflow
@@ -32,7 +33,7 @@ def build(db: Database, sheet: dict, municipality: str) -> bytes:
                 counts[entry.answer["category"]] = counts.get(entry.answer["category"], 0) + 1
     story.append(blocks.heading(1, 1, "回答の概要"))
     story += blocks.body(f"対象項目 {total} 件のうち回答済 {answered} 件（"
-                         + "、".join(f"{k} {v} 件" for k, v in counts.items()) + "）。")
+                         + "、".join(f"{CATEGORY_LABELS[k]} {v} 件" for k, v in counts.items()) + "）。")
     story.append(blocks.heading(1, 2, "回答"))
     for section in sections:
         story.append(blocks.Paragraph(blocks.esc(f"{section.id} {section.title}"), st.heading[1]))
@@ -58,7 +59,7 @@ def build(db: Database, sheet: dict, municipality: str) -> bytes:
                 note_parts.append(f"証跡：{f['original_name']}{state} SHA-256 {f['sha256']}")
             result = display_value(item, answer.get("value")) if entry.answered else "未回答"
             if entry.answered and answer.get("category"):
-                result += f"\n〔{answer['category']}〕"
+                result += f"\n〔{CATEGORY_LABELS[answer['category']]}〕"
             rows.append([item["item_id"], item["question"], result, "\n".join(note_parts)])
         if rows:
             story.append(blocks.table(["項目", "点検項目", "回答", "具体的な実施内容・改善予定・証跡"], rows, [16, 62, 26, 62]))
