@@ -217,3 +217,19 @@ def test_the_migration_stores_keys_in_a_database_of_the_previous_release(app, cl
     assert app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
     assert_pages_show_labels(client, auth, connect(path))
     assert_documents_show_labels(client, auth, connect(path))
+
+
+def test_a_rewrite_that_leaves_a_refused_value_changes_nothing(tmp_path):
+    db = Database(str(tmp_path / "t.db"))
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT)")
+    db["t"].insert_all([{"s": "実施"}, {"s": "実施済"}])
+    constraints.enforce(db, {"t": {"s": constraints.Allowed(("実施", "実施済"))}})
+    before = db.execute("SELECT sql FROM sqlite_master WHERE name = 't'").fetchone()[0]
+    keys = {"t": {"s": constraints.Allowed((scoring.DONE,))}}
+    with pytest.raises(constraints.ConstraintError, match="t.s に許されない値があります: '実施済'（1 行）"):
+        constraints.rewrite(db, keys, "t", "s", {"実施": scoring.DONE})
+    assert [s for (s,) in db.execute("SELECT s FROM t ORDER BY id")] == ["実施", "実施済"]
+    assert db.execute("SELECT sql FROM sqlite_master WHERE name = 't'").fetchone()[0] == before
+    assert constraints.rewrite(db, keys, "t", "s", {"実施": scoring.DONE, "実施済": scoring.DONE}) == 2
+    assert constraints.current(db, "t") == {"allowed_s": "s IS NOT NULL AND s IN ('done')"}
+    assert constraints.rewrite(db, keys, "t", "s", {"実施": scoring.DONE}) == 0     # again: nothing to do
