@@ -148,6 +148,21 @@ def as_previous_release(path) -> None:
     db.conn.close()
 
 
+def as_release_before_constraints(path) -> None:
+    """Further back: labels stored and no allowed_* constraint at all (the allowed_values migrations not applied)."""
+    from test_constraints import CONSTRAINT_MIGRATIONS
+
+    as_previous_release(path)
+    db = Database(str(path))
+    db.execute("PRAGMA foreign_keys = OFF")
+    with db.conn:
+        for table in checked_columns():
+            constraints._rebuild(db, table, {})
+        db.execute(f"DELETE FROM _sqlite_migrations WHERE name IN ({', '.join('?' * len(CONSTRAINT_MIGRATIONS))})",
+                   list(CONSTRAINT_MIGRATIONS))
+    db.conn.close()
+
+
 def previous_release_schema(path, monkeypatch) -> set:
     """The schema of a new database built by the previous release: every migration before the new ones, with the
     constants as they were (labels)."""
@@ -156,8 +171,15 @@ def previous_release_schema(path, monkeypatch) -> set:
     from audits.audit import values
     monkeypatch.setattr(values, "SEVERITIES", tuple(PREVIOUS_SEVERITIES.values()))
     db = Database(str(path))
-    for migrations in migration_sets():
-        migrations.apply(db, stop_before=set(NEW_MIGRATIONS.values()))
+    for migrations in migration_sets():                 # every migration but the new ones, in their order
+        migrations.ensure_migrations_table(db)
+        for migration in migrations.pending(db):
+            if migration.name != NEW_MIGRATIONS.get(migrations.name):
+                if migration.transactional:
+                    with db.atomic():
+                        migration.fn(db)
+                else:
+                    migration.fn(db)
     constraints.enforce(db, checked_columns())
     schema = schema_of(db)
     db.conn.close()
@@ -181,13 +203,19 @@ def rows(path) -> dict:
 
 
 @pytest.mark.slow
-def test_the_migration_stores_keys_in_a_database_of_the_previous_release(app, client, auth, tmp_path, monkeypatch):
+@pytest.mark.parametrize("release", ["previous", "before_constraints"])
+def test_the_migration_stores_keys_in_a_database_of_an_earlier_release(app, client, auth, tmp_path, monkeypatch,
+                                                                        release):
     path = app.config["DATABASE"]
     now = rows(path)
-    as_previous_release(path)
     previous = Database(path)
-    try:
+    if release == "previous":
+        as_previous_release(path)
         assert schema_of(previous) == previous_release_schema(tmp_path / "reference.db", monkeypatch)
+    else:
+        as_release_before_constraints(path)
+        assert not any(constraints.current(previous, table) for table in checked_columns())
+    try:
         assert stored_values(previous)["answers.category"] == {*PREVIOUS_CATEGORIES.values()}
         assert "高" in stored_values(previous)["audit_findings.severity"]
     finally:

@@ -219,6 +219,18 @@ def checks() -> dict:
     }
 
 
+# The newest migration, registered before 0006_allowed_values on purpose: a database older than the constraints
+# has its labels rewritten before 0006_allowed_values enforces the keys; one that has it gets this one alone.
+@migrations(name="0009_severity_keys", transactional=False)
+def severity_keys(db: Database) -> None:
+    """audit_findings.severity stores the items' stable keys (high / medium / low) instead of 高 / 中 / 低.
+    Issued reports (audit_reports.content) and drafts sent for 事実確認 keep the text they were issued with."""
+    from . import values
+
+    constraints.rewrite(db, checks(), "audit_findings", "severity",
+                        {"高": values.HIGH, "中": values.MEDIUM, "低": values.LOW})
+
+
 @migrations(name="0006_allowed_values", transactional=False)
 def allowed_values(db: Database) -> None:
     constraints.enforce(db, checks())
@@ -274,13 +286,3 @@ def reply_checks() -> dict:
 @migrations(name="0008_fact_check_reply_states", transactional=False)
 def fact_check_reply_states(db: Database) -> None:
     constraints.enforce(db, reply_checks())
-
-
-@migrations(name="0009_severity_keys", transactional=False)
-def severity_keys(db: Database) -> None:
-    """audit_findings.severity stores the items' stable keys (high / medium / low) instead of 高 / 中 / 低.
-    Issued reports (audit_reports.content) and drafts sent for 事実確認 keep the text they were issued with."""
-    from . import values
-
-    constraints.rewrite(db, checks(), "audit_findings", "severity",
-                        {"高": values.HIGH, "中": values.MEDIUM, "低": values.LOW})

@@ -108,12 +108,8 @@ def checks() -> dict:
     }
 
 
-@migrations(name="0003_allowed_values", transactional=False)
-def allowed_values(db: Database) -> None:
-    constraints.enforce(db, checks())
-
-
-
+# The newest migration, registered before 0003_allowed_values on purpose: a database older than the constraints
+# has its labels rewritten before 0003_allowed_values enforces the keys; one that has it gets this one alone.
 @migrations(name="0004_category_keys", transactional=False)
 def category_keys(db: Database) -> None:
     """answers.category stores stable keys (done / partial / not_done / na) instead of Japanese labels, and so
@@ -136,3 +132,8 @@ def category_keys(db: Database) -> None:
                     text = json.dumps(snapshot, ensure_ascii=False)      # as service.save_answer writes it
                 rewritten.append(text)
             db.execute("UPDATE answer_history SET before = ?, after = ? WHERE id = ?", [*rewritten, history_id])
+
+
+@migrations(name="0003_allowed_values", transactional=False)
+def allowed_values(db: Database) -> None:
+    constraints.enforce(db, checks())
