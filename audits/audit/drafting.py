@@ -249,7 +249,8 @@ def report_content(db: Database, audit: dict, municipality: str, *, department_i
         return [c["item_id"], c["question"], c["answer_text"] or "（回答なし）", c["result"], c["note"] or ""]
 
     def finding_row(f: dict) -> dict:
-        row = {"title": f["title"], "severity": values.SEVERITY_LABELS[f["severity"]], "clause": human_text(f["clause"] or ""),
+        row = {"title": f["title"], "severity": values.SEVERITY_LABELS[f["severity"]],
+               "clause": human_text(f["clause"] or ""),
                "request_kind": f["request_kind"], "request": f["request"], "due_date": f["due_date"]}
         return {**row, "department": f["department_name"]} if multi else row
 

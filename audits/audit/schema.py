@@ -3,7 +3,7 @@
 Separate things keep separate fields, each with its own values (see `values.py`):
 - audits.status            fieldwork / fact_check / issued        (the audit's own workflow)
 - audit_checks.result      適正 / 概ね適正 / 要改善 / 不適正 / 未確認 (the auditor's 確認結果 per item)
-- audit_findings.severity  高 / 中 / 低, audit_findings.status open / closed / withdrawn
+- audit_findings.severity  high / medium / low (高 / 中 / 低), audit_findings.status open / closed / withdrawn
 - corrective_actions.status open / submitted / closed
 The self-check sheets' own status stays on `sheets`; an audit points at the schedule whose answers it compares.
 """

@@ -67,7 +67,8 @@ def export(db: Database, sheet: dict) -> bytes:
         for entry in section.items:
             row += 1
             item, answer = entry.item, entry.answer or {}
-            values = [item["item_id"], f"{section.id} {section.title}", item["question"], severity_label(item["severity"]),
+            values = [item["item_id"], f"{section.id} {section.title}", item["question"],
+                      severity_label(item["severity"]),
                       "実施なら必須" if item["evidence_required"] else ""]
             for column, value in enumerate(values, start=1):
                 set_text(ws.cell(row=row, column=column), value)

@@ -9,7 +9,8 @@ computed.
   status is 提出済 or 承認済 (`COUNTED_STATUSES`); sheets still being answered count for the
   completion figures only.
 - Each cell falls into one category: 実施 / 課題あり / 未実施 / 該当しない as stored with the
-  answer, or 未回答 when an applicable item of a counted sheet has no answer.
+  answer (the keys DONE / PARTIAL / NOT_DONE / NOT_APPLICABLE below), or 未回答 (UNANSWERED) when an
+  applicable item of a counted sheet has no answer.
 - 該当しない is excluded from every denominator. 未回答 stays in the denominator and counts as 0.
 - 実施率 = 実施 ÷ (実施 + 課題あり + 未実施 + 未回答). A partial answer (課題あり, 「一部実施」)
   is not 実施 here.
