@@ -107,17 +107,24 @@ def test_pdfs_and_the_summary_excel_show_the_labels(client, auth, db):
 
 
 def test_forms_show_labels_and_post_keys(client, auth, db):
+    from test_audit_conflicts import base_of, finding_form
+
     auth.login("auditor")
     html = client.get("/checklists/search?severity=high").get_data(as_text=True)
     assert re.search(r'<option[^>]*value="high"[^>]*>高</option>', html)
     assert "重要度 高" in html and "重要度 中" not in html
     assert "条件を1つ以上" in client.get("/checklists/search?severity=高").get_data(as_text=True)   # a label is no key
-    finding = db.execute("SELECT id FROM audit_findings WHERE severity = ?", [model.HIGH]).fetchone()[0]
-    response = client.get(f"/audit/findings/{finding}/edit")
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200
+    finding, audit_id = db.execute("SELECT id, audit_id FROM audit_findings WHERE severity = ?", [model.HIGH]).fetchone()
+    html = client.get(f"/audit/findings/{finding}/edit").get_data(as_text=True)
     assert re.search(r'<input checked [^>]*name="severity"[^>]*value="high"> 高</label>', html)
     assert re.search(r'<input [^>]*name="severity"[^>]*value="medium"> 中</label>', html)
+
+    stored = lambda: db.execute("SELECT severity FROM audit_findings WHERE id = ?", [finding]).fetchone()[0]  # noqa: E731
+    response = auth.post(f"/audit/findings/{finding}/edit", {**finding_form(severity="低"), "base": base_of(html)})
+    assert response.status_code in (200, 400) and stored() == model.HIGH          # a label is refused, not stored
+    response = auth.post(f"/audit/findings/{finding}/edit", {**finding_form(severity=model.LOW), "base": base_of(html)})
+    assert response.status_code == 302 and stored() == model.LOW
+    assert "<td>低</td>" in client.get(f"/audit/{audit_id}").get_data(as_text=True)
 
 
 # ----------------------------------------------------------------------------- the upgrade
