@@ -32,6 +32,8 @@ def category_key(category: str) -> str:
 
 def severity_key(severity: str) -> str:
     return SEVERITY_KEYS.get(severity, severity)
+
+
 STAMP = "2025-06-01T10:00:00+09:00"
 
 
