@@ -123,6 +123,41 @@ def enforce(db: Database, checks: Checks) -> list[str]:
     return tables
 
 
+def rewrite(db: Database, checks: Checks, table: str, column: str, mapping: Mapping) -> int:
+    """Replace the stored values of a checked column through `mapping` (old value -> new, e.g. a Japanese label
+    -> its stable key) and give the table the constraints `checks` calls for; returns the rows rewritten.
+
+    The table's own allowed_* constraints would refuse the new values (or, once swapped, the old ones), so in
+    one transaction, foreign keys off: the table is rebuilt without them, the rows are rewritten, and it is
+    rebuilt with those of `checks` — or nothing changes, with ConstraintError, when a row still holds a value
+    they refuse. A table without constraints yet only has its rows rewritten (enforce() adds them later).
+    Values the mapping does not name are left as they are; running it again rewrites nothing."""
+    if db.conn.in_transaction:
+        raise RuntimeError("rewrite() rebuilds a table with foreign keys off: call it outside a transaction")
+    foreign_keys = db.execute("PRAGMA foreign_keys").fetchone()[0]
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with transaction(db):
+            constrained = bool(current(db, table))
+            if constrained:
+                _rebuild(db, table, {})
+            changed = 0
+            for old, new in mapping.items():
+                changed += db.execute(f'UPDATE "{table}" SET "{column}" = ? WHERE "{column}" = ?', [new, old]).rowcount
+            if constrained:
+                problems = violations(db, table, checks[table])
+                if problems:
+                    raise ConstraintError("データベースの値を書き換えられません（何も変更していません）。\n"
+                                          + "\n".join(problems))
+                _rebuild(db, table, checks[table])
+            broken = db.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise ConstraintError(f"外部キーの整合性が取れなくなるため中止しました: {broken[:5]}")
+    finally:
+        db.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+    return changed
+
+
 _HEAD = re.compile(r'^\s*CREATE\s+TABLE\s+(?:"(?:[^"]|"")+"|\[[^\]]+\]|`[^`]+`|\w+)\s*\(', re.IGNORECASE)
 _OWN = re.compile(r'\s*,\s*CONSTRAINT\s+["\[`]?' + PREFIX + r'\w+["\]`]?\s+CHECK\s*\(', re.IGNORECASE)
 

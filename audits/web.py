@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
+from checklists.model import category_label, severity_label
 from checklists.sources import human_text, source_label
 from checklists.xlsx_reader import limit_errors
 
@@ -11,6 +12,8 @@ from . import roles
 from .bounds import InvalidParameter
 from .activity.service import action_label
 from .departments.service import tag_label
+from .sheets.answers import GAP_CATEGORIES
+from .summary.scoring import NOT_APPLICABLE
 from .timeutil import display
 from .wareki import nendo, wareki_date
 
@@ -47,7 +50,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["wareki"] = lambda value: wareki_date(value) if value else ""
     app.jinja_env.filters["first_errors"] = limit_errors   # an import's error list, shortened for the page
     app.jinja_env.filters["dict_without_page"] = lambda args: {k: v for k, v in args.items() if k != "page"}
+    app.jinja_env.filters["severity_label"] = severity_label   # stored key -> 高 / 中 / 低
+    app.jinja_env.filters["category_label"] = category_label   # stored key -> 実施 / 課題あり（一部実施） / …
     app.jinja_env.globals["ROLE_LABELS"] = roles.ROLE_LABELS
+    app.jinja_env.globals["GAP_CATEGORIES"] = sorted(GAP_CATEGORIES)
+    app.jinja_env.globals["NOT_APPLICABLE"] = NOT_APPLICABLE
     app.jinja_env.globals["R"] = roles
 
     @app.context_processor

@@ -20,13 +20,14 @@ import json
 from audits.activity.service import row_hash
 from audits.db import connect
 from audits.pdf import fonts
+from audits.summary import scoring
 from audits.timeutil import now_iso
 
 from .generate import log_key
 from .measure import Figure, timed
 
-DASHBOARD_SQL = """
-SELECT s.department_id, i.section_id, coalesce(a.category, '未回答') AS category, count(*)
+DASHBOARD_SQL = f"""
+SELECT s.department_id, i.section_id, coalesce(a.category, '{scoring.UNANSWERED}') AS category, count(*)
 FROM sheets s JOIN schedules c ON c.id = s.schedule_id
 JOIN checklist_items i ON i.version_id = s.version_id
 LEFT JOIN answers a ON a.sheet_id = s.id AND a.item_pk = i.id

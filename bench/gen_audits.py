@@ -7,10 +7,11 @@ import hashlib
 import json
 from datetime import datetime, timedelta
 
-from audits.audit import drafting, report_pdf
+from audits.audit import drafting, report_pdf, values
 from audits.audit.values import (REQUEST_IMPROVEMENT, RESULT_IMPROPER, RESULT_MOSTLY_PROPER,
                                  RESULT_NEEDS_IMPROVEMENT, RESULT_PROPER, RESULT_UNCHECKED)
 from audits.audit.permissions import load_audit
+from audits.sheets.answers import GAP_CATEGORIES
 from audits.timeutil import JST
 
 THEMES = ["特定個人情報の取扱状況と操作ログの確認状況", "公用申請と窓口での本人確認の取扱い",
@@ -25,7 +26,7 @@ NOTES = {RESULT_PROPER: "自己点検の回答のとおり、記録簿により�
 
 
 def _results(rng, category: str | None) -> str:
-    if category in ("課題あり", "未実施"):
+    if category in GAP_CATEGORIES:
         return rng.choices([RESULT_MOSTLY_PROPER, RESULT_NEEDS_IMPROVEMENT, RESULT_IMPROPER], [3, 6, 1])[0]
     return rng.choices([RESULT_PROPER, RESULT_MOSTLY_PROPER, RESULT_NEEDS_IMPROVEMENT], [80, 14, 6])[0]
 
@@ -124,7 +125,7 @@ def _audit(b, year: int, plan_id: int, d, status: str, n: int, municipality: str
 def _finding(b, year, audit_id, d, check_id, topic_id, position, question, sources, result, end, *, current) -> None:
     db, rng = b.db, b.rng
     clause = "、".join(json.loads(sources or "[]")[:2])
-    severity = "高" if result == RESULT_IMPROPER else rng.choice(["中", "低"])
+    severity = values.HIGH if result == RESULT_IMPROPER else rng.choice([values.MEDIUM, values.LOW])
     title = f"「{question.rstrip('。か')}」について、確認の記録が残されていない期間が見受けられた"
     finding_id = db.execute(
         """INSERT INTO audit_findings (audit_id, department_id, check_id, topic_id, position, title, clause, severity,

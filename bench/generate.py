@@ -26,7 +26,8 @@ from audits.activity.service import load_key_file
 from audits.catalogue import service as catalogue
 from audits.db import connect, init_db
 from audits.demo import ORGANISATION, _NAMES
-from audits.sheets.answers import evaluate, normalise_value
+from audits.sheets.answers import GAP_CATEGORIES, evaluate, normalise_value
+from audits.summary import scoring
 from audits.timeutil import JST, now
 from audits.wareki import fiscal_year_of, nendo
 
@@ -186,11 +187,11 @@ class Builder:
         words = {"owner": rng.choice(OWNERS), "freq": rng.choice(FREQS), "record": rng.choice(RECORDS)}
         out = {"value": normalise_value(item, value), "detail": "", "na_reason": "", "plan_action": "",
                "plan_due": "", "plan_owner": "", "evidence_note": ""}
-        if category == "該当しない":
+        if category == scoring.NOT_APPLICABLE:
             out["na_reason"] = f"{department.name}では当該事務を行っていないため。"
         else:
-            out["detail"] = rng.choice(DETAIL_GAP if category in ("課題あり", "未実施") else DETAIL_DONE).format(**words)
-        if category in ("課題あり", "未実施"):
+            out["detail"] = rng.choice(DETAIL_GAP if category in GAP_CATEGORIES else DETAIL_DONE).format(**words)
+        if category in GAP_CATEGORIES:
             out["plan_action"] = f"{words['record']}の様式を見直し、{words['owner']}が{words['freq']}確認・記録する運用を定着させる。"
             out["plan_due"] = (day + timedelta(days=rng.choice([60, 90, 120, 180]))).isoformat()
             out["plan_owner"] = f"{department.name} {words['owner']}"
@@ -235,7 +236,7 @@ class Builder:
                 for item in self.items[version["id"]]:
                     if reasons.get(item["item_id"]):
                         self.answer_id += 1
-                        answers.append((self.answer_id, sheet_id, item["id"], item["item_id"], None, "該当しない", None,
+                        answers.append((self.answer_id, sheet_id, item["id"], item["item_id"], None, scoring.NOT_APPLICABLE, None,
                                         reasons[item["item_id"]], 1, None, None, None, None, 0, stamp(created), None))
                     else:
                         applicable.append(item)
@@ -260,7 +261,7 @@ class Builder:
                     self.event(year, moment, d.staff_id, "answer.save", d.code, "answer", self.answer_id,
                                {"category": category, "item": item["item_id"], "revision": 1, "sheet": sheet_id,
                                 "source": "web"})
-                    if item["evidence_required"] and category != "該当しない" and rng.random() < 0.85:
+                    if item["evidence_required"] and category != scoring.NOT_APPLICABLE and rng.random() < 0.85:
                         self.evidence_id += 1
                         name, size, digest = secrets.token_hex(16), rng.randrange(20_000, 2_000_000), secrets.token_hex(32)
                         original = f"{item['item_id']}_{RECORDS[self.evidence_id % 4]}.pdf"

@@ -44,7 +44,8 @@ from pathlib import Path
 from .builtin import _lint, builtin_files, lint, lint_checklists, load_builtin, load_file
 from .files import (BUILTIN_DIR, CHECKLIST_SUFFIXES, CLAUSES_FILE, LOADABLE_SUFFIXES, NON_CHECKLIST_FILES,
                     VOCABULARY_FILES, dump_yaml)
-from .model import (CHECKLIST_KEYS, EXPECT_KEYS, ITEM_KEYS, SCALE_KINDS, SECTION_KEYS, SEVERITIES, Checklist,
+from .model import (CHECKLIST_KEYS, EXPECT_KEYS, ITEM_KEYS, SCALE_KINDS, SECTION_KEYS, SEVERITIES,
+                    SEVERITY_LABELS, Checklist,
                     ChecklistError, FrozenDict, Item, Scale, ScaleOption, Section, Tag, Vocabulary)
 from .parser import CHECKLIST_ID_RE, CODE_RE, PREFIX_RE, parse_data, parse_text
 from .sources import CLAUSE_PARTS, SOURCE_FORMS_TEXT, coverage, covers, load_clauses, source_problem
@@ -54,7 +55,7 @@ from .xlsx import (CHECKLIST_ROWS, ITEM_COLUMNS, NO, SHEET_CHECKLIST, SHEET_ITEM
 
 __all__ = [
     # model.py
-    "CHECKLIST_KEYS", "EXPECT_KEYS", "ITEM_KEYS", "SCALE_KINDS", "SECTION_KEYS", "SEVERITIES",
+    "CHECKLIST_KEYS", "EXPECT_KEYS", "ITEM_KEYS", "SCALE_KINDS", "SECTION_KEYS", "SEVERITIES", "SEVERITY_LABELS",
     "Checklist", "ChecklistError", "FrozenDict", "Item", "Scale", "ScaleOption", "Section", "Tag",
     "Vocabulary",
     # files.py

@@ -14,10 +14,35 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-SEVERITIES = ("高", "中", "低")
+# Stable keys: what checklist_items.severity and audit_findings.severity store.
+SEVERITIES = ("high", "medium", "low")
 HIGH, MEDIUM, LOW = SEVERITIES
 # What a reader sees for each stored severity (use this, never the stored value, in pages and documents).
+# Checklist files (FORMAT.md) are written with these labels: the parser maps them to keys, to_data() back.
 SEVERITY_LABELS: dict[str, str] = {HIGH: "高", MEDIUM: "中", LOW: "低"}
+SEVERITY_KEYS: dict[str, str] = {label: key for key, label in SEVERITY_LABELS.items()}
+# Answer categories, stable keys: what scales.yaml names and answers.category stores (audits/summary/scoring.py,
+# whose names these are, adds UNANSWERED for an applicable item without an answer). Readers see CATEGORY_LABELS.
+DONE, PARTIAL, NOT_DONE, NOT_APPLICABLE, UNANSWERED = "done", "partial", "not_done", "na", "unanswered"
+CATEGORY_LABELS: dict[str, str] = {
+    DONE: "実施",
+    PARTIAL: "課題あり（一部実施）",
+    NOT_DONE: "実施していない",
+    UNANSWERED: "未回答",
+    NOT_APPLICABLE: "該当しない",
+}
+
+
+def severity_label(severity: str | None) -> str:
+    """高 / 中 / 低 for a stored severity key ('' for none)."""
+    return SEVERITY_LABELS.get(severity, severity) if severity else ""
+
+
+def category_label(category: str | None) -> str:
+    """実施 / 課題あり（一部実施） / … for a stored category key ('' for none)."""
+    return CATEGORY_LABELS.get(category, category) if category else ""
+
+
 SCALE_KINDS = ("choice", "date", "number")
 EXPECT_KEYS = {"date": ("within_days",), "number": ("at_least", "at_most")}
 
@@ -108,7 +133,7 @@ class Tag:
 class Vocabulary:
     scales: dict[str, Scale]
     tags: dict[str, Tag]
-    categories: tuple[str, ...]          # in the order of scales.yaml: 実施, 課題あり, 未実施, 該当しない
+    categories: tuple[str, ...]          # keys, in the order of scales.yaml: done, partial, not_done, na
     gap_categories: frozenset[str]       # categories that need an 改善予定
 
 
@@ -123,7 +148,7 @@ class Item:
     evidence_hint: str
     evidence_required: bool
     scale: str
-    severity: str                        # 高 / 中 / 低
+    severity: str                        # high / medium / low (SEVERITIES; files write 高 / 中 / 低)
     tags: tuple[str, ...]
     sources: tuple[str, ...]
     expect: FrozenDict | None            # read-only mapping, e.g. {"within_days": 35}; None if absent
@@ -141,7 +166,7 @@ class Item:
             "evidence_hint": self.evidence_hint,
             "evidence_required": self.evidence_required,
             "scale": self.scale,
-            "severity": self.severity,
+            "severity": SEVERITY_LABELS[self.severity],
             "tags": list(self.tags),
             "sources": list(self.sources),
         }

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .files import _parse_data_text
-from .model import (CHECKLIST_KEYS, EXPECT_KEYS, ITEM_KEYS, SECTION_KEYS, SEVERITIES, Checklist,
+from .model import (CHECKLIST_KEYS, EXPECT_KEYS, ITEM_KEYS, SECTION_KEYS, SEVERITY_KEYS, Checklist,
                     ChecklistError, FrozenDict, Item, Scale, Section, Vocabulary)
 from .sources import SOURCE_FORMS_TEXT, source_problem
 from .text import _bad_chars, _is_number, _norm_number, _norm_text, _show, _suggest, _tname
@@ -222,11 +222,11 @@ class _Parser:
         if severity is None or (isinstance(severity, str) and not severity.strip()):
             self.emit(loc, "severity", "必須です。高/中/低 のいずれかを書いてください")
             severity = None
-        elif not isinstance(severity, str) or severity.strip() not in SEVERITIES:
+        elif not isinstance(severity, str) or severity.strip() not in SEVERITY_KEYS:
             self.emit(loc, "severity", f"高/中/低 のいずれかにしてください（\"{_show(severity)}\" は使えません）")
             severity = None
         else:
-            severity = severity.strip()
+            severity = SEVERITY_KEYS[severity.strip()]      # the label authors write -> the stored key
 
         tags = self.tag_list(raw, loc)
 

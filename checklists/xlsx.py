@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from .model import SEVERITIES, Checklist, ChecklistError, Vocabulary
+from .model import CATEGORY_LABELS, SEVERITY_LABELS, Checklist, ChecklistError, Vocabulary
 from .parser import Loc, _kind_ja, _Parser
 from .text import _norm_text, _show, _suggest
 from .vocabulary import _default_vocab
@@ -126,7 +126,7 @@ def write_xlsx(checklist: Checklist, path_or_file, vocab: Vocabulary | None = No
                 "id": item.id, "section_id": section.id, "section_title": section.title,
                 "question": item.question, "guidance": item.guidance, "evidence_hint": item.evidence_hint,
                 "evidence_required": YES if item.evidence_required else NO, "scale": item.scale,
-                "severity": item.severity, "tags": "\n".join(item.tags), "sources": "\n".join(item.sources),
+                "severity": SEVERITY_LABELS[item.severity], "tags": "\n".join(item.tags), "sources": "\n".join(item.sources),
                 "expect": _format_expect(item.expect), "unit": item.unit or "",
                 "measurement": YES if item.measurement else NO,
             }
@@ -148,7 +148,7 @@ def write_xlsx(checklist: Checklist, path_or_file, vocab: Vocabulary | None = No
     extra = wi.max_row + 300
     col = {key: get_column_letter(i) for i, (_h, key, _w, _r) in enumerate(ITEM_COLUMNS, 1)}
     validations = [
-        ("severity", ",".join(SEVERITIES), "重要度", "高/中/低 のいずれかを選んでください"),
+        ("severity", ",".join(SEVERITY_LABELS.values()), "重要度", "高/中/低 のいずれかを選んでください"),
         ("evidence_required", f"{YES},{NO}", "証跡必須", "はい か いいえ を選んでください"),
         ("measurement", f"{YES},{NO}", "計測項目", "はい か いいえ を選んでください"),
     ]
@@ -171,7 +171,7 @@ def write_xlsx(checklist: Checklist, path_or_file, vocab: Vocabulary | None = No
         ws_.append(["回答尺度ID", "名称", "種類", "選択肢・単位", "期待値の書き方"])
         for scale in vocab.scales.values():
             if scale.kind == "choice":
-                detail = "\n".join(f"{o.label}（{o.category}）" for o in scale.options)
+                detail = "\n".join(f"{o.label}（{CATEGORY_LABELS[o.category]}）" for o in scale.options)
                 how = "（書かない）"
             elif scale.kind == "date":
                 detail, how = "日付", "within_days=365（何日以内なら実施）"
@@ -179,7 +179,7 @@ def write_xlsx(checklist: Checklist, path_or_file, vocab: Vocabulary | None = No
                 detail = f"単位: {scale.unit or ''}"
                 how = "at_least=100 又は at_most=0（計測項目には書かない）"
             if scale.kind != "choice" and scale.options:
-                detail += "\n値の代わりに: " + "／".join(f"{o.label}（{o.category}）" for o in scale.options)
+                detail += "\n値の代わりに: " + "／".join(f"{o.label}（{CATEGORY_LABELS[o.category]}）" for o in scale.options)
             ws_.append([scale.id, scale.label, _kind_ja(scale.kind), detail, how])
         for sheet, widths in ((wt, (16, 34, 80)), (ws_, (16, 40, 10, 34, 34))):
             for i, width in enumerate(widths, 1):

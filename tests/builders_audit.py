@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from audits.auth.service import load_user
+from audits.audit import values
 from audits.db import transaction
 from audits.audit.values import REQUEST_IMPROVEMENT
+from builders_summary import VALUE_OF, category_key, severity_key
 
 STAMP = "2025-06-01T10:00:00+09:00"
-VALUE_OF = {"実施": "done", "課題あり": "partial", "未実施": "not_done", "該当しない": "na"}
 
 
 def user(db, username: str):
@@ -40,7 +41,7 @@ def checklist(db, items: list[tuple[str, str]]) -> tuple[int, dict[str, int]]:
             pks[item_id] = db["checklist_items"].insert({
                 "version_id": version_id, "item_id": item_id, "section_id": "A-01", "section_title": "テスト",
                 "position": position, "question": f"{item_id} を行っていますか。", "scale": "implementation",
-                "severity": severity, "tags": "[]", "sources": "[]", "evidence_required": 0}).last_pk
+                "severity": severity_key(severity), "tags": "[]", "sources": "[]", "evidence_required": 0}).last_pk
     return version_id, pks
 
 
@@ -61,6 +62,7 @@ def sheet(db, schedule_id: int, dept: int, version_id: int, status: str, answers
             "schedule_id": schedule_id, "department_id": dept, "version_id": version_id, "status": status,
             "status_revision": 0, "created_at": STAMP, "updated_at": STAMP}).last_pk
         for item_id, category in (answers or {}).items():
+            category = category_key(category)
             db["answers"].insert({"sheet_id": sheet_id, "item_pk": pks[item_id], "item_id": item_id,
                                   "value": VALUE_OF[category], "category": category, "revision": 1,
                                   "updated_at": STAMP})
@@ -75,7 +77,7 @@ def bare_audit(db, dept: int, year: int, *, open_findings: int = 0) -> int:
         db["audit_departments"].insert({"audit_id": audit_id, "department_id": dept, "position": 1})
         for n in range(open_findings):
             db["audit_findings"].insert({"audit_id": audit_id, "department_id": dept, "title": f"指摘{n}",
-                                         "severity": "中", "request_kind": REQUEST_IMPROVEMENT, "request": "改善されたい",
+                                         "severity": values.MEDIUM, "request_kind": REQUEST_IMPROVEMENT, "request": "改善されたい",
                                          "status": "open", "position": n + 1})
     return audit_id
 

@@ -3,6 +3,7 @@
 A checklist version is "in use" once a sheet points at it (catalogue.service.version_in_use)."""
 from __future__ import annotations
 
+from audits.summary.scoring import DONE
 from audits.timeutil import now_iso
 
 CITY_YAML = """\
@@ -50,7 +51,7 @@ def use_version(db, version_id: int, department_code: str = "shimin") -> int:
     return sheet_id
 
 
-def answer(db, sheet_id: int, version_id: int, item_id: str, value: str = "done", category: str = "実施") -> int:
+def answer(db, sheet_id: int, version_id: int, item_id: str, value: str = "done", category: str = DONE) -> int:
     item_pk = db.execute("SELECT id FROM checklist_items WHERE version_id = ? AND item_id = ?",
                          [version_id, item_id]).fetchone()[0]
     with db.conn:

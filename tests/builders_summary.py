@@ -9,6 +9,8 @@ import json
 
 from audits.db import transaction
 from audits.audit.values import REQUEST_IMPROVEMENT, RESULT_NEEDS_IMPROVEMENT, RESULT_PROPER
+from audits.summary.scoring import DONE, NOT_APPLICABLE, NOT_DONE, PARTIAL
+from checklists.model import SEVERITY_KEYS
 
 CHECKLIST_ID = "tcheck"
 CHECKLIST_TITLE = "テスト点検票"
@@ -19,7 +21,20 @@ ITEMS = [
     ("T-02-01", "T-02", "システム", "中", ["GUIDE 4-8-6(3)", "CASE tokorozawa-juki"], "操作ログを毎月確認していますか。"),
     ("T-02-02", "T-02", "システム", "低", ["MYNUM 別添1 2-C-b"], "端末の盗難防止措置をとっていますか。"),
 ]
-VALUE_OF = {"実施": "done", "課題あり": "partial", "未実施": "not_done", "該当しない": "na"}
+# Fixtures name categories and severities as a reader says them (実施, 高 …) or by their stored keys;
+# the database gets the keys.
+CATEGORY_KEYS = {"実施": DONE, "課題あり": PARTIAL, "未実施": NOT_DONE, "該当しない": NOT_APPLICABLE}
+VALUE_OF = {DONE: "done", PARTIAL: "partial", NOT_DONE: "not_done", NOT_APPLICABLE: "na"}   # option of `implementation`
+
+
+def category_key(category: str) -> str:
+    return CATEGORY_KEYS.get(category, category)
+
+
+def severity_key(severity: str) -> str:
+    return SEVERITY_KEYS.get(severity, severity)
+
+
 STAMP = "2025-06-01T10:00:00+09:00"
 
 
@@ -42,7 +57,7 @@ def checklist(db, version: int = 1, *, checklist_id: str = CHECKLIST_ID, title: 
             pks[item_id] = db["checklist_items"].insert({
                 "version_id": version_id, "item_id": item_id, "section_id": section_id,
                 "section_title": section_title, "position": position, "question": question, "guidance": "",
-                "evidence_hint": "", "evidence_required": 0, "scale": "implementation", "severity": severity,
+                "evidence_hint": "", "evidence_required": 0, "scale": "implementation", "severity": severity_key(severity),
                 "tags": "[]", "sources": json.dumps(sources, ensure_ascii=False)}).last_pk
     return version_id, pks
 
@@ -72,9 +87,10 @@ def answers(db, sheet_id: int, pks: dict[str, int], categories: dict[str, str], 
     with transaction(db):
         for item_id, category in categories.items():
             auto = category == "auto"
+            category = NOT_APPLICABLE if auto else category_key(category)
             db["answers"].insert({
                 "sheet_id": sheet_id, "item_pk": pks[item_id], "item_id": item_id,
-                "value": None if auto else VALUE_OF[category], "category": "該当しない" if auto else category,
+                "value": None if auto else VALUE_OF[category], "category": category,
                 "detail": detail or None, "na_reason": "プロファイルにより対象外" if auto else None,
                 "auto_na": 1 if auto else 0, "revision": 1, "updated_at": STAMP})
 
@@ -161,7 +177,7 @@ def finding(db, audit_id: int, code: str, title: str, *, status: str = "open", s
     issued = db.execute("SELECT status = 'issued' FROM audits WHERE id = ?", [audit_id]).fetchone()[0]
     with transaction(db):
         finding_id = db["audit_findings"].insert({
-            "audit_id": audit_id, "department_id": dept, "title": title, "severity": severity,
+            "audit_id": audit_id, "department_id": dept, "title": title, "severity": severity_key(severity),
             "request_kind": REQUEST_IMPROVEMENT, "request": "改善されたい。", "status": status,
             "issued_version": 1 if issued else None,        # as workflow.issue marks it
             "created_at": STAMP}).last_pk
@@ -212,7 +228,7 @@ def load_large_city(db, *, departments: int = 500, year: int = YEAR, checklists=
         % ",".join("?" * len(checklists)), list(checklists))}
     items = {cl: db.execute("SELECT id, item_id FROM checklist_items WHERE version_id = ?", [vid]).fetchall()
              for cl, vid in versions.items()}
-    categories = ["実施"] * 80 + ["課題あり"] * 10 + ["未実施"] * 5 + ["該当しない"] * 5
+    categories = [DONE] * 80 + [PARTIAL] * 10 + [NOT_DONE] * 5 + [NOT_APPLICABLE] * 5
     with transaction(db):
         bureau_ids = [db["bureaus"].insert({"code": f"big{b:02d}", "name": f"第{b + 1}部", "sort_order": 100 + b}).last_pk
                       for b in range(20)]

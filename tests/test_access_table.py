@@ -156,7 +156,6 @@ def test_every_get_endpoint_answers_each_role_as_the_table_says(app, db):
             if status != expected[role]:
                 wrong.append(f"{role:15} {endpoint:32} {url.format(**values):40} expected {expected[role]}, got {status}")
     assert not wrong, "\n" + "\n".join(wrong)
-    assert allowed_writes, "the write counter saw no write at all (an allowed empty POST closes a schedule)"
 
 
 # --------------------------------------------------------------------------------------------------- POST routes

@@ -8,6 +8,7 @@ from builders_selfcheck import load, sheet_id, unanswered_item, user
 
 from audits.sheets import service
 from audits.sheets.answers import AnswerInput
+from audits.summary.scoring import DONE, PARTIAL
 
 TODAY = date(2025, 8, 1)
 
@@ -34,7 +35,7 @@ def test_gap_needs_plan_what_when_who(db, kenko):
     result = service.save_answer(db, kenko, target, AnswerInput(
         value="partial", detail="一部のみ実施", plan_action="手順書を改訂する", plan_due="2025-12-26",
         plan_owner="庶務係長"), base_revision=0, user=user(db, "kenko.staff"), today=TODAY)
-    assert result.category == "課題あり" and result.revision == 1
+    assert result.category == PARTIAL and result.revision == 1
 
 
 def test_not_applicable_needs_reason(db, kenko):
@@ -60,10 +61,10 @@ def test_date_item_older_than_expected_counts_as_gap(db):
     old = service.save_answer(db, sheet, date_item, AnswerInput(
         value="2025-01-10", detail="確認した", plan_action="毎月確認する", plan_due="2025-09-30", plan_owner="係長"),
         base_revision=current, user=user(db, "shimin.staff"), today=TODAY)
-    assert old.category == "課題あり"
+    assert old.category == PARTIAL
     recent = service.save_answer(db, sheet, date_item, AnswerInput(value="2025-07-25", detail="確認した"),
                                  base_revision=old.revision, user=user(db, "shimin.staff"), today=TODAY)
-    assert recent.category == "実施"
+    assert recent.category == DONE
     with pytest.raises(service.AnswerInvalid):
         service.save_answer(db, sheet, date_item, AnswerInput(value="2030-01-01", detail="x"),
                             base_revision=recent.revision, user=user(db, "shimin.staff"), today=TODAY)

@@ -7,7 +7,7 @@ import io
 import pytest
 from builders_audit import audit_for, user
 
-from audits.audit import workflow
+from audits.audit import values, workflow
 from audits.audit.permissions import load_audit
 from audits.audit.values import REQUEST_IMPROVEMENT
 
@@ -26,7 +26,7 @@ def fresh(db):
     audit_id = audit_for(db, "shimin")
     audit = load_audit(db, audit_id)
     visits.save_notes(db, audit, "聴き取り：ＦＡＸ送付票に確認者の記名なし", user(db, "auditor"))
-    findings.create_finding(db, audit, {"title": "送付票に確認者の記名がない", "severity": "高",
+    findings.create_finding(db, audit, {"title": "送付票に確認者の記名がない", "severity": values.HIGH,
                                         "request_kind": REQUEST_IMPROVEMENT, "request": "２人で確認する"},
                             due_date="2026-05-31", user=user(db, "auditor"))
     return audit_id

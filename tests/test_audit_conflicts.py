@@ -11,7 +11,7 @@ import re
 import pytest
 from builders_audit import audit_for, department_id, user
 
-from audits.audit import drafting, visits
+from audits.audit import drafting, values, visits
 from audits.audit.permissions import load_audit
 from audits.audit.values import REQUEST_IMPROVEMENT
 
@@ -124,12 +124,12 @@ def test_every_change_counts_once_even_from_a_stale_copy(db, audit_id):
 
 # ----------------------------------------------------------------------------- findings and corrective actions
 
-FINDING = {"title": "文書保存箱の廃棄年月日に誤記載が見受けられた", "severity": "中", "request_kind": REQUEST_IMPROVEMENT,
+FINDING = {"title": "文書保存箱の廃棄年月日に誤記載が見受けられた", "severity": values.MEDIUM, "request_kind": REQUEST_IMPROVEMENT,
            "request": "廃棄年月日を正しく記載する"}
 
 
 def finding_form(**changes) -> dict:
-    return {"title": FINDING["title"], "clause": "", "severity": "中", "request_kind": REQUEST_IMPROVEMENT,
+    return {"title": FINDING["title"], "clause": "", "severity": values.MEDIUM, "request_kind": REQUEST_IMPROVEMENT,
             "request": FINDING["request"], "due_date": "2099-03-31", "topic_id": "", **changes}
 
 

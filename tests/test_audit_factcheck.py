@@ -116,7 +116,7 @@ def test_a_change_after_sending_is_shown_and_restarts_the_reply(client, auth, db
 
 def test_a_new_finding_after_sending_is_a_change_too(db, sent):
     workflow.confirm_no_comment(db, load_audit(db, sent), user(db, "hoken.manager"))
-    findings.create_finding(db, load_audit(db, sent), {"title": "送付後に追加した指摘", "severity": "中",
+    findings.create_finding(db, load_audit(db, sent), {"title": "送付後に追加した指摘", "severity": values.MEDIUM,
                                                        "request_kind": REQUEST_WISH, "wish_ending": ENDING_ENGAGE, "request": "改善されたい"},
                             due_date="2026-09-30", user=user(db, "auditor"))
     assert {"label": "指摘事項「送付後に追加した指摘」", "change": "追加"} in _states(db, sent)[0]["changes"]
@@ -155,7 +155,7 @@ def test_the_migration_carries_issued_findings_and_a_fact_check_under_way(tmp_pa
         ids[status] = db["audits"].insert({"fiscal_year": 2024, "status": status, "version": 1, "revision": 0,
                                            "fact_check_sent_at": "2025-03-01T10:00:00+09:00"}).last_pk
         db["audit_departments"].insert({"audit_id": ids[status], "department_id": dept, "position": 1})
-        db["audit_findings"].insert({"audit_id": ids[status], "department_id": dept, "title": "指摘", "severity": "中",
+        db["audit_findings"].insert({"audit_id": ids[status], "department_id": dept, "title": "指摘", "severity": values.MEDIUM,
                                      "request_kind": REQUEST_WISH, "request": "改善されたい", "status": "open"})
     db["audit_reports"].insert({"audit_id": ids["issued"], "version": 1, "content": "{}", "issued_at": "2025-03-24"})
 

@@ -27,7 +27,7 @@ def finding(db):
     audit_id = audit_for(db, "hoken")
     finding_id = findings.create_finding(
         db, load_audit(db, audit_id), {"title": "短縮ダイヤルの点検記録がない", "clause": "事務対応ガイド4-8-5",
-                                       "severity": "高", "request_kind": REQUEST_IMPROVEMENT,
+                                       "severity": values.HIGH, "request_kind": REQUEST_IMPROVEMENT,
                                        "request": "点検日と点検者を記録する"},
         due_date="2020-04-30", user=user(db, "auditor"))
     action_id = db.execute("SELECT id FROM corrective_actions WHERE finding_id = ?", [finding_id]).fetchone()[0]
@@ -47,7 +47,7 @@ def test_a_finding_becomes_an_open_action_with_its_own_fields(db, finding):
     _audit_id, finding_id, action_id = finding
     row = db["audit_findings"].get(finding_id)
     action = _action(db, action_id)
-    assert (row["severity"], row["status"]) == ("高", values.FINDING_OPEN)
+    assert (row["severity"], row["status"]) == (values.HIGH, values.FINDING_OPEN)
     assert (action["status"], action["due_date"]) == (values.ACTION_OPEN, "2020-04-30")
 
 

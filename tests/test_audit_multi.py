@@ -9,16 +9,16 @@ import pytest
 from builders_audit import audit_for, department_id, reply_all, user
 from test_audit_report import pdf_text, squash
 
-from audits.audit import drafting, editing, findings, visits, workflow
+from audits.audit import drafting, editing, findings, values, visits, workflow
 from audits.audit.permissions import load_audit
 from audits.audit.plans import AuditError
 from audits.revisions import UNCHECKED
 from audits.audit.values import (ENDING_ENGAGE, REQUEST_IMPROVEMENT, REQUEST_WISH, RESULT_NEEDS_IMPROVEMENT,
                                  RESULT_PROPER)
 
-SHIMIN_FINDING = {"title": "交付窓口の端末で離席時に画面がロックされていなかった", "severity": "高",
+SHIMIN_FINDING = {"title": "交付窓口の端末で離席時に画面がロックされていなかった", "severity": values.HIGH,
                   "request_kind": REQUEST_IMPROVEMENT, "request": "離席時には必ず画面をロックする"}
-HOKEN_FINDING = {"title": "記載台に書き損じた申請書が残されていた", "severity": "中",
+HOKEN_FINDING = {"title": "記載台に書き損じた申請書が残されていた", "severity": values.MEDIUM,
                  "request_kind": REQUEST_IMPROVEMENT, "request": "記載台を定期的に確認する"}
 
 
@@ -203,7 +203,7 @@ def test_a_finding_belongs_to_one_of_the_audited_departments(db, joint):
 def test_finding_page_refuses_a_department_outside_the_audit(client, auth, db, joint):
     auth.login("auditor")
     response = auth.post(f"/audit/{joint}/findings/new", {
-        "title": "掲示が古い", "severity": "低", "request_kind": REQUEST_WISH, "wish_ending": ENDING_ENGAGE, "request": "更新されたい",
+        "title": "掲示が古い", "severity": values.LOW, "request_kind": REQUEST_WISH, "wish_ending": ENDING_ENGAGE, "request": "更新されたい",
         "due_date": "2099-03-31", "department_id": "", "topic_id": "", "check_id": ""})
     assert response.status_code == 400 and "監査対象課から選んで" in response.get_data(as_text=True)
     assert "掲示が古い" in response.get_data(as_text=True)
@@ -392,7 +392,7 @@ def test_an_existing_single_department_audit_migrates(tmp_path):
                                                "created_at": "2025-01-01"}).last_pk
     item = db["checklist_items"].insert({"version_id": version, "item_id": "C-01", "section_id": "C", "position": 1,
                                          "section_title": "s", "question": "q", "scale": "implementation",
-                                         "severity": "高", "tags": "[]", "sources": "[]",
+                                         "severity": values.HIGH, "tags": "[]", "sources": "[]",
                                          "evidence_required": 0}).last_pk
     audit_id = db["audits"].insert({"fiscal_year": 2024, "department_id": dept, "status": "issued", "version": 1,
                                     "revision": 0, "interview_notes": "旧い聴き取り", "theme": "FAX"}).last_pk
@@ -441,7 +441,7 @@ def test_finding_pages_work_without_the_department_field(client, auth, db, joint
     single = audit_for(db, "hoiku")
     auth.login("auditor")
     response = auth.post(f"/audit/{single}/findings/new", {
-        "title": "掲示が古い", "severity": "低", "request_kind": REQUEST_WISH, "wish_ending": ENDING_ENGAGE, "request": "更新されたい",
+        "title": "掲示が古い", "severity": values.LOW, "request_kind": REQUEST_WISH, "wish_ending": ENDING_ENGAGE, "request": "更新されたい",
         "due_date": "2099-03-31", "topic_id": "", "check_id": ""})
     assert response.status_code == 302
     assert db.execute("""SELECT d.code FROM audit_findings f JOIN departments d ON d.id = f.department_id

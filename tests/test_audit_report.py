@@ -80,11 +80,11 @@ def recorded(db):
                       revision=0, user=auditor)
     visits.save_check(db, audit, checks["G-05-01"]["id"], result=RESULT_NEEDS_IMPROVEMENT, note="封入の確認が１人", topic_id=topic_id,
                       revision=0, user=auditor)
-    findings.create_finding(db, audit, {"title": "郵送の封入物の確認を作成者１人で行っていた", "severity": "高",
+    findings.create_finding(db, audit, {"title": "郵送の封入物の確認を作成者１人で行っていた", "severity": values.HIGH,
                                         "request_kind": REQUEST_IMPROVEMENT,
                                         "request": "作成者以外の職員が宛名と封入物を確認する"},
                             due_date="2026-06-30", user=auditor, check_id=checks["G-05-01"]["id"])
-    findings.create_finding(db, audit, {"title": "課内掲示の保護管理者名が前任者のままであった", "severity": "低",
+    findings.create_finding(db, audit, {"title": "課内掲示の保護管理者名が前任者のままであった", "severity": values.LOW,
                                         "request_kind": REQUEST_WISH, "wish_ending": ENDING_ENGAGE, "request": "異動のたびに掲示を更新されたい"},
                             due_date="2026-04-30", user=auditor)
     return audit_id

@@ -6,6 +6,7 @@ import json
 
 from audits.activity import service as activity
 from audits.db import connect
+from audits.summary import scoring
 from audits.wareki import fiscal_year_of
 from bench import floors, load, measure, report
 from bench.generate import Scale, generate, log_key
@@ -30,7 +31,7 @@ def test_tiny_city_every_figure_and_the_json(tmp_path):
                           "WHERE x.incident_id = i.id) OR NOT EXISTS (SELECT 1 FROM incident_events e "
                           "WHERE e.incident_id = i.id)").fetchone()[0] == 0
         # auto_na rows exactly as opening a schedule writes them: 該当しない with the reason, no value
-        assert db.execute("SELECT count(*) FROM answers WHERE auto_na = 1 AND (category != '該当しない' "
+        assert db.execute(f"SELECT count(*) FROM answers WHERE auto_na = 1 AND (category != '{scoring.NOT_APPLICABLE}' "
                           "OR na_reason IS NULL OR value IS NOT NULL)").fetchone()[0] == 0
     finally:
         db.conn.close()

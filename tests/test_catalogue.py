@@ -206,7 +206,7 @@ def test_every_role_may_browse(app, auth, client, username):
     auth.login(username)
     assert "チェックリスト</a>" in page(client, "/")
     for url in ("/checklists/", "/checklists/general", "/checklists/general/v1", "/checklists/coverage",
-                "/checklists/search?severity=高"):
+                "/checklists/search?severity=high"):
         page(client, url)
 
 
@@ -243,7 +243,7 @@ def test_detail_filters_by_severity_tag_source_and_text(app, auth, client):
     auth.login("auditor")
     html = page(client, "/checklists/operations?tag=fax")
     assert "S-06-01" in html and "S-01-01" not in html
-    html = page(client, "/checklists/operations?tag=fax&severity=低")
+    html = page(client, "/checklists/operations?tag=fax&severity=low")
     assert "S-06-04" in html and "S-06-01" not in html and "5 項目" not in html
     html = page(client, "/checklists/general?source=GUIDE+4-8-6")
     general = loader.load_builtin()
@@ -257,10 +257,10 @@ def test_detail_filters_by_severity_tag_source_and_text(app, auth, client):
 
 def test_search_across_checklists(app, auth, client):
     auth.login("kenko.staff")
-    html = page(client, "/checklists/search?source=CASE+setagaya-fax&severity=中")
+    html = page(client, "/checklists/search?source=CASE+setagaya-fax&severity=medium")
     assert "S-06-01" in html and "S-06-04" not in html
     assert "条件を1つ以上" in page(client, "/checklists/search")
-    html = page(client, "/checklists/search?source=世田谷区の事案（ファクシミリ&severity=中")   # the words shown
+    html = page(client, "/checklists/search?source=世田谷区の事案（ファクシミリ&severity=medium")   # the words shown
     assert "S-06-01" in html and "S-06-04" not in html
 
 

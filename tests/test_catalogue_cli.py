@@ -10,6 +10,7 @@ import yaml
 from audits.catalogue import service
 from builders_catalogue import CITY_YAML, counts, use_version
 from checklists import loader
+from checklists.model import LOW, MEDIUM
 
 SUBCOMMANDS = ["lint", "import", "export", "sync", "list"]
 
@@ -127,8 +128,8 @@ def test_import_over_a_version_in_use_creates_a_new_version(runner, db, tmp_path
     result = runner.invoke(args=["checklists", "import", str(path)])
     assert result.exit_code == 0 and "city-extra 第2版: 新しい版を作成" in result.output
     assert service.find_version(db, "city-extra", 1)["id"] == v1
-    assert service.version_items(db, v1)[0]["severity"] == "中"
-    assert service.version_items(db, service.find_version(db, "city-extra")["id"])[0]["severity"] == "低"
+    assert service.version_items(db, v1)[0]["severity"] == MEDIUM
+    assert service.version_items(db, service.find_version(db, "city-extra")["id"])[0]["severity"] == LOW
     # the old version can still be exported
     out = tmp_path / "v1.yaml"
     result = runner.invoke(args=["checklists", "export", "city-extra", "--version", "1", "-o", str(out)])

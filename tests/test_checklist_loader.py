@@ -40,19 +40,19 @@ from checklists.loader import (
 
 SCALES_YAML = """\
 categories:
-  - {id: 実施, gap: false}
-  - {id: 課題あり, gap: true}
-  - {id: 未実施, gap: true}
-  - {id: 該当しない, gap: false}
+  - {id: done, gap: false}
+  - {id: partial, gap: true}
+  - {id: not_done, gap: true}
+  - {id: na, gap: false}
 scales:
   - id: implementation
     label: 実施状況
     kind: choice
     options:
-      - {id: done, label: 実施している, category: 実施}
-      - {id: partial, label: 一部実施（課題あり）, category: 課題あり}
-      - {id: not_done, label: 実施していない, category: 未実施}
-      - {id: na, label: 該当しない, category: 該当しない}
+      - {id: done, label: 実施している, category: done}
+      - {id: partial, label: 一部実施（課題あり）, category: partial}
+      - {id: not_done, label: 実施していない, category: not_done}
+      - {id: na, label: 該当しない, category: na}
   - {id: date, label: 日付, kind: date}
   - {id: count, label: 件数・人数, kind: number, unit: 件, min: 0}
   - {id: percent, label: 割合, kind: number, unit: "%", min: 0, max: 100}
@@ -184,8 +184,8 @@ def test_yml_extension_loads(tmp_path, vocab):
 def test_builtin_vocabulary_loads():
     vocab = load_vocabulary()          # the real scales.yaml / tags.yaml
     assert "implementation" in vocab.scales
-    assert set(vocab.categories) >= {"実施", "課題あり", "未実施", "該当しない"}
-    assert vocab.gap_categories == {"課題あり", "未実施"}
+    assert set(vocab.categories) >= {"done", "partial", "not_done", "na"}
+    assert vocab.gap_categories == {"partial", "not_done"}
 
 
 def test_unknown_extension_is_refused(tmp_path, vocab):
@@ -313,6 +313,19 @@ def test_bad_severity_message(vocab):
     assert errors_of(data, vocab, "checklists/general.yaml") == [
         'checklists/general.yaml: 項目 T-01-02: severity は 高/中/低 のいずれかにしてください（"最高" は使えません）'
     ]
+
+
+def test_files_write_severity_labels_and_the_model_holds_keys(vocab):
+    """FORMAT.md: authors write 高/中/低; the item holds the stored key, and to_data() writes the label back,
+    so a version's content hash does not depend on the keys."""
+    checklist = parse_data(valid_data(), "a.yaml", vocab)
+    assert [i.severity for i in checklist.items()][:2] == ["high", "medium"]
+    assert [i["severity"] for s in checklist.to_data()["sections"] for i in s["items"]][:2] == ["高", "中"]
+    assert parse_data(checklist.to_data(), "b.yaml", vocab) == checklist
+    data = valid_data()
+    item(data, 0, 1)["severity"] = "high"                    # a key is not what a file says
+    assert errors_of(data, vocab, "x.yaml") == [
+        'x.yaml: 項目 T-01-02: severity は 高/中/低 のいずれかにしてください（"high" は使えません）']
 
 
 def test_unknown_key_typo_is_an_error(vocab):
@@ -452,13 +465,13 @@ def test_missing_vocabulary_file_is_reported(tmp_path):
 
 def test_bad_vocabulary_is_reported(tmp_path):
     (tmp_path / "scales.yaml").write_text(
-        SCALES_YAML.replace("category: 未実施", "category: 未着手").replace("kind: date", "kind: datum"),
+        SCALES_YAML.replace("category: not_done", "category: not_started").replace("kind: date", "kind: datum"),
         encoding="utf-8")
     (tmp_path / "tags.yaml").write_text(TAGS_YAML + "  - {id: fax, label: 重複, description: x}\n", encoding="utf-8")
     with pytest.raises(ChecklistError) as info:
         load_vocabulary(tmp_path)
     text = "\n".join(info.value.errors)
-    assert "category は 実施 / 課題あり / 未実施 / 該当しない のいずれかにしてください（未着手）" in text
+    assert "category は done / partial / not_done / na のいずれかにしてください（not_started）" in text
     assert "kind は choice / date / number のいずれかにしてください（datum）" in text
     assert "タグ id「fax」が重複しています" in text
 

@@ -82,7 +82,7 @@ def test_the_database_refuses_a_value_outside_the_constant(db):
     with pytest.raises(sqlite3.IntegrityError, match="allowed_status"):
         db.execute("UPDATE sheets SET status = '提出済' WHERE id = ?", [sheet_id])
     with pytest.raises(sqlite3.IntegrityError, match="allowed_category"):
-        db.execute("UPDATE answers SET category = '実施済' WHERE sheet_id = ?", [sheet_id])
+        db.execute("UPDATE answers SET category = 'done_' WHERE sheet_id = ?", [sheet_id])
     with pytest.raises(sqlite3.IntegrityError, match="allowed_result"):
         db.execute("UPDATE audit_checks SET result = '良好'")
     with pytest.raises(sqlite3.IntegrityError, match="allowed_active"):

@@ -29,7 +29,7 @@ def _issued_action(db, code="bunsho") -> tuple[int, int]:
     """An issued audit of `code` by the team {auditor} (auditor2 is not on it) with one open corrective action."""
     audit_id = audit_for(db, code)
     finding_id = findings.create_finding(
-        db, load_audit(db, audit_id), {"title": "持出し記録がない", "clause": "", "severity": "中",
+        db, load_audit(db, audit_id), {"title": "持出し記録がない", "clause": "", "severity": values.MEDIUM,
                                        "request_kind": REQUEST_IMPROVEMENT, "request": "記録する"},
         due_date="2099-04-30", user=user(db, "auditor"))
     _issue(db, audit_id)

@@ -11,7 +11,7 @@ import pytest
 from builders_audit import audit_for, department_id, reply_all, user
 from builders_selfcheck import load, sheet_id, unanswered_item
 
-from audits.audit import drafting, findings, visits, workflow
+from audits.audit import drafting, findings, values, visits, workflow
 from audits.audit.permissions import load_audit
 from audits.audit.plans import AuditError
 from audits.db import connect
@@ -94,10 +94,10 @@ def test_record_notes_and_finding_need_their_base(client, auth, db, audit_id):
                       [audit_id, shimin]).fetchone()[0] == "二人目の聴き取り"
 
     finding_id = findings.create_finding(db, load_audit(db, audit_id), {
-        "title": "二人目の指摘", "clause": "", "severity": "中", "request_kind": REQUEST_IMPROVEMENT, "request": "対応されたい"},
+        "title": "二人目の指摘", "clause": "", "severity": values.MEDIUM, "request_kind": REQUEST_IMPROVEMENT, "request": "対応されたい"},
         department_id=shimin, due_date="2099-03-31", user=user(db, "auditor2"))
     response = auth.post(f"/audit/findings/{finding_id}/edit", {
-        "title": "一人目の指摘", "severity": "中", "request_kind": REQUEST_IMPROVEMENT, "request": "対応されたい",
+        "title": "一人目の指摘", "severity": values.MEDIUM, "request_kind": REQUEST_IMPROVEMENT, "request": "対応されたい",
         "due_date": "2099-03-31", "topic_id": ""})
     assert response.status_code == 409 and "一人目の指摘" in response.get_data(as_text=True)
     assert db["audit_findings"].get(finding_id)["title"] == "二人目の指摘"
@@ -187,7 +187,7 @@ def test_two_simultaneous_issues_give_one_report(app, db, audit_id):
 
 def test_a_finding_is_withdrawn_once(db, audit_id):
     finding_id = findings.create_finding(db, load_audit(db, audit_id), {
-        "title": "指摘", "clause": "", "severity": "中", "request_kind": REQUEST_IMPROVEMENT, "request": "対応されたい"},
+        "title": "指摘", "clause": "", "severity": values.MEDIUM, "request_kind": REQUEST_IMPROVEMENT, "request": "対応されたい"},
         department_id=department_id(db, "shimin"), due_date="2099-03-31", user=user(db, "auditor"))
     findings.withdraw_finding(db, load_audit(db, audit_id), finding_id, user(db, "auditor"))
     with pytest.raises(AuditError, match="既に取り下げられた"):

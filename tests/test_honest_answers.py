@@ -9,6 +9,7 @@ from builders_selfcheck import item, load, sheet_id, user
 
 from audits.sheets import service
 from audits.sheets.answers import AnswerInput, evaluate, evidence_owed
+from audits.summary.scoring import DONE, NOT_APPLICABLE, NOT_DONE, PARTIAL
 from checklists.loader import ChecklistError, load_vocabulary
 
 TODAY = date(2026, 1, 15)
@@ -21,14 +22,14 @@ def _item(scale: str, **extra) -> dict:
 
 
 @pytest.mark.parametrize("scale, value, category", [
-    ("date", "never", "未実施"),
-    ("date", "na", "該当しない"),
-    ("count", "unknown", "未実施"),
-    ("percent", "unknown", "未実施"),
-    ("percent", "na", "該当しない"),
-    ("pia", "not_done", "未実施"),
-    ("pia", "na", "該当しない"),
-    ("pia", "sufficient", "実施"),
+    ("date", "never", NOT_DONE),
+    ("date", "na", NOT_APPLICABLE),
+    ("count", "unknown", NOT_DONE),
+    ("percent", "unknown", NOT_DONE),
+    ("percent", "na", NOT_APPLICABLE),
+    ("pia", "not_done", NOT_DONE),
+    ("pia", "na", NOT_APPLICABLE),
+    ("pia", "sufficient", DONE),
 ])
 def test_every_scale_offers_a_truthful_negative(scale, value, category):
     expect = {"date": {"within_days": 35}, "count": {"at_most": 0}, "percent": {"at_least": 100}}.get(scale)
@@ -49,15 +50,15 @@ def test_a_number_must_be_written_as_a_plain_number(text):
 
 def test_a_measurement_item_reports_a_figure_without_judging_it():
     measured = _item("count", measurement=1)
-    assert evaluate(measured, "3", today=TODAY).category == "実施"
-    assert evaluate(measured, "0", today=TODAY).category == "実施"
-    assert evaluate(measured, "unknown", today=TODAY).category == "未実施"
+    assert evaluate(measured, "3", today=TODAY).category == DONE
+    assert evaluate(measured, "0", today=TODAY).category == DONE
+    assert evaluate(measured, "unknown", today=TODAY).category == NOT_DONE
     judged = _item("count", expect={"at_most": 0})
-    assert evaluate(judged, "3", today=TODAY).category == "課題あり"
+    assert evaluate(judged, "3", today=TODAY).category == PARTIAL
 
 
-@pytest.mark.parametrize("category, owed", [("実施", True), ("課題あり", False), ("未実施", False),
-                                            ("該当しない", False), (None, False)])
+@pytest.mark.parametrize("category, owed", [(DONE, True), (PARTIAL, False), (NOT_DONE, False),
+                                            (NOT_APPLICABLE, False), (None, False)])
 def test_evidence_is_owed_only_by_an_answer_claiming_the_measure_is_done(category, owed):
     assert evidence_owed({"evidence_required": 1}, category) is owed
     assert evidence_owed({"evidence_required": 0}, category) is False
@@ -116,7 +117,7 @@ def test_the_form_answers_a_date_item_never_done(client, auth, db):
     assert response.status_code == 302
     saved = db.execute("SELECT value, category FROM answers WHERE sheet_id = ? AND item_id = ?",
                        [sid, row["item_id"]]).fetchone()
-    assert tuple(saved) == ("never", "未実施")
+    assert tuple(saved) == ("never", NOT_DONE)
     html = client.get(f"/sheets/{sid}?item={row['item_id']}").get_data(as_text=True)
     article = html[html.index(f'id="item-{row["item_id"]}"'):]
     article = article[:article.index("</article>")]
@@ -168,7 +169,7 @@ def test_excel_carries_the_negative_both_ways(client, auth, db):
     assert response.status_code in (200, 302), response.get_data(as_text=True)[:2000]
     saved = db.execute("SELECT value, category FROM answers WHERE sheet_id = ? AND item_id = ?",
                        [sid, row["item_id"]]).fetchone()
-    assert tuple(saved) == ("never", "未実施")
+    assert tuple(saved) == ("never", NOT_DONE)
     again = openpyxl.load_workbook(BytesIO(client.get(f"/sheets/{sid}/export.xlsx").data)).active
     line = next(r for r in again.iter_rows(min_row=1) if r[0].value == row["item_id"])
     assert line[5].value == "実施していない（一度も行っていない）"
@@ -186,6 +187,6 @@ def _scales_with(tmp_path, extra: str):
 
 def test_an_option_of_a_date_scale_must_not_look_like_a_date(tmp_path):
     folder = _scales_with(tmp_path, "  - id: date2\n    label: 日付2\n    kind: date\n    options:\n"
-                                    "      - {id: '2020', label: 実施していない, category: 未実施}\n")
+                                    "      - {id: '2020', label: 実施していない, category: not_done}\n")
     with pytest.raises(ChecklistError, match="英字で始めて"):
         load_vocabulary(folder)

@@ -10,7 +10,7 @@ import pypdf
 import pytest
 from sqlite_utils import Database
 
-from audits.audit import drafting, findings, risk
+from audits.audit import drafting, findings, risk, values
 from audits.audit.permissions import load_audit
 from audits.auth.service import load_user
 from audits.db import connect, init_db
@@ -152,7 +152,7 @@ def test_migration_keeps_existing_corrective_actions(tmp_path):
     db["bureaus"].insert({"code": "b", "name": "部"})
     dept = db["departments"].insert({"code": "k", "name": "課", "bureau_id": 1}).last_pk
     audit = db["audits"].insert({"fiscal_year": 2024, "status": "issued", "version": 1, "revision": 0}).last_pk
-    finding = db["audit_findings"].insert({"audit_id": audit, "department_id": dept, "title": "t", "severity": "高",
+    finding = db["audit_findings"].insert({"audit_id": audit, "department_id": dept, "title": "t", "severity": values.HIGH,
                                            "request_kind": REQUEST_WISH, "wish_ending": ENDING_ENGAGE, "request": "r", "status": "open"}).last_pk
     action = db["corrective_actions"].insert({"finding_id": finding, "department_id": dept, "due_date": "2025-05-30",
                                               "status": "submitted", "response": "した", "revision": 2}).last_pk

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from audits.departments import service as departments
 from audits.sheets import excel, service
 from audits.sheets.answers import AnswerInput
+from audits.summary import scoring
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -52,7 +53,7 @@ def test_saving_any_answer_is_saved_or_refused(db, value, detail, plan_due):
                                                                   plan_action="a", plan_owner="b"),
                                      base_revision=current[0] if current else 0, user=user(db, "kenko.staff"),
                                      today=date(2025, 8, 1))
-        assert result.category in ("実施", "課題あり", "未実施", "該当しない")
+        assert result.category in scoring.CATEGORIES
     except service.AnswerInvalid as invalid:
         assert invalid.errors and all(isinstance(m, str) and m for m in invalid.errors.values())
 

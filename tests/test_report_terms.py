@@ -90,7 +90,7 @@ def ready(db):
     """A 保険年金課 audit with one finding, its prose proposed, sent for 事実確認."""
     audit_id = audit_for(db, "hoken")
     audit = load_audit(db, audit_id)
-    findings.create_finding(db, audit, {"title": "課内掲示の保護管理者名が前任者のままであった", "severity": "低",
+    findings.create_finding(db, audit, {"title": "課内掲示の保護管理者名が前任者のままであった", "severity": values.LOW,
                                         "request_kind": REQUEST_WISH, "wish_ending": ENDING_ENGAGE, "request": "異動のたびに掲示を更新されたい"},
                             due_date="2026-04-30", user=user(db, "auditor"))
     drafting.apply_proposals(db, load_audit(db, audit_id), user(db, "auditor"))

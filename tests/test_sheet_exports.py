@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from audits import xlsx
 from audits.sheets import excel
+from audits.summary.scoring import DONE
 
 
 @pytest.fixture
@@ -90,7 +91,7 @@ def test_round_trip_applies_answers_and_logs(client, auth, db, kenko):
     assert response.status_code == 302
     stored = db.execute("SELECT value, detail, category FROM answers WHERE sheet_id = ? AND item_id = ?",
                         [kenko["id"], item_id]).fetchone()
-    assert stored == ("done", "=SUM(1)は式ではなく文字として扱う", "実施")
+    assert stored == ("done", "=SUM(1)は式ではなく文字として扱う", DONE)
     assert db.execute("SELECT source FROM answer_history WHERE sheet_id = ? AND item_id = ?",
                       [kenko["id"], item_id]).fetchone()[0] == "excel"
     assert db.execute("SELECT count(*) FROM activity_log WHERE action = 'sheet.import'").fetchone()[0] == 1

@@ -219,7 +219,7 @@ def test_csv_of_the_answers_has_every_row_and_no_formula(client, auth, db, fixtu
     assert "'@SUM(A1)" in details                            # text, never a formula
     assert not any(d.startswith(("=", "+", "-", "@")) for d in details)
     hoken = [row for row in rows[1:] if row[1] == "hoken" and row[header.index("項目ID")] == "T-01-01"]
-    assert hoken and hoken[0][header.index("回答の区分")] == "未実施"
+    assert hoken and hoken[0][header.index("回答の区分")] == "実施していない"      # the label, never the key
     assert db.execute("SELECT count(*) FROM activity_log WHERE action = 'summary.export' "
                       "AND detail LIKE '%csv%'").fetchone()[0] == 1
 

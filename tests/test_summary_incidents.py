@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from audits.incidents import service
 from audits.summary import report as summary_report
+from audits.summary import scoring
 from audits.summary.queries import Scope
 
 from conftest import department_id
@@ -99,7 +100,7 @@ def test_scope_filters_and_the_joint_incident(client, auth, db):
 
 
 def test_without_register_incidents_the_count_comes_from_m_06_03(client, auth, db):
-    db.execute("""UPDATE answers SET value = '2', category = '実施' WHERE item_id = 'M-06-03' AND sheet_id IN (
+    db.execute(f"""UPDATE answers SET value = '2', category = '{scoring.DONE}' WHERE item_id = 'M-06-03' AND sheet_id IN (
                     SELECT h.id FROM sheets h JOIN departments d ON d.id = h.department_id
                     JOIN schedules s ON s.id = h.schedule_id WHERE d.code = 'shimin' AND s.fiscal_year = 2025)""")
     db.conn.commit()

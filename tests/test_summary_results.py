@@ -36,7 +36,7 @@ def test_a_changed_answer_changes_the_report(db, ids):
     assert queries.overall(db, scope).done == 6
     hoken = ids["hoken"]
     with transaction(db):
-        db.execute("UPDATE answers SET value = 'not_done', category = '未実施' WHERE sheet_id = ? AND item_id = ?",
+        db.execute(f"UPDATE answers SET value = 'not_done', category = '{scoring.NOT_DONE}' WHERE sheet_id = ? AND item_id = ?",
                    [hoken, "T-01-02"])
     assert hoken not in stored(db)
     counts = queries.overall(db, scope)
@@ -66,7 +66,7 @@ def test_an_edited_item_of_the_version_drops_its_sheets(db, ids):
     queries.overall(db, Scope(YEAR))
     version = db.execute("SELECT version_id FROM sheets WHERE id = ?", [ids["shimin"]]).fetchone()[0]
     with transaction(db):
-        db.execute("UPDATE checklist_items SET severity = '低' WHERE version_id = ? AND item_id = 'T-01-01'",
+        db.execute(f"UPDATE checklist_items SET severity = '{scoring.LOW}' WHERE version_id = ? AND item_id = 'T-01-01'",
                    [version])
     assert not stored(db) & {ids[c] for c in ("shimin", "hoken", "kenko")}
     # shimin 6/7 with T-01-01 at weight 3; at weight 1 its 評点 becomes 4/5.

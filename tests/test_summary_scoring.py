@@ -5,7 +5,7 @@ import pytest
 
 from audits.summary import queries, scoring
 from audits.summary.queries import Scope
-from audits.summary.scoring import Counts
+from audits.summary.scoring import DONE, NOT_APPLICABLE, NOT_DONE, PARTIAL, UNANSWERED, Counts
 
 import builders_summary as build
 
@@ -31,7 +31,7 @@ def test_unanswered_counts_in_the_denominator():
 
 
 def test_score_weighs_severity_and_gives_half_credit_for_partial():
-    assert scoring.SEVERITY_WEIGHTS == {"高": 3, "中": 2, "低": 1}
+    assert scoring.SEVERITY_WEIGHTS == {scoring.HIGH: 3, scoring.MEDIUM: 2, scoring.LOW: 1}
     assert scoring.CREDIT[scoring.PARTIAL] == 0.5
     assert scoring.score(6, 7) == pytest.approx(85.714, abs=1e-3)
 
@@ -65,8 +65,8 @@ def test_overall_counts_only_submitted_and_approved_sheets(db, fixture_ids):
 
 def test_sections(db, fixture_ids):
     rows = {s.section_id: s for s in queries.section_distribution(db, Scope(YEAR))}
-    assert rows["T-01"].counts.by_category() == {"実施": 3, "課題あり": 1, "未実施": 2, "未回答": 0, "該当しない": 0}
-    assert rows["T-02"].counts.by_category() == {"実施": 3, "課題あり": 1, "未実施": 0, "未回答": 0, "該当しない": 2}
+    assert rows["T-01"].counts.by_category() == {DONE: 3, PARTIAL: 1, NOT_DONE: 2, UNANSWERED: 0, NOT_APPLICABLE: 0}
+    assert rows["T-02"].counts.by_category() == {DONE: 3, PARTIAL: 1, NOT_DONE: 0, UNANSWERED: 0, NOT_APPLICABLE: 2}
     assert rows["T-01"].counts.rate == pytest.approx(50.0)
     assert rows["T-02"].counts.rate == pytest.approx(75.0)
     assert rows["T-01"].checklist_title == "テスト点検票" and rows["T-01"].section_title == "管理体制"

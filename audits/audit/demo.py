@@ -63,13 +63,13 @@ FINDING = {
     "title": "地下１階文書庫における監査対象課の過年度文書に係る文書保存箱において、廃棄年月日に誤記載があり、"
              "保存期間満了の１年前に廃棄をする旨の表示がされているものが見受けられた",
     "clause": "事務対応ガイド4-8-5（廃棄等）、みどり市文書管理規程",
-    "severity": "中", "request_kind": values.REQUEST_IMPROVEMENT,
+    "severity": values.MEDIUM, "request_kind": values.REQUEST_IMPROVEMENT,
     "request": "文書の保存期間は文書の作成年度の翌年度から起算されることに留意し、適正な廃棄年月日を記載する",
 }
 # A 要望 (no deadline, no corrective action) under the first 監査項目.
 WISH = {
     "title": "特定の機関では連絡手段がファクシミリに限定されている事務が残存しているとの回答があった",
-    "clause": "", "severity": "低", "request_kind": values.REQUEST_WISH, "wish_ending": values.ENDING_EFFORT,
+    "clause": "", "severity": values.LOW, "request_kind": values.REQUEST_WISH, "wish_ending": values.ENDING_EFFORT,
     "request": "これらの事務がファクシミリによらなければならないかについて引き続き検討するとともに、少なくとも庁内に"
                "おける外線を用いたファクシミリは使用しないこととする",
 }
@@ -169,10 +169,10 @@ JOINT_WHEN = {"shimin": ("2026-01-20T10:00:00+09:00", "2026-01-20T11:30:00+09:00
               "hoken": ("2026-01-20T14:00:00+09:00", "2026-01-20T15:20:00+09:00", ["本庁舎１階窓口及び２階書庫"])}
 JOINT_FINDINGS = {
     "shimin": {"title": "マイナンバーカード交付窓口の端末で、職員の離席時に画面がロックされていない時間が見受けられた",
-               "clause": "番号法ガイドライン 別添1 2-C-b", "severity": "高", "request_kind": values.REQUEST_IMPROVEMENT,
+               "clause": "番号法ガイドライン 別添1 2-C-b", "severity": values.HIGH, "request_kind": values.REQUEST_IMPROVEMENT,
                "request": "離席時には必ず画面をロックし、保護担当者が定期的に確認する"},
     "hoken": {"title": "窓口の記載台に、前の来庁者が書き損じた申請書（個人番号の記載あり）が残されていた",
-              "clause": "事務対応ガイド 4-8-5", "severity": "中", "request_kind": values.REQUEST_IMPROVEMENT,
+              "clause": "事務対応ガイド 4-8-5", "severity": values.MEDIUM, "request_kind": values.REQUEST_IMPROVEMENT,
               "request": "記載台を定期的に確認し、書き損じた申請書は回収して確実に廃棄する"},
 }
 

@@ -178,7 +178,8 @@ def report_content(db: Database, audit: dict, municipality: str, *, department_i
                 c["note"] or ""]
 
     def finding_row(f: dict) -> dict:
-        row = {"title": f["title"], "severity": f["severity"], "clause": human_text(f["clause"] or ""),
+        row = {"title": f["title"], "severity": values.SEVERITY_LABELS[f["severity"]],
+               "clause": human_text(f["clause"] or ""),
                "request_kind": values.REQUEST_KIND_LABELS[f["request_kind"]], "request": f["request"],
                "due_date": f["due_date"]}
         return {**row, "department": f["department_name"]} if multi else row

@@ -103,7 +103,7 @@ class NotesForm(FlaskForm):
 class FindingForm(FlaskForm):
     title = TextAreaField("指摘の内容（見受けられた事実）", validators=[DataRequired(REQUIRED), Length(max=2000)])
     clause = StringField("関係する条項・規程", validators=[Optional(), Length(max=200)])
-    severity = RadioField("重要度", choices=choice_list((s, s) for s in values.SEVERITIES), default="中",
+    severity = RadioField("重要度", choices=choice_list(values.SEVERITY_LABELS.items()), default=values.MEDIUM,
                           validators=[InputRequired("重要度を選んでください。")])
     request_kind = RadioField("区分", choices=choice_list(values.REQUEST_KIND_LABELS.items()),
                               default=values.REQUEST_IMPROVEMENT, validators=[InputRequired("区分を選んでください。")])

@@ -20,6 +20,7 @@ from datetime import date
 from sqlite_utils import Database
 
 from ..incidents.values import fiscal_year_sql
+from ..summary import scoring
 from ..timeutil import now
 from . import values
 
@@ -28,8 +29,12 @@ WEIGHTS = {"gap_rate": 0.4, "overdue_sheets": 10, "returned_sheets": 10, "year":
 NEVER_AUDITED_YEARS = 5  # counts as this many years (also the cap)
 INCIDENT_YEARS = 3  # the plan 年度 and the two before it
 
-RANKING_SQL = """
-WITH severity_weight(severity, weight) AS (VALUES ('高', 3), ('中', 2), ('低', 1)),
+# The item weights of the 評点 (scoring.SEVERITY_WEIGHTS) and the gap categories, as SQL.
+_SEVERITY_WEIGHTS = ", ".join(f"('{key}', {weight})" for key, weight in scoring.SEVERITY_WEIGHTS.items())
+_GAPS = scoring.sql_in((scoring.PARTIAL, scoring.NOT_DONE))
+
+RANKING_SQL = f"""
+WITH severity_weight(severity, weight) AS (VALUES {_SEVERITY_WEIGHTS}),
 live_sheets AS (
     SELECT s.id, s.department_id, s.status, COALESCE(sd.due_date, sc.due_date) AS due
     FROM sheets s
@@ -39,15 +44,15 @@ live_sheets AS (
 ),
 gaps AS (
     SELECT ls.department_id,
-           SUM(CASE WHEN a.category IN ('課題あり', '未実施') THEN w.weight ELSE 0 END) AS gap_weight,
+           SUM(CASE WHEN a.category IN {_GAPS} THEN w.weight ELSE 0 END) AS gap_weight,
            SUM(w.weight) AS applicable_weight,
-           SUM(a.category IN ('課題あり', '未実施')) AS gap_items,
+           SUM(a.category IN {_GAPS}) AS gap_items,
            COUNT(*) AS answered_items
     FROM live_sheets ls
     JOIN answers a ON a.sheet_id = ls.id
     JOIN checklist_items i ON i.id = a.item_pk
     JOIN severity_weight w ON w.severity = i.severity
-    WHERE a.category IS NOT NULL AND a.category != '該当しない'
+    WHERE a.category IS NOT NULL AND a.category != '{scoring.NOT_APPLICABLE}'
     GROUP BY ls.department_id
 ),
 sheet_flags AS (

@@ -3,7 +3,7 @@
 Separate things keep separate fields, each with its own values (see `values.py`):
 - audits.status            fieldwork / fact_check / issued        (the audit's own workflow)
 - audit_checks.result      values.RESULTS, keys of 適正 / 概ね適正 / 要改善 / 不適正 / 未確認 (the auditor's 確認結果)
-- audit_findings.severity  高 / 中 / 低, audit_findings.status open / closed / withdrawn
+- audit_findings.severity  high / medium / low (高 / 中 / 低), audit_findings.status open / closed / withdrawn
 - corrective_actions.status open / submitted / closed
 The self-check sheets' own status stays on `sheets`; an audit points at the schedule whose answers it compares.
 """
@@ -13,6 +13,7 @@ from sqlite_utils import Database, Migrations
 
 from .. import constraints
 from ..constraints import FLAG, Allowed
+from ..db import transaction
 
 migrations = Migrations("tenken-audit")
 
@@ -221,6 +222,11 @@ def checks() -> dict:
 
 @migrations(name="0006_allowed_values", transactional=False)
 def allowed_values(db: Database) -> None:
+    # A database older than the constraints stores the labels; its columns are not checked yet, so the
+    # labels become keys by plain updates before the keys are enforced (a database past this migration
+    # gets the same through 0010_stable_keys and 0011_severity_keys).
+    with transaction(db):
+        _rewrite_legacy(db)
     constraints.enforce(db, checks())
 
 
@@ -287,7 +293,17 @@ def wish_checks() -> dict:
 _LEGACY_RESULTS = {"適正": "proper", "概ね適正": "mostly_proper", "要改善": "needs_improvement", "不適正": "improper",
                    "未確認": "unchecked"}
 _LEGACY_REQUEST_KINDS = {"改善を求める事項": "improvement", "要望": "wish"}
-_LEGACY_SEVERITIES = ("高", "中", "低")    # audit_findings.severity: renamed by its own migration, either order
+_LEGACY_SEVERITY_KEYS = {"高": "high", "中": "medium", "低": "low"}   # audit_findings.severity: 0011_severity_keys
+_LEGACY_SEVERITIES = tuple(_LEGACY_SEVERITY_KEYS)
+
+
+def _rewrite_legacy(db: Database) -> None:
+    """Every stored label of 0001–0005 as its key, by plain updates (for columns no constraint checks yet)."""
+    for table, column, mapping in (("audit_checks", "result", _LEGACY_RESULTS),
+                                   ("audit_findings", "request_kind", _LEGACY_REQUEST_KINDS),
+                                   ("audit_findings", "severity", _LEGACY_SEVERITY_KEYS)):
+        for label, key in mapping.items():
+            db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", [key, label])
 
 
 @migrations(name="0009_wish_ending")
@@ -319,3 +335,11 @@ def stable_keys(db: Database) -> None:
             db.execute("UPDATE audit_findings SET request_kind = ? WHERE request_kind = ?", [key, label])
         db.execute("UPDATE audit_findings SET wish_ending = ? WHERE request_kind = ? AND wish_ending IS NULL",
                    [values.ENDING_ENGAGE, values.REQUEST_WISH])
+
+
+@migrations(name="0011_severity_keys", transactional=False)
+def severity_keys(db: Database) -> None:
+    """audit_findings.severity stores the items' stable keys (high / medium / low) instead of 高 / 中 / 低.
+    Issued reports (audit_reports.content) and drafts sent for 事実確認 keep the text they were issued with."""
+    both = {"audit_findings": {**checks()["audit_findings"], **wish_checks()["audit_findings"]}}
+    constraints.rewrite(db, both, "audit_findings", "severity", _LEGACY_SEVERITY_KEYS)

@@ -1,7 +1,8 @@
 """The fixed values of the audit, each field with its own set (keys stored, Japanese labels shown)."""
 from __future__ import annotations
 
-from checklists.model import SEVERITIES, SEVERITY_LABELS  # noqa: F401  (audit_findings.severity shares the items' scale)
+# audit_findings.severity shares the items' scale (stored keys high / medium / low, labels 高 / 中 / 低).
+from checklists.model import HIGH, LOW, MEDIUM, SEVERITIES, SEVERITY_LABELS  # noqa: F401
 
 # audits.status: the audit's own workflow.
 FIELDWORK, FACT_CHECK, ISSUED = "fieldwork", "fact_check", "issued"

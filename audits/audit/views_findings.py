@@ -57,7 +57,7 @@ def finding_new(audit_id: int):
             initial = {"check_id": str(check_id), "department_id": str(row["department_id"]),
                        "topic_id": str(row["topic_id"] or ""), "title": row["note"] or "",
                        "clause": sources_text(row["sources"]), "severity": row["severity"] if row["severity"] in
-                       values.SEVERITIES else "中", "request_kind": values.REQUEST_IMPROVEMENT}
+                       values.SEVERITIES else values.MEDIUM, "request_kind": values.REQUEST_IMPROVEMENT}
     form = _finding_form(db, audit, initial)
     if form.validate_on_submit():
         try:

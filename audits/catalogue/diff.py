@@ -74,6 +74,8 @@ def _item_value(item: loader.Item, name: str) -> Any:
         return f"{item.section_id} {item.section_title}"
     if name == "measurement":
         return "計測項目" if item.measurement else "判定項目"
+    if name == "severity":
+        return loader.SEVERITY_LABELS[item.severity]
     return getattr(item, name)
 
 

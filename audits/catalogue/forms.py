@@ -24,7 +24,7 @@ class ItemFilterForm(FilterForm):
         self.tag.choices = choice_list(
             [("", "すべて"), (service.NO_TAG, "全課共通（タグなし）")]
             + [(t.id, t.label) for t in profile_tags().values()])
-        self.severity.choices = choice_list([("", "すべて")] + [(s, s) for s in loader.SEVERITIES])
+        self.severity.choices = choice_list([("", "すべて")] + list(loader.SEVERITY_LABELS.items()))
 
     def item_filter(self) -> service.ItemFilter:
         tags = {t for t in profile_tags()} | {service.NO_TAG}

@@ -54,6 +54,18 @@ def checks() -> dict:
     }
 
 
+# The newest migration, registered before 0003_allowed_values on purpose: a database older than the constraints
+# has its labels rewritten before 0003_allowed_values enforces the keys; one that has it gets this one alone.
+@migrations(name="0004_severity_keys", transactional=False)
+def severity_keys(db: Database) -> None:
+    """checklist_items.severity stores stable keys (high / medium / low) instead of the labels 高 / 中 / 低, which
+    pages show through SEVERITY_LABELS. checklist_versions.data keeps the checklist as its file says (FORMAT.md
+    writes the labels), so the versions' content hashes are unchanged."""
+    from checklists.model import HIGH, LOW, MEDIUM
+
+    constraints.rewrite(db, checks(), "checklist_items", "severity", {"高": HIGH, "中": MEDIUM, "低": LOW})
+
+
 @migrations(name="0003_allowed_values", transactional=False)
 def allowed_values(db: Database) -> None:
     constraints.enforce(db, checks())

@@ -19,6 +19,7 @@ from ..catalogue import service as catalogue
 from ..db import transaction
 from ..evidence import service as evidence
 from ..sheets import service as sheets
+from ..summary.scoring import NOT_APPLICABLE
 from ..sheets.answers import GAP_CATEGORIES, AnswerInput, evaluate, evidence_owed
 from . import service as schedules
 
@@ -81,7 +82,7 @@ def _answer_for(item: dict, rng: random.Random, today: date, department_name: st
     answer = AnswerInput(value=value)
     option = scale.option(value)
     category = option.category if option else None
-    if category == "該当しない":
+    if category == NOT_APPLICABLE:
         answer.na_reason = f"{department_name}では当該事務を行っていないため。"
         return answer
     category = evaluate(item, value, today=today).category

@@ -11,6 +11,7 @@ from ..activity import service as activity
 from ..catalogue import service as catalogue
 from ..db import transaction
 from ..departments import service as departments
+from ..summary.scoring import NOT_APPLICABLE
 from ..timeutil import now, now_iso
 from ..wareki import era_year, fiscal_year_of, nendo
 
@@ -132,7 +133,7 @@ def _create_sheet(db: Database, schedule_id: int, department_id: int, version_id
     reasons = catalogue.applicability(db, version_id, departments.department_tags(db, department_id))
     items = db.execute("SELECT id, item_id FROM checklist_items WHERE version_id = ?", [version_id]).fetchall()
     db["answers"].insert_all({
-        "sheet_id": sheet_id, "item_pk": pk, "item_id": item_id, "category": "該当しない",
+        "sheet_id": sheet_id, "item_pk": pk, "item_id": item_id, "category": NOT_APPLICABLE,
         "na_reason": reasons[item_id], "auto_na": 1, "revision": 0, "updated_at": stamp,
     } for pk, item_id in items if reasons.get(item_id))
     return sheet_id

@@ -1,7 +1,7 @@
 """Answer rules: what a value means on an item's scale, and what an answer must contain.
 
-`evaluate()` turns a raw value into the category used everywhere (実施 / 課題あり / 未実施 /
-該当しない); `validate()` lists what is missing, field by field, in Japanese.
+`evaluate()` turns a raw value into the category used everywhere (the keys of summary/scoring.py:
+done / partial / not_done / na); `validate()` lists what is missing, field by field, in Japanese.
 """
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..catalogue import service as catalogue
+from ..summary.scoring import DONE, NOT_APPLICABLE, NOT_DONE, PARTIAL
 
-GAP_CATEGORIES = frozenset({"課題あり", "未実施"})
+GAP_CATEGORIES = frozenset({PARTIAL, NOT_DONE})
 # Evidence is owed only by an answer that claims the measure is done: 課題あり / 未実施 owe an
 # 改善予定 instead, and 該当しない owes its reason.
-EVIDENCE_CATEGORIES = frozenset({"実施"})
+EVIDENCE_CATEGORIES = frozenset({DONE})
 ANSWER_FIELDS = ("value", "detail", "na_reason", "plan_action", "plan_due", "plan_owner", "evidence_note")
 TEXT_LIMIT = 4000
 
@@ -101,7 +102,7 @@ def evaluate(item: dict, value: str, *, today: date) -> Evaluation:
         return Evaluation(option.category)
     if scale.kind == "choice":
         return Evaluation(None, {"value": "回答は選択肢から選んでください。"})
-    never = "".join(f"「{o.label}」" for o in scale.options if o.category == "未実施")
+    never = "".join(f"「{o.label}」" for o in scale.options if o.category == NOT_DONE)
     if scale.kind == "date":
         try:
             day = date.fromisoformat(value)
@@ -112,7 +113,7 @@ def evaluate(item: dict, value: str, *, today: date) -> Evaluation:
             return Evaluation(None, {"value": "未来の日付は入力できません。実施した日を入力してください。"
                                      + (f"まだ実施していない場合は{never}を選んでください。" if never else "")})
         within = expect.get("within_days")
-        category = "実施" if within is None or (today - day).days <= within else "課題あり"
+        category = DONE if within is None or (today - day).days <= within else PARTIAL
         return Evaluation(category)
     try:
         number = _parse_number(value)
@@ -123,13 +124,13 @@ def evaluate(item: dict, value: str, *, today: date) -> Evaluation:
         return Evaluation(None, {"value": f"{scale.min}〜{scale.max} の範囲で入力してください。"
                                  if scale.max is not None else f"{scale.min} 以上の数値を入力してください。"})
     if item.get("measurement"):
-        return Evaluation("実施")      # the figure is known: information, not a judgment (FORMAT.md)
+        return Evaluation(DONE)      # the figure is known: information, not a judgment (FORMAT.md)
     ok = True
     if "at_least" in expect and number < expect["at_least"]:
         ok = False
     if "at_most" in expect and number > expect["at_most"]:
         ok = False
-    return Evaluation("実施" if ok else "課題あり")
+    return Evaluation(DONE if ok else PARTIAL)
 
 
 def normalise_value(item: dict, value: str) -> str:
@@ -151,7 +152,7 @@ def validate(item: dict, answer: AnswerInput, *, today: date, stored_plan_due: s
         if len(getattr(answer, name)) > TEXT_LIMIT:
             errors[name] = f"{TEXT_LIMIT}文字以内で入力してください。"
     category = result.category
-    if category == "該当しない":
+    if category == NOT_APPLICABLE:
         if not answer.na_reason:
             errors["na_reason"] = "該当しない理由を記入してください。"
     elif category is not None and not answer.detail:

@@ -11,6 +11,7 @@ from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlite_utils import Database
 
+from checklists.model import category_label, severity_label
 from checklists.xlsx_reader import WorkbookRejected, open_workbook, sheet_rows
 
 from ..activity import service as activity
@@ -71,7 +72,8 @@ def export(db: Database, sheet: dict, author: str = "") -> bytes:
         for entry in section.items:
             row += 1
             item, answer = entry.item, entry.answer or {}
-            values = [item["item_id"], f"{section.id} {section.title}", item["question"], item["severity"],
+            values = [item["item_id"], f"{section.id} {section.title}", item["question"],
+                      severity_label(item["severity"]),
                       "実施なら必須" if item["evidence_required"] else ""]
             for column, value in enumerate(values, start=1):
                 set_text(ws.cell(row=row, column=column), value)
@@ -105,7 +107,7 @@ def export(db: Database, sheet: dict, author: str = "") -> bytes:
             due.value = date.fromisoformat(answer["plan_due"]) if answer.get("plan_due") else None
             due.number_format = WAREKI_DATE_FORMAT
             ws.cell(row=row, column=REVISION_COLUMN, value=answer.get("revision", 0))
-            set_text(ws.cell(row=row, column=13), answer.get("category"))
+            set_text(ws.cell(row=row, column=13), category_label(answer.get("category")))
             for column in (3, 7, 8, 9):
                 ws.cell(row=row, column=column).alignment = WRAP
     for validation in validations.values():

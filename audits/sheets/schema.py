@@ -1,6 +1,8 @@
 """Tables of the annual self-check: schedules (点検計画), sheets (点検票), answers, their history, evidence."""
 from __future__ import annotations
 
+import json
+
 from sqlite_utils import Database, Migrations
 
 from .. import constraints
@@ -104,6 +106,32 @@ def checks() -> dict:
         # NULL: saved without an answer yet (answers.evaluate).
         "answers": {"category": Allowed(CATEGORIES, nullable=True), "auto_na": FLAG},
     }
+
+
+# The newest migration, registered before 0003_allowed_values on purpose: a database older than the constraints
+# has its labels rewritten before 0003_allowed_values enforces the keys; one that has it gets this one alone.
+@migrations(name="0004_category_keys", transactional=False)
+def category_keys(db: Database) -> None:
+    """answers.category stores stable keys (done / partial / not_done / na) instead of Japanese labels, and so
+    does the category kept in each answer_history row's before/after; pages show scoring.CATEGORY_LABELS."""
+    from ..db import transaction
+    from ..summary.scoring import DONE, NOT_APPLICABLE, NOT_DONE, PARTIAL
+
+    stored_before = {"実施": DONE, "課題あり": PARTIAL, "未実施": NOT_DONE, "該当しない": NOT_APPLICABLE}
+    constraints.rewrite(db, checks(), "answers", "category", stored_before)
+    labels = ", ".join("?" * len(stored_before))
+    with transaction(db):
+        for history_id, *snapshots in db.execute(
+                f"""SELECT id, before, after FROM answer_history WHERE json_extract(before, '$.category') IN ({labels})
+                    OR json_extract(after, '$.category') IN ({labels})""", [*stored_before, *stored_before]).fetchall():
+            rewritten = []
+            for text in snapshots:
+                snapshot = json.loads(text) if text else None
+                if isinstance(snapshot, dict) and snapshot.get("category") in stored_before:
+                    snapshot["category"] = stored_before[snapshot["category"]]
+                    text = json.dumps(snapshot, ensure_ascii=False)      # as service.save_answer writes it
+                rewritten.append(text)
+            db.execute("UPDATE answer_history SET before = ?, after = ? WHERE id = ?", [*rewritten, history_id])
 
 
 @migrations(name="0003_allowed_values", transactional=False)

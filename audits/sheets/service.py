@@ -18,6 +18,7 @@ from ..db import Conditions, get_db, transaction
 from ..evidence import service as evidence
 from ..notify import service as notices
 from ..revisions import UNCHECKED, is_current
+from ..summary.scoring import NOT_APPLICABLE
 from ..timeutil import now, now_iso
 from . import workflow
 from .answers import (ANSWER_FIELDS, EVIDENCE_CATEGORIES, GAP_CATEGORIES, AnswerInput, evidence_owed, normalise_value,
@@ -144,9 +145,9 @@ def save_answer(db: Database, sheet: dict, item: dict, answer: AnswerInput, *, b
             raise AnswerInvalid(evaluation.errors)
         values = answer.as_dict()
         values["value"] = normalise_value(item, values["value"])
-        if evaluation.category not in ("課題あり", "未実施"):
+        if evaluation.category not in GAP_CATEGORIES:
             values.update(plan_action="", plan_due="", plan_owner="")
-        if evaluation.category != "該当しない":
+        if evaluation.category != NOT_APPLICABLE:
             values["na_reason"] = ""
         before = answer_snapshot(current)
         before_category = current["category"] if current else None

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from checklists.model import severity_label
+
 from . import scoring
 
 NAMED_LIMIT = 10          # 課 named in one key point; the rest as 「ほかN課」
@@ -86,7 +88,7 @@ def _gaps(report) -> KeyPoint:
     items = report.weakest[:GAPS_LISTED]
     if not items:
         return KeyPoint("重大な課題", "課題あり・実施していないの回答なし。")
-    parts = [f"{i.item_id}「{_short(i.question)}」（重要度{i.severity}、{i.counts.gaps}/{i.counts.applicable}課）"
+    parts = [f"{i.item_id}「{_short(i.question)}」（重要度{severity_label(i.severity)}、{i.counts.gaps}/{i.counts.applicable}課）"
              for i in items]
     return KeyPoint("重大な課題", "重要度で重み付けした課題の大きい順に、" + "、".join(parts) + "。",
                     alert=any(i.severity == scoring.ALWAYS_LISTED_SEVERITY for i in items))

@@ -15,6 +15,8 @@ from typing import Iterator
 import numpy as np
 from sqlite_utils import Database
 
+from checklists.model import category_label, severity_label
+
 from ..audit.values import REQUEST_IMPROVEMENT, RESULT_LABELS
 from ..db import in_clause
 from ..timeutil import now
@@ -434,10 +436,10 @@ def measurements(db: Database, scope: Scope) -> list[MeasurementRow]:
     head, params = _with(scope)
     rows = db.execute(head + f"""
         SELECT v.checklist_id, i.item_id, min(i.question), min(i.scale), min(i.unit),
-               sum(CASE WHEN a.category = '実施' THEN CAST(a.value AS REAL) ELSE 0 END),
-               count(DISTINCT CASE WHEN a.category = '実施' AND CAST(a.value AS REAL) > 0 THEN s.department_id END),
-               count(DISTINCT CASE WHEN a.category = '実施' THEN s.department_id END),
-               count(DISTINCT CASE WHEN a.category = '未実施' THEN s.department_id END),
+               sum(CASE WHEN a.category = '{scoring.DONE}' THEN CAST(a.value AS REAL) ELSE 0 END),
+               count(DISTINCT CASE WHEN a.category = '{scoring.DONE}' AND CAST(a.value AS REAL) > 0 THEN s.department_id END),
+               count(DISTINCT CASE WHEN a.category = '{scoring.DONE}' THEN s.department_id END),
+               count(DISTINCT CASE WHEN a.category = '{scoring.NOT_DONE}' THEN s.department_id END),
                min(i.position)
         FROM year_sheets s
         JOIN checklist_versions v ON v.id = s.version_id
@@ -593,6 +595,8 @@ def raw_answers(db: Database, scope: Scope) -> Iterator[dict]:
         row = dict(zip(names, values))
         row["sheet_status"] = scoring.STATUS_LABELS.get(row["sheet_status"], row["sheet_status"])
         row["value_label"] = _value_label(scales, row)
+        row["severity"] = severity_label(row["severity"])
+        row["category"] = category_label(row["category"])
         yield row
 
 

@@ -13,6 +13,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Table, TableStyle
 
+from checklists.model import severity_label
 from checklists.sources import sources_text
 
 from ..pdf import blocks, document, fonts
@@ -270,7 +271,7 @@ def _weakest(report: SummaryReport) -> list:
     for item in report.weakest:
         data.append([
             Paragraph(str(item.rank), st.cell),
-            Paragraph(blocks.esc(f"{item.item_id}（重要度{item.severity}）\n{item.question}"), st.cell),
+            Paragraph(blocks.esc(f"{item.item_id}（重要度{severity_label(item.severity)}）\n{item.question}"), st.cell),
             Paragraph(str(item.counts.partial), st.cell), Paragraph(str(item.counts.not_done), st.cell),
             Paragraph(blocks.esc(f"{scoring.percent(item.gap_rate)}（{item.counts.gaps}/{item.counts.applicable}課）"),
                       st.cell),
@@ -384,7 +385,7 @@ def _actions(report: SummaryReport) -> list:
                               [[a.findings_this_year, a.open, a.overdue, a.closed_this_year]],
                               [FRAME_MM / 4] * 4, 0))
     if a.rows:
-        rows = [[r.department_name, nendo(r.audit_year), r.finding_title, r.severity, _date(r.due_date),
+        rows = [[r.department_name, nendo(r.audit_year), r.finding_title, severity_label(r.severity), _date(r.due_date),
                  ("期限超過・" if r.overdue else "") + ACTION_STATUS_LABELS.get(r.status, r.status), _date(r.closed_at)]
                 for r in a.rows]
         story += [blocks.spacer(3),

@@ -18,6 +18,7 @@ from typing import Iterable
 import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from checklists.model import severity_label
 from checklists.sources import sources_text
 
 from ..wareki import nendo
@@ -173,7 +174,7 @@ def _weakest(wb: _Book, report: SummaryReport) -> None:
                    [6, 14, 11, 24, 60, 7, 9, 13, 12, 10, 36])
     for item in report.weakest:
         sheet.append([item.rank, item.checklist_id, item.item_id, f"{item.section_id} {item.section_title}", item.question,
-                      item.severity, item.counts.partial, item.counts.not_done, item.counts.applicable,
+                      severity_label(item.severity), item.counts.partial, item.counts.not_done, item.counts.applicable,
                       _round(item.gap_rate), sources_text(item.sources)])
     sheet.finish()
 
@@ -217,9 +218,9 @@ def _audits(wb: _Book, report: SummaryReport) -> None:
     sheet = _Sheet(wb, SHEET_TITLES[8], ["課コード", "課名", "監査年度", "指摘事項", "重要度", "期限", "状態",
                                          "期限超過", "完了日"], [12, 22, 12, 50, 7, 12, 18, 9, 12])
     for r in report.actions.rows:
-        sheet.append([r.department_code, r.department_name, nendo(r.audit_year), r.finding_title, r.severity,
-                      as_date(r.due_date), ACTION_STATUS_LABELS.get(r.status, r.status), "期限超過" if r.overdue else "",
-                      as_date((r.closed_at or "")[:10])])
+        sheet.append([r.department_code, r.department_name, nendo(r.audit_year), r.finding_title,
+                      severity_label(r.severity), as_date(r.due_date), ACTION_STATUS_LABELS.get(r.status, r.status),
+                      "期限超過" if r.overdue else "", as_date((r.closed_at or "")[:10])])
     sheet.finish()
 
 

@@ -9,7 +9,8 @@ computed.
   status is 提出済 or 承認済 (`COUNTED_STATUSES`); sheets still being answered count for the
   completion figures only.
 - Each cell falls into one category: 実施 / 課題あり / 未実施 / 該当しない as stored with the
-  answer, or 未回答 when an applicable item of a counted sheet has no answer.
+  answer (the keys DONE / PARTIAL / NOT_DONE / NOT_APPLICABLE below), or 未回答 (UNANSWERED) when an
+  applicable item of a counted sheet has no answer.
 - 該当しない is excluded from every denominator. 未回答 stays in the denominator and counts as 0.
 - 実施率 = 実施 ÷ (実施 + 課題あり + 未実施 + 未回答). A partial answer (課題あり, 「一部実施」)
   is not 実施 here.
@@ -26,23 +27,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-DONE = "実施"
-PARTIAL = "課題あり"
-NOT_DONE = "未実施"
-NOT_APPLICABLE = "該当しない"
-UNANSWERED = "未回答"
+# The categories are stable keys (what answers.category stores and scales.yaml names); pages and documents show
+# CATEGORY_LABELS. They live with the checklist vocabulary, whose scales name them.
+from checklists.model import (CATEGORY_LABELS, DONE, HIGH, LOW, MEDIUM, NOT_APPLICABLE, NOT_DONE, PARTIAL,  # noqa: F401
+                              SEVERITY_LABELS, UNANSWERED)
 
 # The stored categories (scales.yaml) and the one this report adds for applicable unanswered items.
 CATEGORIES: tuple[str, ...] = (DONE, PARTIAL, NOT_DONE, NOT_APPLICABLE)
 # Order of the segments of a stacked bar (as the 委員会's periodic report: 実施 first, 該当しない last).
 BAR_CATEGORIES: tuple[str, ...] = (DONE, PARTIAL, NOT_DONE, UNANSWERED, NOT_APPLICABLE)
-CATEGORY_LABELS: dict[str, str] = {
-    DONE: "実施",
-    PARTIAL: "課題あり（一部実施）",
-    NOT_DONE: "実施していない",
-    UNANSWERED: "未回答",
-    NOT_APPLICABLE: "該当しない",
-}
 # Column names of the per-category counts that every aggregate query returns.
 COUNT_COLUMNS: dict[str, str] = {
     DONE: "n_done", PARTIAL: "n_partial", NOT_DONE: "n_not_done", UNANSWERED: "n_unanswered",
@@ -60,11 +53,11 @@ STATUS_LABELS: dict[str, str] = {
 }
 
 CREDIT: dict[str, float] = {DONE: 1.0, PARTIAL: 0.5, NOT_DONE: 0.0, UNANSWERED: 0.0}
-SEVERITY_WEIGHTS: dict[str, int] = {"高": 3, "中": 2, "低": 1}
+SEVERITY_WEIGHTS: dict[str, int] = {HIGH: 3, MEDIUM: 2, LOW: 1}
 DEFAULT_SEVERITY_WEIGHT = 2
 # Weakest items: an item of this severity is listed whatever its rank when at least this share (%) of the 課 it
 # applies to answered 未実施 or 課題あり (a risk few 課 hold, such as 住基ネットのログ確認, still shows).
-ALWAYS_LISTED_SEVERITY = "高"
+ALWAYS_LISTED_SEVERITY = HIGH
 ALWAYS_LISTED_SHARE = 50.0
 # A rate computed from fewer answers than this is printed with its n (「50.0%（n=4）」).
 SMALL_N = 10
@@ -227,7 +220,7 @@ def change_text(before: float | None, now: float | None, change: float | None, *
 
 def method_text() -> list[tuple[str, str]]:
     """(heading, paragraph) pairs for the annex 「集計方法」 of the PDF and the Excel."""
-    weights = "、".join(f"{k} {v}" for k, v in SEVERITY_WEIGHTS.items())
+    weights = "、".join(f"{SEVERITY_LABELS[k]} {v}" for k, v in SEVERITY_WEIGHTS.items())
     credits = "、".join(f"{CATEGORY_LABELS[k]} {v:g}" for k, v in CREDIT.items())
     statuses = "・".join(STATUS_LABELS[s] for s in COUNTED_STATUSES)
     return [
@@ -246,7 +239,7 @@ def method_text() -> list[tuple[str, str]]:
                "評点＝100×Σ（重み×得点）÷Σ重み（該当しないを除く）。課題あり（一部実施）は半分の得点とする。"),
         ("課題の多い項目", f"項目ごとに、実施していないと回答した課の数と課題ありと回答した課の数の{1 - CREDIT[PARTIAL]:g}倍を足し、"
                       f"項目の重要度の重み（{weights}）を掛けた値（重み付き課題）の大きい順に並べる（同じ値の場合は割合の高い順）。"
-                      f"重要度が{ALWAYS_LISTED_SEVERITY}で、該当する課の{ALWAYS_LISTED_SHARE:g}％以上が課題あり又は実施していないと"
+                      f"重要度が{SEVERITY_LABELS[ALWAYS_LISTED_SEVERITY]}で、該当する課の{ALWAYS_LISTED_SHARE:g}％以上が課題あり又は実施していないと"
                       "回答した項目は、回答した課が少なくても順位にかかわらず掲げる。"
                       "割合は、その項目が該当する課（該当しないを除く）に対する割合である。"),
         ("少数の回答", f"回答の数が{SMALL_N}未満の実施率には、その数を（n=…）として添える。"),

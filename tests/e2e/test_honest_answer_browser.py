@@ -10,6 +10,7 @@ from e2e.test_browser import login
 from audits.db import connect
 from audits.sheets import service
 from audits.sheets.answers import AnswerInput
+from audits.summary.scoring import NOT_DONE
 from builders_selfcheck import load, sheet_id, user
 
 
@@ -48,7 +49,7 @@ def test_a_date_item_never_done_is_answered_honestly_and_the_sheet_submitted(liv
     card.get_by_role("button", name="この項目を保存").click()
     card.locator(".save-status").filter(has_text="保存しました").wait_for()   # in place, beside the item
     card = page.locator(f"#item-{item_id}")
-    assert "未実施" in card.locator("header").inner_text()
+    assert "実施していない" in card.locator("header").inner_text()          # the label of the stored not_done
     assert "証跡必須" not in card.inner_text()
     page.locator("form.action-submit button").click()
     page.wait_for_load_state()
@@ -60,4 +61,4 @@ def test_a_date_item_never_done_is_answered_honestly_and_the_sheet_submitted(liv
     files = db.execute("SELECT count(*) FROM answer_evidence e JOIN answers a ON e.answer_id = a.id "
                        "WHERE a.sheet_id = ? AND a.item_id = ?", [sid, item_id]).fetchone()[0]
     db.conn.close()
-    assert (status, value, category, files) == ("submitted", "never", "未実施", 0)
+    assert (status, value, category, files) == ("submitted", "never", NOT_DONE, 0)
