@@ -71,7 +71,7 @@ def test_joint_conclusion_names_each_department(db):
 # ----------------------------------------------------------------------------- 指摘 and 要望
 
 def _finding_form(kind: str, **extra) -> dict:
-    return {"title": "課内掲示の保護管理者名が前任者のままであった", "clause": "", "severity": "低",
+    return {"title": "課内掲示の保護管理者名が前任者のままであった", "clause": "", "severity": values.LOW,
             "request_kind": kind, "request": "異動のたびに掲示を更新する", "topic_id": "", "check_id": "", **extra}
 
 
@@ -107,7 +107,7 @@ def test_a_wish_is_not_followed_up_and_an_answered_finding_stays_one(db):
     def open_findings() -> int:
         return next(r for r in risk.ranking(db, 2026) if r["department_id"] == dept)["open_findings"]
 
-    data = {"title": "掲示が古い", "severity": "低", "request_kind": values.REQUEST_IMPROVEMENT, "request": "更新する"}
+    data = {"title": "掲示が古い", "severity": values.LOW, "request_kind": values.REQUEST_IMPROVEMENT, "request": "更新する"}
     finding_id = findings.create_finding(db, audit, data, due_date="2000-01-01", user=auditor)
     base = lambda: editing.fingerprint(editing.finding_values(db, finding_id))  # noqa: E731
     with_action = open_findings()

@@ -30,7 +30,7 @@ PREVIOUS_SEVERITIES = {model.HIGH: "高", model.MEDIUM: "中", model.LOW: "低"}
 STORED = [("answers", "category", PREVIOUS_CATEGORIES), ("checklist_items", "severity", PREVIOUS_SEVERITIES),
           ("audit_findings", "severity", PREVIOUS_SEVERITIES)]
 NEW_MIGRATIONS = {"tenken-catalogue": "0004_severity_keys", "tenken-selfcheck": "0004_category_keys",
-                  "tenken-audit": "0009_severity_keys"}
+                  "tenken-audit": "0011_severity_keys"}
 
 
 def stored_values(db) -> dict[str, set]:
@@ -61,7 +61,7 @@ def pdf_text(data: bytes) -> str:
 def assert_pages_show_labels(client, auth, db) -> None:
     kenko = sheet_id(db, "kenko")
     auth.login("kenko.staff")
-    page = client.get(f"/sheets/{kenko}").get_data(as_text=True)
+    page = client.get(f"/sheets/{kenko}?section=all").get_data(as_text=True)
     assert 'class="cat cat-done">実施</span>' in page and 'class="cat cat-partial">課題あり（一部実施）</span>' in page
     assert 'class="severity sev-high">重要度 高</span>' in page and "重要度 中" in page
     assert not re.search(r">\s*(done|partial|not_done|na|high|medium|low)\s*<", page)
