@@ -15,11 +15,12 @@ def register(app: Flask) -> None:
     from .home import routes as home_routes
     from .incidents import routes as incident_routes
     from .notify import routes as notify_routes
+    from .pia import routes as pia_routes
     from .schedules import routes as schedule_routes
     from .sheets import routes as sheet_routes
     from .summary import routes as summary_routes
 
     for module in (auth_routes, home_routes, department_routes, admin_routes, activity_routes, evidence_routes,
                    schedule_routes, sheet_routes, catalogue_routes, summary_routes, audit_routes,
-                   incident_routes, notify_routes):
+                   incident_routes, notify_routes, pia_routes):
         app.register_blueprint(module.bp)
