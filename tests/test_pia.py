@@ -287,3 +287,13 @@ def test_the_migration_carries_existing_pia_sheets_to_a_default_assessment(tmp_p
             db["sheets"].insert({**row, "version_id": latest["general"]})
     finally:
         db.conn.close()
+
+
+def test_the_sheets_pdf_and_excel_name_their_assessment(client, auth, db):
+    sheet = _pia_sheets(db, "shimin", 2025)[1]["id"]
+    auth.login("shimin.staff")
+    pdf = client.get(f"/sheets/{sheet}/report.pdf")
+    text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text().replace("\n", "")
+    assert "個人番号カードの交付等に関する事務（重点項目評価）" in text
+    workbook = load_workbook(io.BytesIO(client.get(f"/sheets/{sheet}/export.xlsx").data))
+    assert "個人番号カードの交付等に関する事務（重点項目評価）" in workbook.active["A1"].value

@@ -6,6 +6,7 @@ from sqlite_utils import Database
 from ..pdf import blocks
 from ..pdf.document import PageOptions, render
 from ..pdf.styles import styles
+from ..pia.values import sheet_assessment_title
 from ..timeutil import display
 from ..wareki import nendo, wareki_date
 from . import service, workflow
@@ -14,9 +15,12 @@ from .answers import display_value
 
 def build(db: Database, sheet: dict, municipality: str) -> bytes:
     st = styles()
+    assessment = sheet_assessment_title(sheet)
     story = [
         blocks.title(f"{nendo(sheet['fiscal_year'])} 個人情報の安全管理に関する自己点検票"),
         blocks.Paragraph(blocks.esc(f"{sheet['checklist_title']}（第{sheet['checklist_version']}版）"), st.subtitle),
+        # the pia checklist is answered once per 特定個人情報保護評価書: name it
+        *([blocks.Paragraph(blocks.esc(assessment), st.subtitle)] if assessment else []),
         blocks.Paragraph(blocks.esc(f"{municipality} {sheet['bureau_name']} {sheet['department_name']}"), st.right),
         blocks.Paragraph(blocks.esc(f"状態：{workflow.STATUS_LABELS[sheet['status']]}　回答期限："
                                     f"{wareki_date(sheet['due_date'], weekday=False)}"), st.right),
