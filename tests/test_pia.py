@@ -297,3 +297,16 @@ def test_the_sheets_pdf_and_excel_name_their_assessment(client, auth, db):
     assert "個人番号カードの交付等に関する事務（重点項目評価）" in text
     workbook = load_workbook(io.BytesIO(client.get(f"/sheets/{sheet}/export.xlsx").data))
     assert "個人番号カードの交付等に関する事務（重点項目評価）" in workbook.active["A1"].value
+
+
+def test_the_first_assessment_takes_over_the_sheet_made_before_it_was_registered(db):
+    admin = user(db, "admin")
+    for a in _assessments(db, "kosodate"):
+        service.update_assessment(db, a["id"], service.AssessmentInput(a["name"], a["kind"], active=False),
+                                  user=admin)
+    schedules.open_schedule(db, _schedule_2026(db))
+    (unassigned,) = _pia_sheets(db, "kosodate", 2026)
+    assert unassigned["assessment_id"] is None
+    new = service.create_assessment(db, department_id(db, "kosodate"),
+                                    service.AssessmentInput("児童扶養手当に関する事務", KIND_FULL), user=admin)
+    assert [(s["id"], s["assessment_id"]) for s in _pia_sheets(db, "kosodate", 2026)] == [(unassigned["id"], new)]

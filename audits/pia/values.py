@@ -56,3 +56,10 @@ def sheet_assessment_title(sheet) -> str:
     if get("checklist_id") != PIA_CHECKLIST_ID:
         return ""
     return assessment_title(get("assessment_name"), get("assessment_kind"))
+
+
+def sheet_title(sheet) -> str:
+    """A sheet's name in one line (notices, file metadata): the checklist, and for a pia sheet its 評価書."""
+    get = sheet.get if hasattr(sheet, "get") else sheet.__getitem__
+    assessment = sheet_assessment_title(sheet)
+    return f"{get('checklist_title')}　{assessment}" if assessment else get("checklist_title")

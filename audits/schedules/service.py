@@ -162,17 +162,27 @@ def _create_sheets_for(db: Database, schedule: dict, department_id: int) -> int:
     return created
 
 
+def _adopt_unassigned_sheet(db: Database, schedule_id: int, department_id: int, version_id: int,
+                            assessment_id: int) -> bool:
+    """The pia sheet a 課 got before it registered any 評価書 becomes the sheet of its first one (answers kept)."""
+    return db.execute("UPDATE sheets SET assessment_id = ?, updated_at = ? WHERE schedule_id = ? AND department_id = ? "
+                      "AND version_id = ? AND assessment_id IS NULL AND removed_at IS NULL",
+                      [assessment_id, now_iso(), schedule_id, department_id, version_id]).rowcount > 0
+
+
 def create_assessment_sheets(db: Database, assessment_id: int) -> int:
     """A 評価書 registered (or made active) while a 点検 is under way gets its pia sheet in each open 点検計画
-    that targets its 課. Called inside the caller's transaction. Returns the number of sheets created."""
+    that targets its 課. Called inside the caller's transaction. Returns the number of sheets created or adopted."""
     department_id = db.execute("SELECT department_id FROM pia_assessments WHERE id = ?", [assessment_id]).fetchone()[0]
     created = 0
     for (schedule_id,) in db.execute(
             """SELECT s.id FROM schedules s JOIN schedule_departments sd ON sd.schedule_id = s.id
                WHERE s.status = 'open' AND sd.department_id = ? ORDER BY s.id""", [department_id]).fetchall():
         for version in get_schedule(db, schedule_id)["versions"]:
-            if version["checklist_id"] == PIA_CHECKLIST_ID and _version_applies(db, version, department_id) \
-                    and _create_sheet(db, schedule_id, department_id, version["id"], assessment_id):
+            if version["checklist_id"] != PIA_CHECKLIST_ID or not _version_applies(db, version, department_id):
+                continue
+            if _adopt_unassigned_sheet(db, schedule_id, department_id, version["id"], assessment_id) or \
+                    _create_sheet(db, schedule_id, department_id, version["id"], assessment_id):
                 created += 1
     return created
 

@@ -15,7 +15,7 @@ from checklists.xlsx_reader import WorkbookRejected, open_workbook, sheet_rows
 
 from ..activity import service as activity
 from ..db import transaction
-from ..pia.values import sheet_assessment_title
+from ..pia.values import sheet_title
 from ..timeutil import now, now_iso
 from ..xlsx import WRAP, autofilter, set_text, write_header
 from . import service
@@ -48,8 +48,7 @@ def export(db: Database, sheet: dict) -> bytes:
     workbook = Workbook()
     ws = workbook.active
     ws.title = SHEET_NAME
-    assessment = sheet_assessment_title(sheet)
-    ws["A1"] = f"{sheet['fiscal_year']}年度 {sheet['checklist_title']}{'　' + assessment if assessment else ''}（Excel 記入用）"
+    ws["A1"] = f"{sheet['fiscal_year']}年度 {sheet_title(sheet)}（Excel 記入用）"
     ws["A1"].font = Font(bold=True, size=14)
     for row, (label, value) in enumerate([("課", f"{sheet['bureau_name']} {sheet['department_name']}"),
                                           ("点検計画", sheet["schedule_title"]), ("点検票ID", sheet["id"]),

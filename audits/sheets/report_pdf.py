@@ -6,7 +6,7 @@ from sqlite_utils import Database
 from ..pdf import blocks
 from ..pdf.document import PageOptions, render
 from ..pdf.styles import styles
-from ..pia.values import sheet_assessment_title
+from ..pia.values import sheet_assessment_title, sheet_title
 from ..timeutil import display
 from ..wareki import nendo, wareki_date
 from . import service, workflow
@@ -76,5 +76,5 @@ def build(db: Database, sheet: dict, municipality: str) -> bytes:
               e["reason"] or ""] for e in history], [32, 32, 40, 62]))
     else:
         story += blocks.body("記録はありません。")
-    return render(story, title=f"{sheet['department_name']} {sheet['checklist_title']}", author=municipality,
+    return render(story, title=f"{sheet['department_name']} {sheet_title(sheet)}", author=municipality,
                   subject="自己点検票", options=PageOptions(page_numbers="fraction"))
