@@ -310,3 +310,22 @@ def test_the_first_assessment_takes_over_the_sheet_made_before_it_was_registered
     new = service.create_assessment(db, department_id(db, "kosodate"),
                                     service.AssessmentInput("児童扶養手当に関する事務", KIND_FULL), user=admin)
     assert [(s["id"], s["assessment_id"]) for s in _pia_sheets(db, "kosodate", 2026)] == [(unassigned["id"], new)]
+
+
+def test_an_audit_check_of_a_pia_item_is_one_row_for_a_department_with_two_assessments(db):
+    from builders_audit import audit_for
+
+    from audits.audit import visits
+    from audits.audit.permissions import load_audit
+
+    audit_id = audit_for(db, "shimin+hoken")
+    audit = load_audit(db, audit_id)
+    shimin = department_id(db, "shimin")
+    candidates = [i for i in visits.candidate_items(db, audit, shimin) if i["item_id"].startswith("P-")]
+    assert candidates and len({i["id"] for i in candidates}) == len(candidates)
+    visits.add_checks(db, audit, [candidates[0]["id"]], None, user(db, "auditor"), shimin)
+    rows = [c for c in visits.checks(db, audit) if c["item_id"] == candidates[0]["item_id"]]
+    first_sheet = _pia_sheets(db, "shimin", 2025)[0]["id"]
+    expected = db.execute("SELECT id FROM answers WHERE sheet_id = ? AND item_pk = ?",
+                          [first_sheet, candidates[0]["id"]]).fetchone()[0]
+    assert [r["answer_id"] for r in rows] == [expected]

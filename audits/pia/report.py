@@ -13,7 +13,8 @@ from sqlite_utils import Database
 
 from ..db import in_clause
 from ..summary import scoring
-from ..summary.scoring import COUNTED_STATUSES, STATUS_LABELS
+from ..sheets.workflow import STATUS_LABELS
+from ..summary.scoring import COUNTED_STATUSES
 from . import values
 
 # The columns of the table, in the PPC's order, then 未回答 apart.
@@ -154,3 +155,8 @@ def explanation() -> str:
     return (f"評価書ごとの点検票（特定個人情報保護評価書の記載事項の実施状況点検票）の項目を、個人情報保護委員会の"
             f"定期的な報告の区分で数えています（{labels}）。{scoring.CATEGORY_LABELS[scoring.UNANSWERED]}は委員会の区分に"
             f"当たらないため別に示します。集計するのは状態が{statuses}の点検票だけです。")
+
+
+def no_gaps_text() -> str:
+    return (f"集計した評価書に、{values.ppc_label(scoring.PARTIAL)}・{values.ppc_label(scoring.NOT_DONE)}と"
+            "回答した項目はありません。")

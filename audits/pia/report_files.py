@@ -7,11 +7,10 @@ from openpyxl import Workbook
 
 from ..pdf import blocks
 from ..pdf.document import PageOptions, render
-from ..summary import scoring
 from ..wareki import nendo, wareki_date
 from ..xlsx import WRAP, autofilter, set_text, write_header
 from . import values
-from .report import COLUMNS, AssessmentResult, explanation
+from .report import COLUMNS, AssessmentResult, explanation, no_gaps_text
 
 TITLE = "特定個人情報保護評価書ごとの点検結果"
 
@@ -73,7 +72,7 @@ def to_pdf(results: list[AssessmentResult], year: int, municipality: str) -> byt
     header = ["課", "評価書（事務）", "状態", *map(column_label, COLUMNS)]
     rows = [[result.department_name, result.title, result.state,
              *("" if n is None else str(n) for n in _counts_row(result))] for result in results]
-    story.append(blocks.table(header, rows, [24, 50, 16, *[14.4] * len(COLUMNS)]))
+    story.append(blocks.table(header, rows, [20, 44, 14, *[88 / len(COLUMNS)] * len(COLUMNS)]))
     story.append(blocks.heading(1, 2, "課題のある項目"))
     listed = False
     for result in results:
@@ -88,7 +87,6 @@ def to_pdf(results: list[AssessmentResult], year: int, municipality: str) -> byt
              for g in result.gaps], [16, 76, 20, 54]))
         story.append(blocks.spacer(3))
     if not listed:
-        story += blocks.body(f"集計した評価書に、{values.ppc_label(scoring.PARTIAL)}・"
-                             f"{values.ppc_label(scoring.NOT_DONE)}と回答した項目はありません。")
+        story += blocks.body(no_gaps_text())
     return render(story, title=f"{nendo(year)} {TITLE}", author=municipality, subject=TITLE,
                   options=PageOptions(page_numbers="fraction"))

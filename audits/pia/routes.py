@@ -94,7 +94,8 @@ def report_page():
     year = _year()
     results = report.assessment_results(get_db(), year)
     return render_template("pia/report.html", year=year, results=results, columns=report.COLUMNS,
-                           column_label=report_files.column_label, explanation=report.explanation())
+                           column_label=report_files.column_label, explanation=report.explanation(),
+                           no_gaps=report.no_gaps_text())
 
 
 def _download(kind: str):
