@@ -329,3 +329,13 @@ def test_an_audit_check_of_a_pia_item_is_one_row_for_a_department_with_two_asses
     expected = db.execute("SELECT id FROM answers WHERE sheet_id = ? AND item_pk = ?",
                           [first_sheet, candidates[0]["id"]]).fetchone()[0]
     assert [r["answer_id"] for r in rows] == [expected]
+
+
+def test_the_activity_log_names_the_register_changes(client, auth, db):
+    shimin = department_id(db, "shimin")
+    auth.login("shimin.staff")
+    auth.post(f"/pia/departments/{shimin}", _form(name="中長期在留者に関する事務", kind=KIND_FOCUSED))
+    auth.logout()
+    auth.login("auditor")
+    page = client.get("/log/?action=pia.create").get_data(as_text=True)
+    assert "<td>特定個人情報保護評価書の登録</td><td>shimin</td>" in page and "中長期在留者に関する事務" in page

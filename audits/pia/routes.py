@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from .. import roles
 from ..access import can_maintain_assessments, deny, get_department, roles_required
 from ..activity import service as activity
+from ..activity.service import ACTION_LABELS
 from ..bounds import year_arg
 from ..db import get_db
 from ..revisions import form_revision
@@ -18,6 +19,7 @@ from . import report, report_files, service, values
 from .forms import AssessmentForm
 
 bp = Blueprint("pia", __name__, url_prefix="/pia")
+ACTION_LABELS.update(service.ACTION_LABELS)   # as incidents/routes.py: the activity log's filter and list
 
 
 @bp.app_context_processor

@@ -16,6 +16,11 @@ from ..timeutil import now_iso
 from .values import KIND_LABELS
 
 NAME_MAX = 200
+ACTION_LABELS = {
+    "pia.create": "特定個人情報保護評価書の登録",
+    "pia.update": "特定個人情報保護評価書の変更",
+    "pia.report_export": "評価書ごとの点検結果の出力",
+}
 
 
 class AssessmentError(ValueError):
