@@ -15,10 +15,6 @@ from .report import COLUMNS, AssessmentResult, explanation, no_gaps_text
 TITLE = "特定個人情報保護評価書ごとの点検結果"
 
 
-def column_label(category: str) -> str:
-    return values.ppc_label(category)
-
-
 def _counts_row(result: AssessmentResult) -> list:
     return [result.count(c) if result.counted else None for c in COLUMNS]
 
@@ -28,7 +24,7 @@ def to_xlsx(results: list[AssessmentResult], year: int, municipality: str) -> by
     ws = wb.active
     ws.title = "評価書ごとの結果"
     set_text(ws.cell(row=1, column=1), f"{municipality} {nendo(year)} {TITLE}")
-    headers = ["部", "課", "評価書（事務）", "評価の種類", "公表日", "点検票の状態", *map(column_label, COLUMNS),
+    headers = ["部", "課", "評価書（事務）", "評価の種類", "公表日", "点検票の状態", *map(values.ppc_label, COLUMNS),
                "課題のある項目"]
     write_header(ws, 3, headers, [14, 16, 36, 14, 12, 12, 12, 10, 12, 10, 8, 40])
     for r, result in enumerate(results, start=4):
@@ -69,7 +65,7 @@ def to_pdf(results: list[AssessmentResult], year: int, municipality: str) -> byt
     story = [blocks.title(f"{nendo(year)} {TITLE}"), blocks.spacer(2)]
     story += blocks.body(explanation())
     story.append(blocks.heading(1, 1, "評価書ごとの件数"))
-    header = ["課", "評価書（事務）", "状態", *map(column_label, COLUMNS)]
+    header = ["課", "評価書（事務）", "状態", *map(values.ppc_label, COLUMNS)]
     rows = [[result.department_name, result.title, result.state,
              *("" if n is None else str(n) for n in _counts_row(result))] for result in results]
     story.append(blocks.table(header, rows, [20, 44, 14, *[88 / len(COLUMNS)] * len(COLUMNS)]))

@@ -96,7 +96,7 @@ def report_page():
     year = _year()
     results = report.assessment_results(get_db(), year)
     return render_template("pia/report.html", year=year, results=results, columns=report.COLUMNS,
-                           column_label=report_files.column_label, explanation=report.explanation(),
+                           column_label=values.ppc_label, explanation=report.explanation(),
                            no_gaps=report.no_gaps_text())
 
 
