@@ -59,6 +59,11 @@ def can_act_for_department(user, department_id: int) -> bool:
     return user.has_role(roles.MANAGER, roles.STAFF) and department_id in user.department_ids
 
 
+def can_maintain_assessments(user, department_id: int) -> bool:
+    """The 課's register of 特定個人情報保護評価書 (pia/): its own 保護担当者, and the システム管理者."""
+    return user.has_role(roles.ADMIN) or (user.has_role(roles.STAFF) and department_id in user.department_ids)
+
+
 def get_department(department_id: int, *, for_edit: bool = False) -> dict:
     """Load a 課 and check the current user may see it (or, with for_edit, change it)."""
     db = get_db()

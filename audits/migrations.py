@@ -19,12 +19,13 @@ def migration_sets() -> list[Migrations]:
     from .evidence import schema as evidence_schema
     from .incidents import schema as incident_schema
     from .notify import schema as notify_schema
+    from .pia import schema as pia_schema
     from .sheets import schema as selfcheck_schema
     from .summary import schema as summary_schema
 
     return [migrations, catalogue_schema.migrations, selfcheck_schema.migrations, audit_schema.migrations,
             summary_schema.migrations, incident_schema.migrations, notify_schema.migrations,
-            evidence_schema.migrations]
+            evidence_schema.migrations, pia_schema.migrations]
 
 
 def checked_columns() -> dict:
@@ -32,11 +33,12 @@ def checked_columns() -> dict:
     from .audit import schema as audit_schema
     from .catalogue import schema as catalogue_schema
     from .notify import schema as notify_schema
+    from .pia import schema as pia_schema
     from .sheets import schema as selfcheck_schema
 
     merged: dict = {}
     for part in (checks(), catalogue_schema.checks(), selfcheck_schema.checks(), audit_schema.checks(),
-                 audit_schema.reply_checks(), audit_schema.wish_checks(), notify_schema.checks()):
+                 audit_schema.reply_checks(), audit_schema.wish_checks(), notify_schema.checks(), pia_schema.checks()):
         for table, columns in part.items():         # a later migration may check one more column of a table
             merged.setdefault(table, {}).update(columns)
     return merged

@@ -5,6 +5,7 @@ import click
 
 from .audit.cli import audit_command
 from .incidents.cli import incident_command
+from .pia.cli import pia_command
 from .sheets.cli import sheet_command
 from .summary.cli import summary_command
 
@@ -13,3 +14,4 @@ report.add_command(summary_command)
 report.add_command(sheet_command)
 report.add_command(audit_command)
 report.add_command(incident_command)
+report.add_command(pia_command)

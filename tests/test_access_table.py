@@ -97,6 +97,12 @@ TABLE = [
     ("incidents.edit", "/incidents/{shimin_incident}/edit", row(302, 200, 403, 403, 200, 200, 403)),
     ("incidents.report", "/incidents/{shimin_incident}/report.pdf", row(302, 200, 200, 403, 200, 200, 403)),
     ("incidents.ppc_draft", "/incidents/{shimin_incident}/ppc/final", row(302, 200, 200, 403, 200, 200, 403)),
+    # 特定個人情報保護評価書: the register is read with the 課, kept by its 保護担当者 and the システム管理者
+    ("pia.register", "/pia/departments/{shimin}", row(302, 200, 200, 200, 200, 200, 403)),
+    ("pia.edit", "/pia/{shimin_assessment}/edit", row(302, 403, 403, 200, 403, 200, 403)),
+    ("pia.report_page", "/pia/report", READERS),
+    ("pia.report_xlsx", "/pia/report.xlsx", READERS),
+    ("pia.report_pdf", "/pia/report.pdf?year=2025", READERS),
     # 全庁の集計
     ("summary.organisation", "/summary/", READERS),
     ("summary.answers_csv", "/summary/answers.csv", READERS),
@@ -123,6 +129,7 @@ def _placeholders(db) -> dict:
                            WHERE ad.department_id = ? AND a.status = 'issued'""", [kenko])
     return {
         "shimin": shimin,
+        "shimin_assessment": _first(db, "SELECT id FROM pia_assessments WHERE department_id = ?", [shimin]),
         "shimin_staff_user": _first(db, "SELECT id FROM users WHERE username = 'shimin.staff'"),
         "schedule": _first(db, "SELECT id FROM schedules ORDER BY id DESC"),
         "shimin_sheet": sheet_id(db, "shimin"),

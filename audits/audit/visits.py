@@ -19,6 +19,13 @@ from .plans import AuditError
 
 
 
+# A 課 answers the pia checklist once per 特定個人情報保護評価書 (pia/), so it may hold several sheets of one version
+# in a schedule; an audit check (per 課 and item) compares with the first of them, never one row per sheet.
+FIRST_SHEET = """SELECT min(x.id) FROM sheets x WHERE x.schedule_id = {sheet}.schedule_id
+                   AND x.department_id = {sheet}.department_id AND x.version_id = {sheet}.version_id
+                   AND x.removed_at IS NULL"""
+
+
 def self_check_schedule(db: Database, department_id: int, fiscal_year: int) -> int | None:
     """The latest schedule up to the audit 年度 in which the 課 has a sheet (its answers are compared)."""
     row = db.execute(
@@ -261,6 +268,7 @@ def candidate_items(db: Database, audit: dict, department_id: int | None = None)
                FROM sheets s JOIN checklist_items i ON i.version_id = s.version_id
                LEFT JOIN answers a ON a.sheet_id = s.id AND a.item_pk = i.id
                WHERE s.schedule_id = :schedule AND s.department_id = :department AND s.removed_at IS NULL
+                 AND s.id = ({FIRST_SHEET.format(sheet="s")})
                ORDER BY s.version_id, i.position""", params)
     else:
         rows = db.query(
@@ -363,7 +371,7 @@ def checks(db: Database, audit: dict, department_ids=None) -> list[dict]:
            LEFT JOIN audit_topics t ON t.id = c.topic_id
            LEFT JOIN answers a ON a.item_pk = c.item_pk AND a.sheet_id IN (
                SELECT s.id FROM sheets s WHERE s.schedule_id = ad.schedule_id AND s.department_id = c.department_id
-               AND s.removed_at IS NULL)
+               AND s.removed_at IS NULL AND s.id = ({FIRST_SHEET.format(sheet="s")}))
            {where.sql()}
            ORDER BY ad.position, COALESCE(t.position, 999), c.position, c.id""", where.params))
     for row in rows:

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from sqlite_utils import Database
 
 from .. import roles
+from ..pia.values import sheet_title
 from ..timeutil import now
 from ..wareki import nendo, wareki_date
 from . import categories as cat
@@ -49,7 +50,7 @@ def sheet_lines(db: Database, today: date) -> list[tuple[list[int], Line]]:
     for row in sheets.progress_rows(db):
         if not (row["overdue"] or (row["status"] in EDITABLE and _due_soon(row["due_date"], today))):
             continue
-        text = (f"点検票 {row['department_name']} {row['checklist_title']}（{nendo(row['fiscal_year'])}・"
+        text = (f"点検票 {row['department_name']} {sheet_title(row)}（{nendo(row['fiscal_year'])}・"
                 f"{row['status_label']}）: {_when(row['due_date'], row['overdue'])}")
         found.append((department_members(db, [row["department_id"]], MEMBERS),
                       Line(cat.SHEET_DUE, row["overdue"], text, f"/sheets/{row['id']}")))

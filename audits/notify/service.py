@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from .. import roles
 from ..db import Conditions, transaction
+from ..pia.values import sheet_title
 from ..timeutil import now_iso
 from ..wareki import nendo
 from . import categories as cat
@@ -78,7 +79,7 @@ def sheet_moved(db: Database, sheet: dict, action: str, user, event_id: int, rea
     """A sheet was submitted (to the 課's 保護管理者), returned or approved (to its 保護担当者 and the submitter)."""
     if action not in _SHEET_EVENTS:
         return
-    name = f"{sheet['department_name']} {sheet['checklist_title']}（{nendo(sheet['fiscal_year'])}）"
+    name = f"{sheet['department_name']} {sheet_title(sheet)}（{nendo(sheet['fiscal_year'])}）"
     if action == "submit":
         recipients = department_members(db, [sheet["department_id"]], [roles.MANAGER])
     else:
@@ -86,7 +87,7 @@ def sheet_moved(db: Database, sheet: dict, action: str, user, event_id: int, rea
         if sheet.get("submitted_by"):
             recipients.append(sheet["submitted_by"])
     subject = f"【点検】点検票が{_SHEET_EVENTS[action]}: {name}"
-    body = f"{sheet['department_name']}の点検票「{sheet['checklist_title']}」が{user.display_name}さんにより{_SHEET_EVENTS[action]}。"
+    body = f"{sheet['department_name']}の点検票「{sheet_title(sheet)}」が{user.display_name}さんにより{_SHEET_EVENTS[action]}。"
     if action == "submit":
         body += "\n内容を確認し、承認又は差戻しをしてください。"
     if action == "return" and reason:

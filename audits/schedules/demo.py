@@ -142,11 +142,27 @@ def _finish(db: Database, sheet_id: int, state: str) -> None:
         sheets.transition(db, sheet, "return", manager, reason=RETURN_REASON)
 
 
+def _sheets_in_order(db: Database, schedule_id: int) -> list[tuple[int, str, bool]]:
+    """(sheet id, 課コード, extra) of a schedule: a 課's second and later 評価書 sheets ("extra") come last and are
+    answered from their own random sequence, so the other sheets' demo answers stay what they were before the
+    評価書 register existed."""
+    return [(r[0], r[1], bool(r[2])) for r in db.execute(
+        """SELECT h.id, d.code,
+                  h.assessment_id IS NOT NULL AND h.assessment_id > (
+                    SELECT min(x.assessment_id) FROM sheets x WHERE x.schedule_id = h.schedule_id
+                      AND x.department_id = h.department_id AND x.version_id = h.version_id) AS extra
+           FROM sheets h JOIN departments d ON d.id = h.department_id
+           WHERE h.schedule_id = ? ORDER BY extra, h.id""", [schedule_id]).fetchall()]
+
+
 def load(db: Database, upload_folder: str | None = None) -> None:
     """Create the demo schedules once (skipped when a 2024 schedule exists)."""
     if db.execute("SELECT 1 FROM schedules WHERE fiscal_year = 2024").fetchone():
         return
     folder = Path(upload_folder) if upload_folder else None
+    from ..pia import demo as pia_demo
+
+    pia_demo.load(db)  # the 評価書 the pia sheets are made for
     latest = {v["checklist_id"]: v["id"] for v in catalogue.latest_versions(db)}
     admin = _user(db, "admin")
     rng = random.Random(2024)
@@ -155,8 +171,9 @@ def load(db: Database, upload_folder: str | None = None) -> None:
             fiscal_year=2024, title="令和6年度 個人情報保護・特定個人情報保護 自己点検", open_date="2024-06-03",
             due_date="2024-09-30", version_ids=[latest[c] for c in CHECKLISTS if c in latest]), user_id=admin.id)
         schedules.open_schedule(db, first)
-        for (sheet_id,) in db.execute("SELECT id FROM sheets WHERE schedule_id = ? ORDER BY id", [first]).fetchall():
-            _answer_sheet(db, sheet_id, rng, date(2024, 7, 16), folder)
+        extra_rng = random.Random(2024 + 1000)
+        for sheet_id, _code, extra in _sheets_in_order(db, first):
+            _answer_sheet(db, sheet_id, extra_rng if extra else rng, date(2024, 7, 16), folder)
             _finish(db, sheet_id, "approved")
         schedules.close_schedule(db, first)
 
@@ -164,14 +181,12 @@ def load(db: Database, upload_folder: str | None = None) -> None:
         schedules.open_schedule(db, second)
         kenko = db.execute("SELECT id FROM departments WHERE code = 'kenko'").fetchone()[0]
         schedules.set_due_override(db, second, kenko, "2025-10-31")
-        rng = random.Random(2025)
-        rows = db.execute("SELECT h.id, d.code FROM sheets h JOIN departments d ON d.id = h.department_id "
-                          "WHERE h.schedule_id = ? ORDER BY h.id", [second]).fetchall()
-        for sheet_id, code in rows:
+        rng, extra_rng = random.Random(2025), random.Random(2025 + 1000)
+        for sheet_id, code, extra in _sheets_in_order(db, second):
             state = STATE_2025.get(code, "approved")
             if state == "not_started":
                 continue
-            _answer_sheet(db, sheet_id, rng, date(2025, 7, 22), folder,
+            _answer_sheet(db, sheet_id, extra_rng if extra else rng, date(2025, 7, 22), folder,
                           fraction=0.6 if state == "answering" else 1.0)
             if state != "answering":
                 _finish(db, sheet_id, state)

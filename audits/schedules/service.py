@@ -12,6 +12,8 @@ from ..catalogue import service as catalogue
 from ..db import transaction
 from ..departments import service as departments
 from ..summary.scoring import NOT_APPLICABLE
+from ..pia import service as pia
+from ..pia.values import PIA_CHECKLIST_ID
 from ..timeutil import now, now_iso
 from ..wareki import era_year, fiscal_year_of, nendo
 
@@ -118,9 +120,11 @@ def _version_applies(db: Database, version: dict, department_id: int) -> bool:
     return needed <= set(departments.department_tags(db, department_id))
 
 
-def _create_sheet(db: Database, schedule_id: int, department_id: int, version_id: int) -> int | None:
+def _create_sheet(db: Database, schedule_id: int, department_id: int, version_id: int,
+                  assessment_id: int | None = None) -> int | None:
     existing = db.execute("SELECT id, removed_at FROM sheets WHERE schedule_id = ? AND department_id = ? "
-                          "AND version_id = ?", [schedule_id, department_id, version_id]).fetchone()
+                          "AND version_id = ? AND assessment_id IS ?",
+                          [schedule_id, department_id, version_id, assessment_id]).fetchone()
     if existing:
         if existing[1]:  # re-adding a removed 課 brings its sheet (and answers) back
             db["sheets"].update(existing[0], {"removed_at": None, "removed_by": None, "updated_at": now_iso()})
@@ -129,7 +133,8 @@ def _create_sheet(db: Database, schedule_id: int, department_id: int, version_id
     stamp = now_iso()
     sheet_id = db["sheets"].insert({
         "schedule_id": schedule_id, "department_id": department_id, "version_id": version_id,
-        "status": "not_started", "status_revision": 0, "created_at": stamp, "updated_at": stamp}).last_pk
+        "status": "not_started", "status_revision": 0, "created_at": stamp, "updated_at": stamp,
+        "assessment_id": assessment_id}).last_pk
     reasons = catalogue.applicability(db, version_id, departments.department_tags(db, department_id))
     items = db.execute("SELECT id, item_id FROM checklist_items WHERE version_id = ?", [version_id]).fetchall()
     db["answers"].insert_all({
@@ -139,12 +144,47 @@ def _create_sheet(db: Database, schedule_id: int, department_id: int, version_id
     return sheet_id
 
 
+def _sheet_assessments(db: Database, version: dict, department_id: int) -> list[int | None]:
+    """The sheets a 課 answers for a checklist: one, or for the pia checklist one per active 評価書
+    (a 課 with none registered yet gets one sheet without a 評価書, as before the register existed)."""
+    if version["checklist_id"] != PIA_CHECKLIST_ID:
+        return [None]
+    return [a["id"] for a in pia.department_assessments(db, department_id, active_only=True)] or [None]
+
+
 def _create_sheets_for(db: Database, schedule: dict, department_id: int) -> int:
     created = 0
     for version in schedule["versions"]:
-        if _version_applies(db, version, department_id) and _create_sheet(db, schedule["id"], department_id,
-                                                                          version["id"]):
-            created += 1
+        if not _version_applies(db, version, department_id):
+            continue
+        for assessment_id in _sheet_assessments(db, version, department_id):
+            if _create_sheet(db, schedule["id"], department_id, version["id"], assessment_id):
+                created += 1
+    return created
+
+
+def _adopt_unassigned_sheet(db: Database, schedule_id: int, department_id: int, version_id: int,
+                            assessment_id: int) -> bool:
+    """The pia sheet a 課 got before it registered any 評価書 becomes the sheet of its first one (answers kept)."""
+    return db.execute("UPDATE sheets SET assessment_id = ?, updated_at = ? WHERE schedule_id = ? AND department_id = ? "
+                      "AND version_id = ? AND assessment_id IS NULL AND removed_at IS NULL",
+                      [assessment_id, now_iso(), schedule_id, department_id, version_id]).rowcount > 0
+
+
+def create_assessment_sheets(db: Database, assessment_id: int) -> int:
+    """A 評価書 registered (or made active) while a 点検 is under way gets its pia sheet in each open 点検計画
+    that targets its 課. Called inside the caller's transaction. Returns the number of sheets created or adopted."""
+    department_id = db.execute("SELECT department_id FROM pia_assessments WHERE id = ?", [assessment_id]).fetchone()[0]
+    created = 0
+    for (schedule_id,) in db.execute(
+            """SELECT s.id FROM schedules s JOIN schedule_departments sd ON sd.schedule_id = s.id
+               WHERE s.status = 'open' AND sd.department_id = ? ORDER BY s.id""", [department_id]).fetchall():
+        for version in get_schedule(db, schedule_id)["versions"]:
+            if version["checklist_id"] != PIA_CHECKLIST_ID or not _version_applies(db, version, department_id):
+                continue
+            if _adopt_unassigned_sheet(db, schedule_id, department_id, version["id"], assessment_id) or \
+                    _create_sheet(db, schedule_id, department_id, version["id"], assessment_id):
+                created += 1
     return created
 
 

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from ..activity import service as activity
 from ..db import connect
+from ..pia.values import sheet_title
 from . import report_pdf, service
 
 
@@ -29,4 +30,4 @@ def sheet_command(sheet_id: int, output: Path):
                         object_id=sheet_id, detail={"format": "pdf", "cli": str(output)})
     finally:
         db.conn.close()
-    click.echo(f"{sheet['department_name']} {sheet['checklist_title']} を {output} に出力しました。")
+    click.echo(f"{sheet['department_name']} {sheet_title(sheet)} を {output} に出力しました。")

@@ -16,6 +16,7 @@ from checklists.xlsx_reader import WorkbookRejected, open_workbook, sheet_rows
 
 from ..activity import service as activity
 from ..db import transaction
+from ..pia.values import sheet_title
 from ..timeutil import now, now_iso
 from ..wareki import nendo
 from ..xlsx import (WAREKI_DATE_FORMAT, WAREKI_DATETIME_FORMAT, WRAP, as_date, autofilter, page_setup, properties,
@@ -50,7 +51,7 @@ def export(db: Database, sheet: dict, author: str = "") -> bytes:
     workbook = Workbook()
     ws = workbook.active
     ws.title = SHEET_NAME
-    ws["A1"] = f"{nendo(sheet['fiscal_year'])} {sheet['checklist_title']}（Excel 記入用）"
+    ws["A1"] = f"{nendo(sheet['fiscal_year'])} {sheet_title(sheet)}（Excel 記入用）"
     properties(workbook, f"{ws['A1'].value} {sheet['department_name']}", author)
     ws["A1"].font = Font(bold=True, size=14)
     for row, (label, value) in enumerate([("課", f"{sheet['bureau_name']} {sheet['department_name']}"),

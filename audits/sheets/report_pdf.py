@@ -6,6 +6,7 @@ from sqlite_utils import Database
 from ..pdf import blocks
 from ..pdf.document import PageOptions, render
 from ..pdf.styles import styles
+from ..pia.values import sheet_assessment_title, sheet_title
 from ..summary import scoring
 from ..timeutil import JST, now, parse_iso
 from ..wareki import nendo, wareki_date, wareki_datetime
@@ -17,9 +18,12 @@ def build(db: Database, sheet: dict, municipality: str) -> bytes:
     st = styles()
     today = now().date()
     overdue = "　【期限超過】" if workflow.is_overdue(sheet, today.isoformat()) else ""
+    assessment = sheet_assessment_title(sheet)
     story = [
         blocks.title(f"{nendo(sheet['fiscal_year'])} 個人情報の安全管理に関する自己点検票"),
         blocks.Paragraph(blocks.esc(f"{sheet['checklist_title']}（第{sheet['checklist_version']}版）"), st.subtitle),
+        # the pia checklist is answered once per 特定個人情報保護評価書: name it
+        *([blocks.Paragraph(blocks.esc(assessment), st.subtitle)] if assessment else []),
         blocks.Paragraph(blocks.esc(f"{municipality} {sheet['bureau_name']} {sheet['department_name']}"), st.right),
         blocks.Paragraph(blocks.esc(f"状態：{workflow.STATUS_LABELS[sheet['status']]}　回答期限："
                                     f"{wareki_date(sheet['due_date'], weekday=False)}{overdue}"), st.right),
@@ -76,7 +80,7 @@ def build(db: Database, sheet: dict, municipality: str) -> bytes:
               e["reason"] or ""] for e in history], [32, 32, 40, 62]))
     else:
         story += blocks.body("記録はありません。")
-    return render(story, title=f"{sheet['department_name']} {sheet['checklist_title']}", author=municipality,
+    return render(story, title=f"{sheet['department_name']} {sheet_title(sheet)}", author=municipality,
                   subject="自己点検票", options=PageOptions(page_numbers="fraction"))
 
 

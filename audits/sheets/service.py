@@ -28,12 +28,14 @@ SHEET_QUERY = """
     SELECT h.*, d.code AS department_code, d.name AS department_name, b.name AS bureau_name,
            s.fiscal_year, s.title AS schedule_title, s.status AS schedule_status,
            coalesce(sd.due_date, s.due_date) AS due_date,
-           v.checklist_id, v.version AS checklist_version, v.title AS checklist_title
+           v.checklist_id, v.version AS checklist_version, v.title AS checklist_title,
+           pa.name AS assessment_name, pa.kind AS assessment_kind
     FROM sheets h
     JOIN departments d ON d.id = h.department_id JOIN bureaus b ON b.id = d.bureau_id
     JOIN schedules s ON s.id = h.schedule_id
     LEFT JOIN schedule_departments sd ON sd.schedule_id = h.schedule_id AND sd.department_id = h.department_id
     JOIN checklist_versions v ON v.id = h.version_id
+    LEFT JOIN pia_assessments pa ON pa.id = h.assessment_id
 """
 
 
@@ -406,6 +408,7 @@ SHEET_PROGRESS = """
     SELECT h.id, h.status, h.return_reason, h.department_id, h.updated_at, d.code AS department_code,
            d.name AS department_name, b.name AS bureau_name, s.fiscal_year, s.title AS schedule_title,
            coalesce(sd.due_date, s.due_date) AS due_date, v.title AS checklist_title, v.checklist_id,
+           h.assessment_id, pa.name AS assessment_name, pa.kind AS assessment_kind,
            (SELECT count(*) FROM checklist_items i WHERE i.version_id = h.version_id)
              - (SELECT count(*) FROM answers a WHERE a.sheet_id = h.id AND a.auto_na = 1) AS applicable,
            (SELECT count(*) FROM answers a WHERE a.sheet_id = h.id AND a.auto_na = 0
@@ -415,6 +418,7 @@ SHEET_PROGRESS = """
     JOIN schedules s ON s.id = h.schedule_id
     LEFT JOIN schedule_departments sd ON sd.schedule_id = h.schedule_id AND sd.department_id = h.department_id
     JOIN checklist_versions v ON v.id = h.version_id
+    LEFT JOIN pia_assessments pa ON pa.id = h.assessment_id
     WHERE h.removed_at IS NULL AND s.status != 'draft'
 """
 
@@ -437,7 +441,7 @@ def progress_rows(db: Database, *, department_ids=None, fiscal_year: int | None 
                  "THEN 0 ELSE 1 END, ")
         params.append(today)
     sql = (f"{SHEET_PROGRESS} {where.sql('AND')} ORDER BY {order}s.fiscal_year DESC, "
-           "coalesce(sd.due_date, s.due_date), b.sort_order, d.sort_order, v.checklist_id")
+           "coalesce(sd.due_date, s.due_date), b.sort_order, d.sort_order, v.checklist_id, h.assessment_id")
     rows = list(db.query(sql, params))
     for row in rows:
         row["overdue"] = workflow.is_overdue(row, today)
