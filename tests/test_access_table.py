@@ -203,6 +203,9 @@ POST_TABLE = [
     ("admin.organisation_import", "/admin/departments/import", ADMIN_ONLY),
     ("catalogue.import_checklist", "/checklists/import", ADMIN_ONLY),
     ("catalogue.import_confirm", "/checklists/import/confirm", ADMIN_ONLY),
+    # 特定個人情報保護評価書の登録: the 課's own 保護担当者 and the システム管理者
+    ("pia.register", "/pia/departments/{shimin}", post_row(F, F, A, F, A, F)),
+    ("pia.edit", "/pia/{shimin_assessment}/edit", post_row(F, F, A, F, A, F)),
     ("schedules.new", "/schedules/new", ADMIN_ONLY),
     ("schedules.copy", "/schedules/{schedule}/copy", ADMIN_ONLY),
     ("schedules.add_department", "/schedules/{schedule}/departments", ADMIN_ONLY),

@@ -338,4 +338,6 @@ def test_the_activity_log_names_the_register_changes(client, auth, db):
     auth.logout()
     auth.login("auditor")
     page = client.get("/log/?action=pia.create").get_data(as_text=True)
-    assert "<td>特定個人情報保護評価書の登録</td><td>shimin</td>" in page and "中長期在留者に関する事務" in page
+    assert "特定個人情報保護評価書の登録" in page
+    assert "特定個人情報保護評価書 市民課 中長期在留者に関する事務" in page      # the object, named
+    assert "評価の種類: 重点項目評価" in page and "basic" not in page and "focused" not in page

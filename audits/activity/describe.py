@@ -55,6 +55,8 @@ DETAIL_LABELS: dict[str, str] = {
     # 監査の記録 (audit.record_update / notes_save)
     "started_at": "開始日時", "ended_at": "終了日時", "attendees": "出席者", "places": "場所", "methods": "実施手法",
     "department_started_at": "課ごとの日時", "department_places": "課ごとの場所", "interview_notes": "聴き取り記録",
+    # 特定個人情報保護評価書 (pia.create / pia.update)
+    "assessment_kind": "評価の種類", "published_on": "公表日",
 }
 FORMAT_LABELS = {"pdf": "PDF", "xlsx": "Excel", "csv": "CSV", "yaml": "YAML", "png": "画像（PNG）"}
 SOURCE_LABELS = {"web": "画面", "excel": "Excel 取込み", "import": "取込み", "demo": "デモデータ"}
@@ -170,6 +172,12 @@ def _kind_labels():
     return KINDS
 
 
+def _assessment_kind(value, _names) -> str:
+    from ..pia.values import kind_label
+
+    return kind_label(value)
+
+
 def _sheet_status_labels():
     from ..sheets.workflow import STATUS_LABELS
 
@@ -189,6 +197,9 @@ VALUE_FORMATS: dict[str, Callable[[Any, _Names], str]] = {
     "due_date": lambda v, n: _date_text(v),
     "reply_due": lambda v, n: _date_text(v),
     "on_date": lambda v, n: _date_text(v),
+    "published_on": lambda v, n: _date_text(v),
+    "assessment_kind": _assessment_kind,
+    "active": lambda v, n: "はい" if v in (1, True, "1") else "いいえ",
     "started_at": lambda v, n: _datetime_text(v),
     "ended_at": lambda v, n: _datetime_text(v),
     "category": _labelled(_category_labels),
@@ -371,6 +382,9 @@ OBJECTS: dict[str, Callable[[Database, Iterable[int]], dict[int, str]]] = {
                                  lambda title, version: f"チェックリスト {title} 第{zenkaku(version)}版"),
     "audit_plan": _simple("SELECT id, fiscal_year FROM audit_plans WHERE id IN ({marks})",
                           lambda year: f"監査計画 {nendo(year)}"),
+    "pia_assessment": _simple("SELECT a.id, d.name, a.name FROM pia_assessments a JOIN departments d "
+                              "ON d.id = a.department_id WHERE a.id IN ({marks})",
+                              lambda department, name: f"特定個人情報保護評価書 {department} {name}"),
     "audit_cycle": _simple("SELECT id, title FROM audit_cycles WHERE id IN ({marks})", lambda t: f"中期監査計画 {t}"),
 }
 # Objects named by their id alone.

@@ -84,7 +84,7 @@ def create_assessment(db: Database, department_id: int, data: AssessmentInput, *
         sheets = schedules.create_assessment_sheets(db, assessment_id) if data.active else 0
         activity.record(db, "pia.create", department_code=_department_code(db, department_id),
                         object_type="pia_assessment", object_id=assessment_id,
-                        detail={**_row(data), "sheets": sheets})
+                        detail={**_logged(_row(data)), "sheets": sheets})
     return assessment_id
 
 
@@ -106,7 +106,14 @@ def update_assessment(db: Database, assessment_id: int, data: AssessmentInput, *
         before = {k: current[k] for k in ("name", "kind", "published_on", "active")}
         activity.record(db, "pia.update", department_code=current["department_code"],
                         object_type="pia_assessment", object_id=assessment_id,
-                        detail={"before": before, "after": _row(data), "sheets": sheets})
+                        detail={"before": _logged(before), "after": _logged(_row(data)), "sheets": sheets})
+
+
+def _logged(row: dict) -> dict:
+    """The fields as the log keeps them: the kind under its own key (the log's 「kind」 is an incident's kind)."""
+    logged = dict(row)
+    logged["assessment_kind"] = logged.pop("kind")
+    return logged
 
 
 def _department_code(db: Database, department_id: int) -> str:
