@@ -11,6 +11,7 @@ from . import roles
 from .bounds import InvalidParameter
 from .activity.service import action_label
 from .departments.service import tag_label
+from .paging import url_with
 from .timeutil import display
 from .wareki import nendo, wareki_date
 
@@ -42,6 +43,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["dict_without_page"] = lambda args: {k: v for k, v in args.items() if k != "page"}
     app.jinja_env.globals["ROLE_LABELS"] = roles.ROLE_LABELS
     app.jinja_env.globals["R"] = roles
+    app.jinja_env.globals["url_with"] = url_with   # list links that keep the other filters (paging.py)
 
     @app.context_processor
     def _municipality():

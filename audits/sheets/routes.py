@@ -4,15 +4,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import roles
-from ..bounds import year_arg
+from ..access import may_list_sheets
 from ..catalogue.service import decode_item
 from ..db import get_db
 from ..evidence import service as evidence
 from ..evidence.storage import EvidenceRejected, allowed_extensions_text
 from ..forms import EmptyForm
 from ..revisions import form_revision
-from . import service, workflow
+from . import listing, service, workflow
 from .answers import AnswerInput, display_value, scale_of, unit_of
 from .forms import AnswerForm, EvidenceForm, ReasonForm, SheetImportForm
 
@@ -45,17 +44,9 @@ def _find_item(sheet: dict, item_id: str) -> dict:
 @bp.route("/")
 @login_required
 def index():
-    db = get_db()
-    visible = None if current_user.reads_every_department else current_user.department_ids
-    if current_user.has_role(roles.ADMIN) and not current_user.reads_every_department and not \
-            current_user.has_role(roles.MANAGER, roles.STAFF):
+    if not may_list_sheets(current_user):
         abort(403)
-    year = year_arg("year")
-    status = request.args.get("status", "")
-    rows = service.progress_rows(db, department_ids=visible, fiscal_year=year,
-                                 status=status if status in workflow.STATUS_LABELS else "", overdue_first=True)
-    years = [r[0] for r in db.execute("SELECT DISTINCT fiscal_year FROM schedules ORDER BY fiscal_year DESC")]
-    return render_template("sheets/index.html", rows=rows, years=years, year=year, status=status)
+    return render_template("sheets/index.html", listing=listing.read(get_db(), current_user))
 
 
 def render_sheet(sheet: dict, *, edits: dict | None = None, status_code: int = 200, problems=None,
