@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import request
+from flask import request, url_for
 from sqlite_utils import Database
 
 from ..access import records_department_ids
@@ -56,6 +56,18 @@ def _checklists(db: Database) -> list[tuple[str, str]]:
         """SELECT v.checklist_id, v.title FROM checklist_versions v
            WHERE v.version = (SELECT max(version) FROM checklist_versions w WHERE w.checklist_id = v.checklist_id)
            ORDER BY v.checklist_id""")]
+
+
+def query_args(flt: service.SheetFilter) -> dict:
+    """The query string that `read` turns back into `flt`: a link to the list showing exactly those sheets."""
+    args = {"year": flt.fiscal_year, "bureau": flt.bureau_id, "department": flt.department_id,
+            "checklist": flt.checklist_id, "status": flt.status, "overdue": 1 if flt.overdue else None,
+            "q": flt.text}
+    return {key: value for key, value in args.items() if value not in (None, "")}
+
+
+def list_url(flt: service.SheetFilter) -> str:
+    return url_for("sheets.index", **query_args(flt))
 
 
 def read(db: Database, user) -> SheetListing:
