@@ -8,6 +8,7 @@ from checklists.sources import human_text, source_label
 from checklists.xlsx_reader import limit_errors
 
 from . import roles
+from .access import can_read_department_records, may_list_sheets
 from .bounds import InvalidParameter
 from .activity.service import action_label
 from .departments.service import tag_label
@@ -43,6 +44,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["dict_without_page"] = lambda args: {k: v for k, v in args.items() if k != "page"}
     app.jinja_env.globals["ROLE_LABELS"] = roles.ROLE_LABELS
     app.jinja_env.globals["R"] = roles
+    # Links follow the routes' own rules (access.py), so a page never shows a link that ends in 403.
+    app.jinja_env.globals["can_read_department_records"] = can_read_department_records
+    app.jinja_env.globals["may_list_sheets"] = may_list_sheets
     app.jinja_env.globals["url_with"] = url_with   # list links that keep the other filters (paging.py)
 
     @app.context_processor
