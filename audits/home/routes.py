@@ -76,7 +76,7 @@ def index():
             context["awaiting_approval"] = [r for r in mine if r["status"] == workflow.SUBMITTED]
             context["awaiting_url"] = sheet_list.list_url(SheetFilter(status=workflow.SUBMITTED))
     if current_user.reads_every_department and year:
-        rows = sheets.progress_rows(db, fiscal_year=year, overdue_first=True)
+        rows = sheets.progress_rows(db, fiscal_year=year, overdue_first=True, progress=False)
         departments_behind = _departments_behind(rows)
         context["org_progress"] = {
             "tiles": sheet_tiles(db, year),

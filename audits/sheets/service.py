@@ -13,7 +13,7 @@ from sqlite_utils import Database
 from ..access import can_read_department_records, deny
 from ..activity import service as activity
 from ..catalogue import service as catalogue
-from ..db import Conditions, get_db, transaction
+from ..db import Conditions, get_db, in_clause, transaction
 from ..evidence import service as evidence
 from ..paging import Sort
 from ..notify import service as notices
@@ -327,10 +327,13 @@ def history(db: Database, sheet_id: int) -> dict[str, list[dict]]:
 
 # --- lists for home pages and the sheet index ---------------------------------------------
 
-PROGRESS_COLUMNS = """
+LIST_COLUMNS = """
     SELECT h.id, h.status, h.return_reason, h.department_id, h.updated_at, d.code AS department_code,
            d.name AS department_name, b.name AS bureau_name, s.fiscal_year, s.title AS schedule_title,
-           coalesce(sd.due_date, s.due_date) AS due_date, v.title AS checklist_title, v.checklist_id,
+           coalesce(sd.due_date, s.due_date) AS due_date, v.title AS checklist_title, v.checklist_id
+"""
+# Per sheet (aliased h): the items that apply and those answered. Two counts per sheet: read only for the rows shown.
+PROGRESS_COUNTS = """
            (SELECT count(*) FROM checklist_items i WHERE i.version_id = h.version_id)
              - (SELECT count(*) FROM answers a WHERE a.sheet_id = h.id AND a.auto_na = 1) AS applicable,
            (SELECT count(*) FROM answers a WHERE a.sheet_id = h.id AND a.auto_na = 0
@@ -344,7 +347,6 @@ PROGRESS_FROM = """
     JOIN checklist_versions v ON v.id = h.version_id
     WHERE h.removed_at IS NULL AND s.status != 'draft'
 """
-SHEET_PROGRESS = PROGRESS_COLUMNS + PROGRESS_FROM
 
 # The overdue rule for a sheet (timeutil.is_overdue), once in SQL for filters and order and once in Python for
 # the rows' flag: not yet submitted or approved, and the 課's due date has passed (the due day is still in time).
@@ -417,8 +419,10 @@ def count_sheets(db: Database, flt: SheetFilter = SheetFilter(), *, department_i
 
 
 def sheet_rows(db: Database, flt: SheetFilter = SheetFilter(), *, department_ids=None, sort: Sort | None = None,
-               overdue_first: bool = False, limit: int | None = None, offset: int = 0) -> list[dict]:
-    """Sheets of published schedules with their progress, filtered; `department_ids` None for every 課.
+               overdue_first: bool = False, limit: int | None = None, offset: int = 0,
+               progress: bool = True) -> list[dict]:
+    """Sheets of published schedules, filtered, with their progress (`applicable`, `answered`) unless `progress`
+    is False; `department_ids` None for every 課.
 
     Order: `sort` (a key of SHEET_SORTS) if given, else overdue first when asked, then 年度 (newest), due date,
     部 and 課 in the organisation's order, checklist."""
@@ -434,11 +438,19 @@ def sheet_rows(db: Database, flt: SheetFilter = SheetFilter(), *, department_ids
     elif overdue_first:
         order = f"CASE WHEN {OVERDUE_SQL} THEN 0 ELSE 1 END, "
         params += _overdue_params(today)
-    sql = f"{SHEET_PROGRESS} {where.sql('AND')} ORDER BY {order}{_DEFAULT_ORDER}"
+    sql = f"{LIST_COLUMNS} {PROGRESS_FROM} {where.sql('AND')} ORDER BY {order}{_DEFAULT_ORDER}"
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params += [limit, offset]
     rows = list(db.query(sql, params))
+    if progress:
+        # Counted after the order and the page: at 500 課, counting the answers of every matching sheet first
+        # would cost more than the rest of the list.
+        clause, id_params = in_clause("h.id", [row["id"] for row in rows])
+        counts = {r["id"]: r for r in db.query(f"SELECT h.id, {PROGRESS_COUNTS} FROM sheets h WHERE {clause}",
+                                               id_params)}
+        for row in rows:
+            row.update(applicable=counts[row["id"]]["applicable"], answered=counts[row["id"]]["answered"])
     for row in rows:
         row["overdue"] = is_overdue(row, today)
         row["status_label"] = workflow.STATUS_LABELS[row["status"]]
@@ -446,9 +458,9 @@ def sheet_rows(db: Database, flt: SheetFilter = SheetFilter(), *, department_ids
 
 
 def progress_rows(db: Database, *, department_ids=None, fiscal_year: int | None = None, status: str = "",
-                  overdue_first: bool = False) -> list[dict]:
+                  overdue_first: bool = False, progress: bool = True) -> list[dict]:
     return sheet_rows(db, SheetFilter(fiscal_year=fiscal_year, status=status), department_ids=department_ids,
-                      overdue_first=overdue_first)
+                      overdue_first=overdue_first, progress=progress)
 
 
 def latest_open_year(db: Database) -> int | None:
