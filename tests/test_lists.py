@@ -212,3 +212,21 @@ def test_open_incident_figure_is_the_count_of_the_register(client, auth, monkeyp
     register = client.get("/incidents/").get_data(as_text=True)
     assert number == len(set(re.findall(r'href="/incidents/(\d+)"', register))) > 2
     assert "期限の近い 2 件を表示" in html
+
+
+def test_organisation_figures_are_the_counts_of_the_lists_they_link_to(client, auth, db):
+    with db.conn:                                        # an inactive 課 and user, so the filter matters
+        db.execute("UPDATE departments SET active = 0 WHERE code = 'kenko'")
+        db.execute("UPDATE users SET active = 0 WHERE username = 'kenko.staff'")
+    auth.login("admin")
+    html = client.get("/").get_data(as_text=True)
+    departments = re.search(r'<dt>課（有効）</dt><dd><a href="([^"]+)">(\d+)</a>', html).groups()
+    users = re.search(r'<dt>利用者（有効）</dt><dd><a href="([^"]+)">(\d+)</a>', html).groups()
+    listed_departments = client.get(departments[0]).get_data(as_text=True)
+    listed_users = client.get(users[0]).get_data(as_text=True)
+    assert f'<p class="count">{departments[1]} 課</p>' in listed_departments and "kenko" not in listed_departments
+    assert f'<p class="count">{users[1]} 人</p>' in listed_users and "kenko.staff" not in listed_users
+    auth.logout()
+    auth.login("chief")                                  # the users' list is the administrator's: no link to it
+    html = client.get("/").get_data(as_text=True)
+    assert "<dt>利用者（有効）</dt><dd>" in html and "/admin/users" not in html
