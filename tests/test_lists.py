@@ -173,7 +173,7 @@ TILE = re.compile(r'<dt>([^<]+)</dt><dd><a href="([^"]+)">(\d+)</a></dd>')
 @pytest.mark.parametrize("role", ["chief", "auditor"])
 def test_each_progress_figure_is_the_count_of_the_list_it_links_to(client, auth, role):
     auth.login(role)
-    tiles = TILE.findall(client.get("/").get_data(as_text=True))
+    tiles = [tile for tile in TILE.findall(client.get("/").get_data(as_text=True)) if tile[1].startswith("/sheets/")]
     assert [label for label, _url, _n in tiles] == ["点検票", "提出済（承認待ち）", "承認済", "差戻し", "期限超過"]
     for label, url, number in tiles:
         response = client.get(url.replace("&amp;", "&"))

@@ -5,12 +5,12 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from .. import roles
+from ..access import records_department_ids
 from ..auth import service as users
 from ..db import get_db
 from ..departments import service as departments
 from ..incidents import service as incidents
 from ..incidents.values import KINDS
-from ..access import records_department_ids
 from ..sheets import listing as sheet_list
 from ..sheets import service as sheets
 from ..sheets import workflow

@@ -22,8 +22,6 @@ from . import service, workflow
 
 TEXT_MAX = 50   # characters of the 課 name search that are used
 
-SORT_LABELS = {"department": "課（組織順）", "due": "回答期限", "status": "状態", "updated": "更新日時"}
-
 
 @dataclass
 class SheetListing:
@@ -40,7 +38,7 @@ class SheetListing:
     def sort_options(self) -> list[tuple[str, str]]:
         """(value, label) for the order select: the default, then each key ascending and descending."""
         options = [("", "期限超過を先頭（既定）")]
-        for key, label in SORT_LABELS.items():
+        for key, (label, _columns) in service.SHEET_SORTS.items():
             options += [(key, f"{label}（昇順）"), (f"-{key}", f"{label}（降順）")]
         return options
 
@@ -92,20 +90,24 @@ def read(db: Database, user) -> SheetListing:
     checklists = _checklists(db)
     ignored = []
     if bureau_id and bureau_id not in {b for b, _ in bureaus}:
-        bureau_id, _ = None, ignored.append("部")
+        bureau_id = None
+        ignored.append("部")
     # With a 部 chosen, the 課 select offers that 部's 課; otherwise every readable 課, named with its 部.
     in_bureau = [(d["id"], d["name"] if bureau_id else f"{d['name']}（{d['bureau_name']}）")
                  for d in readable if not bureau_id or d["bureau_id"] == bureau_id]
     if department_id and department_id not in {d for d, _ in in_bureau}:
-        department_id, _ = None, ignored.append("課")
+        department_id = None
+        ignored.append("課")
     status = args.get("status", "")
     if status and status not in workflow.STATUS_LABELS:
-        status, _ = "", ignored.append("状態")
+        status = ""
+        ignored.append("状態")
     checklist = args.get("checklist", "")
     if checklist and checklist not in {c for c, _ in checklists}:
-        checklist, _ = "", ignored.append("チェックリスト")
+        checklist = ""
+        ignored.append("チェックリスト")
     raw_sort = args.get("sort", "")
-    sort = sort_arg(SORT_LABELS)
+    sort = sort_arg(service.SHEET_SORTS)
     if raw_sort and sort.value != raw_sort:
         ignored.append("並び順")
     flt = service.SheetFilter(fiscal_year=year, bureau_id=bureau_id, department_id=department_id,

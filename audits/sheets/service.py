@@ -15,8 +15,8 @@ from ..activity import service as activity
 from ..catalogue import service as catalogue
 from ..db import Conditions, get_db, in_clause, transaction
 from ..evidence import service as evidence
-from ..paging import Sort
 from ..notify import service as notices
+from ..paging import Sort
 from ..revisions import UNCHECKED, is_current
 from ..timeutil import now, now_iso
 from . import workflow
@@ -374,13 +374,14 @@ class SheetFilter:
     text: str = ""            # part of the 課's name or code
 
 
-# Orders of the sheet list (?sort=key or -key): the primary columns; ties keep the default order below.
+# Orders of the sheet list (?sort=key or -key): the label and the primary columns; ties keep the default order.
 STATUS_ORDER = (workflow.RETURNED, workflow.NOT_STARTED, workflow.ANSWERING, workflow.SUBMITTED, workflow.APPROVED)
 SHEET_SORTS = {
-    "department": ("b.sort_order", "b.code", "d.sort_order", "d.code"),
-    "due": ("coalesce(sd.due_date, s.due_date)",),
-    "status": ("CASE h.status " + " ".join(f"WHEN '{key}' THEN {n}" for n, key in enumerate(STATUS_ORDER)) + " END",),
-    "updated": ("h.updated_at",),
+    "department": ("課（組織順）", ("b.sort_order", "b.code", "d.sort_order", "d.code")),
+    "due": ("回答期限", ("coalesce(sd.due_date, s.due_date)",)),
+    "status": ("状態", ("CASE h.status " + " ".join(f"WHEN '{key}' THEN {n}" for n, key in enumerate(STATUS_ORDER))
+                      + " END",)),
+    "updated": ("更新日時", ("h.updated_at",)),
 }
 _DEFAULT_ORDER = "s.fiscal_year DESC, coalesce(sd.due_date, s.due_date), b.sort_order, d.sort_order, v.checklist_id, h.id"
 
@@ -434,7 +435,7 @@ def sheet_rows(db: Database, flt: SheetFilter = SheetFilter(), *, department_ids
     order = ""
     if sort is not None and sort.key in SHEET_SORTS:
         direction = " DESC" if sort.descending else ""
-        order = "".join(f"{column}{direction}, " for column in SHEET_SORTS[sort.key])
+        order = "".join(f"{column}{direction}, " for column in SHEET_SORTS[sort.key][1])
     elif overdue_first:
         order = f"CASE WHEN {OVERDUE_SQL} THEN 0 ELSE 1 END, "
         params += _overdue_params(today)
