@@ -54,6 +54,11 @@ def can_read_department_records(user, department_id: int) -> bool:
         user.has_role(roles.MANAGER, roles.STAFF) and department_id in user.department_ids)
 
 
+def may_list_sheets(user) -> bool:
+    """The sheet list: organisation readers and the 課's members; the システム管理者 alone reads no answers."""
+    return user.reads_every_department or user.has_role(roles.MANAGER, roles.STAFF)
+
+
 def can_act_for_department(user, department_id: int) -> bool:
     """Answer, attach evidence, submit: the 課's own 保護管理者 and 保護担当者."""
     return user.has_role(roles.MANAGER, roles.STAFF) and department_id in user.department_ids

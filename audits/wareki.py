@@ -6,6 +6,7 @@ municipal documents; the first year of an era is written 元年.
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from functools import lru_cache
 
 import jpholiday
 from japanera import EraDate
@@ -83,6 +84,7 @@ def fiscal_year_of(value: date | datetime | str) -> int:
     return day.year if day.month >= 4 else day.year - 1
 
 
+@lru_cache(maxsize=256)      # a list of 50 sheets asks 50 times; japanera takes about 1 ms each
 def nendo(fiscal_year: int, *, half_width: bool = False) -> str:
     """令和７年度 for 2025 (令和7年度 with half_width, for file names); the era is the one in force for most
     of the 年度 (2019 -> 令和元年度)."""

@@ -9,11 +9,13 @@ from checklists.sources import human_text, source_label
 from checklists.xlsx_reader import limit_errors
 
 from . import roles
+from .access import can_read_department_records, may_list_sheets
 from .bounds import InvalidParameter
 from .activity.service import action_label
 from .departments.service import tag_label
 from .sheets.answers import GAP_CATEGORIES
 from .summary.scoring import NOT_APPLICABLE
+from .paging import url_with
 from .timeutil import display
 from .wareki import nendo, wareki_date
 
@@ -56,6 +58,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["GAP_CATEGORIES"] = sorted(GAP_CATEGORIES)
     app.jinja_env.globals["NOT_APPLICABLE"] = NOT_APPLICABLE
     app.jinja_env.globals["R"] = roles
+    # Links follow the routes' own rules (access.py), so a page never shows a link that ends in 403.
+    app.jinja_env.globals["can_read_department_records"] = can_read_department_records
+    app.jinja_env.globals["may_list_sheets"] = may_list_sheets
+    app.jinja_env.globals["url_with"] = url_with   # list links that keep the other filters (paging.py)
 
     @app.context_processor
     def _municipality():

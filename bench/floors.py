@@ -6,6 +6,8 @@
                (the floor of save_in_place too: the same write, answered in JSON)
 - *_pdf        a bare reportlab canvas with the same pages, the same text lines and the same images
                (taken from the app's PDF with pypdf), in the same embedded font
+- sheet_list*  the bare SQL reads: count the sheets of the same filter and read one page of 50 with their 課
+               and checklist (without the progress figures the app adds to each row)
 - incident_*   the bare SQL reads: every incident with its 課 names (the list), one incident with its 課 and
                its 経過 (the page)
 - summary_xlsx a bare XlsxWriter workbook (the same writer) with the same sheets and cell values, no formats
@@ -45,6 +47,25 @@ def answer_page(db, sheet_id: int):
                           LEFT JOIN answers a ON a.sheet_id = ? AND a.item_pk = i.id
                           WHERE i.version_id = ? ORDER BY i.position""", [sheet_id, version]).fetchall()
     return items, db.execute("SELECT * FROM evidence WHERE sheet_id = ?", [sheet_id]).fetchall()
+
+
+SHEET_LIST_FROM = """FROM sheets h JOIN schedules s ON s.id = h.schedule_id JOIN departments d ON d.id = h.department_id
+                     JOIN bureaus b ON b.id = d.bureau_id JOIN checklist_versions v ON v.id = h.version_id"""
+
+
+def sheet_list(db):
+    """Count every sheet and read the first 50 with their 課 and checklist (no progress figures)."""
+    return (db.execute(f"SELECT count(*) {SHEET_LIST_FROM}").fetchone(),
+            db.execute(f"""SELECT h.*, d.name, b.name, v.title, s.due_date {SHEET_LIST_FROM}
+                           ORDER BY s.fiscal_year DESC, s.due_date, b.sort_order, d.sort_order LIMIT 50""").fetchall())
+
+
+def sheet_list_filtered(db, year: int):
+    """The same filter as the app's (measure.SHEET_LIST_FILTERED): count, then the second page of 50."""
+    where = "WHERE s.fiscal_year = ? AND h.status = 'answering' AND d.name LIKE '%課%'"
+    return (db.execute(f"SELECT count(*) {SHEET_LIST_FROM} {where}", [year]).fetchone(),
+            db.execute(f"""SELECT h.*, d.name, b.name, v.title, s.due_date {SHEET_LIST_FROM} {where}
+                           ORDER BY h.updated_at DESC LIMIT 50 OFFSET 50""", [year]).fetchall())
 
 
 def incident_list(db):
@@ -173,6 +194,9 @@ def run(city, figures: list[Figure], targets, runs: int, *, light_runs: int | No
         progress(f"  {by_name[name].label} の床: 中央値 {by_name[name].floor:,.1f} ms")
 
     floor("dashboard", "SQL の集計1回", lambda: dashboard(db, targets.year), light_runs)
+    floor("sheet_list", "SQL の件数と 50 行の読出し", lambda: sheet_list(db), light_runs)
+    floor("sheet_list_filtered", "SQL の件数と 50 行の読出し（同じ絞り込み）",
+          lambda: sheet_list_filtered(db, targets.year), light_runs)
     floor("answer_page", "SQL の読出し（項目・回答・証跡）", lambda: answer_page(db, targets.answer_sheet), light_runs)
     answer = db.execute("SELECT id FROM answers WHERE sheet_id = ? AND item_id = ?",     # saved by the app's runs
                         [targets.answer_sheet, targets.save_item]).fetchone()

@@ -140,6 +140,11 @@ def find_targets(db, year: int) -> Targets:
                    incident[0] if incident else 0)
 
 
+# The filtered list measured (and its floor, floors.sheet_list_filtered): the current 年度's sheets being answered,
+# 課 named 「…課」, newest change first, second page. Every generated city has more than 50 of them at 500 課.
+SHEET_LIST_FILTERED = "/sheets/?year={year}&status=answering&q=課&sort=-updated&page=2"
+
+
 def app_for(city, **config):
     return city_app(city.database, city.upload_folder, **config)
 
@@ -172,6 +177,11 @@ def run(city, runs: int, *, light_runs: int | None = None, progress=print) -> tu
     db.conn.commit()
     figure("dashboard_first", "全庁集計の画面（集計結果の保存前・初回）", dashboard, 1, warm_up=False)
     figure("dashboard", f"全庁集計の画面（{year}年度）", dashboard, light_runs)
+    sheets = db.execute("SELECT count(*) FROM sheets").fetchone()[0]
+    figure("sheet_list", f"点検票の一覧（全 {sheets:,} 票・既定の並び・1 ページ目 50 件）",
+           lambda: chief.get("/sheets/"), light_runs, detail=str(sheets))
+    figure("sheet_list_filtered", "点検票の一覧（年度・状態・課名で絞り込み、更新日順・2 ページ目）",
+           lambda: chief.get(SHEET_LIST_FILTERED.format(year=year)), light_runs)
     figure("answer_page", "回答画面（最大のチェックリスト）", lambda: staff.get(f"/sheets/{targets.answer_sheet}"),
            light_runs)
     counter = iter(range(1, 10**9))

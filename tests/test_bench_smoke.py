@@ -11,7 +11,7 @@ from audits.wareki import fiscal_year_of
 from bench import floors, load, measure, report
 from bench.generate import Scale, generate, log_key
 
-FIGURES = ("dashboard", "answer_page", "save_answer", "save_in_place", "incident_list", "incident_page", "summary_pdf", "summary_xlsx",
+FIGURES = ("dashboard", "sheet_list", "sheet_list_filtered", "answer_page", "save_answer", "save_in_place", "incident_list", "incident_page", "summary_pdf", "summary_xlsx",
            "audit_pdf", "sheet_pdf", "verify_log")
 
 

@@ -36,8 +36,9 @@ def users_index():
     db = get_db()
     text = request.args.get("text", "").strip()
     role = request.args.get("role", "")
-    return render_template("admin/users.html", users=users.list_users(db, text=text, role=role),
-                           text=text, role=role, form=EmptyForm())
+    active = request.args.get("active") == "1"
+    return render_template("admin/users.html", users=users.list_users(db, text=text, role=role, active_only=active),
+                           text=text, role=role, active=active, form=EmptyForm())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

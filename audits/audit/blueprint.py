@@ -23,6 +23,12 @@ def municipality() -> str:
     return current_app.config["MUNICIPALITY_NAME"]
 
 
+def awaiting_review(actions: list[dict], user) -> list[dict]:
+    """The corrective actions a 課 reported as done that `user`'s role reviews (duties.action_reviewer_role)."""
+    return [a for a in actions if a["status"] == values.ACTION_SUBMITTED
+            and user.has_role(duties.action_reviewer_role(a))]
+
+
 def home_sections() -> dict:
     """What the home page shows about audits for the current user (called from templates/home)."""
     from . import factcheck, findings
@@ -45,8 +51,7 @@ def home_sections() -> dict:
                WHERE a.status != 'issued' ORDER BY a.fiscal_year DESC, a.id DESC""", [current_user.id]))
     if current_user.has_role(roles.CHIEF, roles.AUDITOR):
         # reported and awaiting review by this user's role (duties.action_reviewer_role)
-        out["submitted_actions"] = [a for a in out["open_actions"] if a["status"] == values.ACTION_SUBMITTED
-                                    and current_user.has_role(duties.action_reviewer_role(a))]
+        out["submitted_actions"] = awaiting_review(out["open_actions"], current_user)
     if current_user.has_role(roles.MANAGER, roles.STAFF) and current_user.department_ids:
         out["department_actions"] = findings.action_list(db, department_ids=current_user.department_ids,
                                                          open_only=True)

@@ -14,9 +14,10 @@ from ..departments.service import department_code
 from ..evidence import service as evidence
 from ..evidence.storage import EvidenceRejected
 from ..forms import EmptyForm, choice_list
+from ..paging import page_arg
 from ..revisions import form_fingerprint, form_revision
 from . import editing, findings, forms, values, visits, workflow
-from .blueprint import DEPARTMENT_NAMES, bp
+from .blueprint import DEPARTMENT_NAMES, awaiting_review, bp
 from .permissions import get_action, get_audit, get_finding, is_action_department_member
 from .plans import AuditError
 
@@ -249,10 +250,16 @@ def action_evidence(action_id: int):
 @bp.route("/actions")
 @roles_required(roles.CHIEF, roles.AUDITOR)
 def actions():
-    """Every corrective action (open first, overdue on top); ?overdue=1 for overdue only."""
-    overdue_only = request.args.get("overdue") == "1"
-    rows = findings.action_list(get_db(), overdue_only=overdue_only, open_only=request.args.get("open") == "1")
-    return render_template("audit/actions.html", rows=rows, overdue_only=overdue_only)
+    """Every corrective action (open first, overdue on top), 50 a page; ?open=1 for open ones, ?overdue=1 for
+    overdue ones, ?review=1 for those reported by the 課 and awaiting this user's review (as counted on the home
+    page)."""
+    shown = "overdue" if request.args.get("overdue") == "1" else "review" if request.args.get("review") == "1" \
+        else "open" if request.args.get("open") == "1" else ""
+    rows = findings.action_list(get_db(), overdue_only=shown == "overdue", open_only=shown in ("open", "review"))
+    if shown == "review":
+        rows = awaiting_review(rows, current_user)
+    page = page_arg(len(rows))
+    return render_template("audit/actions.html", rows=page.of(rows), page=page, shown=shown)
 
 
 @bp.route("/department")

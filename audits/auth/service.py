@@ -255,8 +255,11 @@ def user_summary(db: Database, user_id: int) -> dict:
             "email": row[3] or ""}
 
 
-def list_users(db: Database, *, text: str = "", role: str = "", department_id: int | None = None) -> list[dict]:
+def list_users(db: Database, *, text: str = "", role: str = "", department_id: int | None = None,
+               active_only: bool = False) -> list[dict]:
     where = Conditions()
+    if active_only:
+        where.add("u.active = 1")
     if text:
         where.add("(u.username LIKE ? OR u.display_name LIKE ?)", f"%{text}%", f"%{text}%")
     if role:

@@ -17,6 +17,7 @@ class DepartmentFilterForm(FilterForm):
     text = StringField("課名・コード")
     bureau = SelectField("部", coerce=str)
     tag = SelectField("タグ", coerce=str)
+    active = SelectField("状態", choices=choice_list([("", "すべて"), ("1", "有効のみ")]), coerce=str)
 
 
 bp = Blueprint("departments", __name__, url_prefix="/departments")
@@ -37,7 +38,7 @@ def index():
     visible = None if current_user.has_role(roles.CHIEF, roles.AUDITOR, roles.ADMIN) else current_user.department_ids
     rows = service.list_departments(
         db, department_ids=visible, bureau_id=int(form.bureau.data) if form.bureau.data else None,
-        tag=form.tag.data or "", text=(form.text.data or "").strip())
+        tag=form.tag.data or "", text=(form.text.data or "").strip(), include_inactive=form.active.data != "1")
     return render_template("departments/index.html", departments=rows, form=form)
 
 

@@ -5,12 +5,16 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from .. import roles
+from ..access import records_department_ids
 from ..auth import service as users
 from ..db import get_db
 from ..departments import service as departments
 from ..incidents import service as incidents
 from ..incidents.values import KINDS
+from ..sheets import listing as sheet_list
 from ..sheets import service as sheets
+from ..sheets import workflow
+from ..sheets.service import SheetFilter
 
 bp = Blueprint("home", __name__)
 HOME_DEPARTMENT_ROWS = 30
@@ -38,6 +42,19 @@ def _departments_behind(rows: list[dict]) -> list[dict]:
     return sorted(behind, key=lambda e: (not e["overdue"], e["due_date"], e["bureau"], e["name"]))
 
 
+def sheet_tiles(db, year: int) -> list[dict]:
+    """The 年度's figures, each counted by the sheet list's own query and linked to that list with the same
+    filter, so the number on the tile is the number of rows the link shows."""
+    visible = records_department_ids(current_user)
+    tiles = [("点検票", SheetFilter(fiscal_year=year)),
+             ("提出済（承認待ち）", SheetFilter(fiscal_year=year, status=workflow.SUBMITTED)),
+             ("承認済", SheetFilter(fiscal_year=year, status=workflow.APPROVED)),
+             ("差戻し", SheetFilter(fiscal_year=year, status=workflow.RETURNED)),
+             ("期限超過", SheetFilter(fiscal_year=year, overdue=True))]
+    return [{"label": label, "count": sheets.count_sheets(db, flt, department_ids=visible),
+             "url": sheet_list.list_url(flt), "warn": flt.overdue} for label, flt in tiles]
+
+
 @bp.route("/")
 @login_required
 def index():
@@ -56,22 +73,21 @@ def index():
             row["missing_evidence"] = missing.get(row["id"], 0)
         context["my_sheets"] = mine
         if current_user.has_role(roles.MANAGER):
-            context["awaiting_approval"] = [r for r in mine if r["status"] == "submitted"]
+            context["awaiting_approval"] = [r for r in mine if r["status"] == workflow.SUBMITTED]
+            context["awaiting_url"] = sheet_list.list_url(SheetFilter(status=workflow.SUBMITTED))
     if current_user.reads_every_department and year:
-        rows = sheets.progress_rows(db, fiscal_year=year, overdue_first=True)
+        rows = sheets.progress_rows(db, fiscal_year=year, overdue_first=True, progress=False)
         departments_behind = _departments_behind(rows)
         context["org_progress"] = {
-            "total": len(rows),
-            "submitted": sum(1 for r in rows if r["status"] == "submitted"),
-            "approved": sum(1 for r in rows if r["status"] == "approved"),
-            "overdue": sum(1 for r in rows if r["overdue"]),
-            "returned": sum(1 for r in rows if r["status"] == "returned"),
+            "tiles": sheet_tiles(db, year),
             "departments": departments_behind[:HOME_DEPARTMENT_ROWS],
             "departments_total": len(departments_behind),
         }
     if current_user.has_role(roles.CHIEF, roles.MANAGER, roles.STAFF):
         # The 課's and the privacy office's open incidents, overdue deadlines first.
-        context["incidents"] = incidents.list_incidents(db, current_user, open_only=True)[:HOME_INCIDENT_ROWS]
+        open_incidents = incidents.list_incidents(db, current_user, open_only=True)
+        context["incidents"] = open_incidents[:HOME_INCIDENT_ROWS]
+        context["incidents_total"] = len(open_incidents)   # the register's list shows them all (open by default)
         context["incident_kinds"] = KINDS
     if current_user.has_role(roles.CHIEF, roles.AUDITOR, roles.ADMIN):
         context["organisation"] = {

@@ -4,8 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import roles
-from ..bounds import year_arg
+from ..access import may_list_sheets
 from ..catalogue.service import decode_item
 from ..db import get_db
 from ..evidence import service as evidence
@@ -14,7 +13,7 @@ from ..forms import EmptyForm
 from ..revisions import form_revision
 from ..timeutil import display, now
 from ..web import wants_json
-from . import service, workflow
+from . import listing, service, workflow
 from .answers import AnswerInput, display_value, scale_of, unit_of
 from .forms import AnswerForm, EvidenceForm, ReasonForm, SheetImportForm
 
@@ -52,17 +51,9 @@ def _find_item(sheet: dict, item_id: str) -> dict:
 @bp.route("/")
 @login_required
 def index():
-    db = get_db()
-    visible = None if current_user.reads_every_department else current_user.department_ids
-    if current_user.has_role(roles.ADMIN) and not current_user.reads_every_department and not \
-            current_user.has_role(roles.MANAGER, roles.STAFF):
+    if not may_list_sheets(current_user):
         abort(403)
-    year = year_arg("year")
-    status = request.args.get("status", "")
-    rows = service.progress_rows(db, department_ids=visible, fiscal_year=year,
-                                 status=status if status in workflow.STATUS_LABELS else "", overdue_first=True)
-    years = [r[0] for r in db.execute("SELECT DISTINCT fiscal_year FROM schedules ORDER BY fiscal_year DESC")]
-    return render_template("sheets/index.html", rows=rows, years=years, year=year, status=status)
+    return render_template("sheets/index.html", listing=listing.read(get_db(), current_user))
 
 
 ALL_SECTIONS = "all"
@@ -200,7 +191,6 @@ def save_reply(db, sheet: dict, item: dict, form: AnswerForm, typed: AnswerInput
     def refused(status: int, message: str, errors: dict | None = None, **extra):
         return jsonify(ok=False, message=message, values=typed.as_dict(), errors=errors or {}, **extra), status
 
-    item_id = item["item_id"]
     if not form.validate_on_submit():
         return refused(400, "入力内容を確認できませんでした。もう一度保存してください。")
     try:

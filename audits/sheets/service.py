@@ -14,9 +14,10 @@ from .. import roles
 from ..access import can_read_department_records, deny
 from ..activity import service as activity
 from ..catalogue import service as catalogue
-from ..db import Conditions, get_db, transaction
+from ..db import Conditions, get_db, in_clause, transaction
 from ..evidence import service as evidence
 from ..notify import service as notices
+from ..paging import Sort
 from ..revisions import UNCHECKED, is_current
 from ..summary.scoring import NOT_APPLICABLE
 from ..timeutil import now, now_iso
@@ -404,15 +405,20 @@ def history(db: Database, sheet_id: int, item_id: str | None = None) -> dict[str
 
 # --- lists for home pages and the sheet index ---------------------------------------------
 
-SHEET_PROGRESS = """
+LIST_COLUMNS = """
     SELECT h.id, h.status, h.return_reason, h.department_id, h.updated_at, d.code AS department_code,
            d.name AS department_name, b.name AS bureau_name, s.fiscal_year, s.title AS schedule_title,
            coalesce(sd.due_date, s.due_date) AS due_date, v.title AS checklist_title, v.checklist_id,
-           h.assessment_id, pa.name AS assessment_name, pa.kind AS assessment_kind,
+           h.assessment_id, pa.name AS assessment_name, pa.kind AS assessment_kind
+"""
+# Per sheet (aliased h): the items that apply and those answered. Two counts per sheet: read only for the rows shown.
+PROGRESS_COUNTS = """
            (SELECT count(*) FROM checklist_items i WHERE i.version_id = h.version_id)
              - (SELECT count(*) FROM answers a WHERE a.sheet_id = h.id AND a.auto_na = 1) AS applicable,
            (SELECT count(*) FROM answers a WHERE a.sheet_id = h.id AND a.auto_na = 0
               AND a.category IS NOT NULL) AS answered
+"""
+PROGRESS_FROM = """
     FROM sheets h
     JOIN departments d ON d.id = h.department_id JOIN bureaus b ON b.id = d.bureau_id
     JOIN schedules s ON s.id = h.schedule_id
@@ -422,31 +428,116 @@ SHEET_PROGRESS = """
     WHERE h.removed_at IS NULL AND s.status != 'draft'
 """
 
+# The overdue rule for a sheet (workflow.is_overdue, which gives the rows' flag) in SQL, for filters and order:
+# still editable (not submitted or approved), and the 課's due date has passed (the due day is still in time).
+OVERDUE_SQL = f"(h.status IN ({', '.join('?' * len(workflow.EDITABLE))}) AND coalesce(sd.due_date, s.due_date) < ?)"
 
-def progress_rows(db: Database, *, department_ids=None, fiscal_year: int | None = None, status: str = "",
-                  overdue_first: bool = False) -> list[dict]:
+
+def _overdue_params(today: str) -> list:
+    return [*sorted(workflow.EDITABLE), today]
+
+
+@dataclass(frozen=True)
+class SheetFilter:
+    """What a sheet list shows: each field narrows it, the empty value does not."""
+    fiscal_year: int | None = None
+    bureau_id: int | None = None
+    department_id: int | None = None
+    checklist_id: str = ""
+    status: str = ""
+    overdue: bool = False
+    text: str = ""            # part of the 課's name or code
+
+
+# Orders of the sheet list (?sort=key or -key): the label and the primary columns; ties keep the default order.
+STATUS_ORDER = (workflow.RETURNED, workflow.NOT_STARTED, workflow.ANSWERING, workflow.SUBMITTED, workflow.APPROVED)
+SHEET_SORTS = {
+    "department": ("課（組織順）", ("b.sort_order", "b.code", "d.sort_order", "d.code")),
+    "due": ("回答期限", ("coalesce(sd.due_date, s.due_date)",)),
+    "status": ("状態", ("CASE h.status " + " ".join(f"WHEN '{key}' THEN {n}" for n, key in enumerate(STATUS_ORDER))
+                      + " END",)),
+    "updated": ("更新日時", ("h.updated_at",)),
+}
+_DEFAULT_ORDER = ("s.fiscal_year DESC, coalesce(sd.due_date, s.due_date), b.sort_order, d.sort_order, v.checklist_id, "
+                  "h.assessment_id, h.id")
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _sheet_conditions(flt: SheetFilter, department_ids, today: str) -> Conditions:
     where = Conditions()
     if department_ids is not None:
-        if not department_ids:
-            return []
         where.ids("h.department_id", department_ids)
-    if fiscal_year:
-        where.add("s.fiscal_year = ?", fiscal_year)
-    if status:
-        where.add("h.status = ?", status)
+    if flt.fiscal_year:
+        where.add("s.fiscal_year = ?", flt.fiscal_year)
+    if flt.bureau_id:
+        where.add("d.bureau_id = ?", flt.bureau_id)
+    if flt.department_id:
+        where.add("h.department_id = ?", flt.department_id)
+    if flt.checklist_id:
+        where.add("v.checklist_id = ?", flt.checklist_id)
+    if flt.status:
+        where.add("h.status = ?", flt.status)
+    if flt.overdue:
+        where.add(OVERDUE_SQL, *_overdue_params(today))
+    if flt.text:
+        where.add("(d.name LIKE ? ESCAPE '\\' OR d.code LIKE ? ESCAPE '\\')", _like(flt.text), _like(flt.text))
+    return where
+
+
+def count_sheets(db: Database, flt: SheetFilter = SheetFilter(), *, department_ids=None) -> int:
+    """How many sheets `sheet_rows` lists for the same filter (for paging and for the home page's figures)."""
+    if department_ids is not None and not department_ids:
+        return 0
+    where = _sheet_conditions(flt, department_ids, now().date().isoformat())
+    return db.execute(f"SELECT count(*) {PROGRESS_FROM} {where.sql('AND')}", where.params).fetchone()[0]
+
+
+def sheet_rows(db: Database, flt: SheetFilter = SheetFilter(), *, department_ids=None, sort: Sort | None = None,
+               overdue_first: bool = False, limit: int | None = None, offset: int = 0,
+               progress: bool = True) -> list[dict]:
+    """Sheets of published schedules, filtered, with their progress (`applicable`, `answered`) unless `progress`
+    is False; `department_ids` None for every 課.
+
+    Order: `sort` (a key of SHEET_SORTS) if given, else overdue first when asked, then 年度 (newest), due date,
+    部 and 課 in the organisation's order, checklist."""
+    if department_ids is not None and not department_ids:
+        return []
     today = now().date().isoformat()
-    order, params = "", list(where.params)
-    if overdue_first:
-        order = ("CASE WHEN h.status IN ('submitted', 'approved') THEN 1 WHEN coalesce(sd.due_date, s.due_date) < ? "
-                 "THEN 0 ELSE 1 END, ")
-        params.append(today)
-    sql = (f"{SHEET_PROGRESS} {where.sql('AND')} ORDER BY {order}s.fiscal_year DESC, "
-           "coalesce(sd.due_date, s.due_date), b.sort_order, d.sort_order, v.checklist_id, h.assessment_id")
+    where = _sheet_conditions(flt, department_ids, today)
+    params = list(where.params)
+    order = ""
+    if sort is not None and sort.key in SHEET_SORTS:
+        direction = " DESC" if sort.descending else ""
+        order = "".join(f"{column}{direction}, " for column in SHEET_SORTS[sort.key][1])
+    elif overdue_first:
+        order = f"CASE WHEN {OVERDUE_SQL} THEN 0 ELSE 1 END, "
+        params += _overdue_params(today)
+    sql = f"{LIST_COLUMNS} {PROGRESS_FROM} {where.sql('AND')} ORDER BY {order}{_DEFAULT_ORDER}"
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [limit, offset]
     rows = list(db.query(sql, params))
+    if progress:
+        # Counted after the order and the page: at 500 課, counting the answers of every matching sheet first
+        # would cost more than the rest of the list.
+        clause, id_params = in_clause("h.id", [row["id"] for row in rows])
+        counts = {r["id"]: r for r in db.query(f"SELECT h.id, {PROGRESS_COUNTS} FROM sheets h WHERE {clause}",
+                                               id_params)}
+        for row in rows:
+            row.update(applicable=counts[row["id"]]["applicable"], answered=counts[row["id"]]["answered"])
     for row in rows:
         row["overdue"] = workflow.is_overdue(row, today)
         row["status_label"] = workflow.STATUS_LABELS[row["status"]]
     return rows
+
+
+def progress_rows(db: Database, *, department_ids=None, fiscal_year: int | None = None, status: str = "",
+                  overdue_first: bool = False, progress: bool = True) -> list[dict]:
+    return sheet_rows(db, SheetFilter(fiscal_year=fiscal_year, status=status), department_ids=department_ids,
+                      overdue_first=overdue_first, progress=progress)
 
 
 def latest_open_year(db: Database) -> int | None:
