@@ -55,3 +55,7 @@ class OrganisationImportForm(FlaskForm):
     file = FileField("組織図ファイル（CSV 又は Excel）", validators=[
         FileRequired("ファイルを選んでください。"),
         FileAllowed(["csv", "xlsx"], "CSV（.csv）又は Excel（.xlsx）のファイルを選んでください。")])
+
+
+class BureauAgencyForm(FlaskForm):
+    agency = SelectField("機関", coerce=str, validators=[DataRequired("機関を選んでください。")])
