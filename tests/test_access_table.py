@@ -46,6 +46,7 @@ TABLE = [
     ("admin.department_new", "/admin/departments/new", ADMINS),
     ("admin.department_edit", "/admin/departments/{shimin}/edit", ADMINS),
     ("admin.organisation_import", "/admin/departments/import", ADMINS),
+    ("admin.bureaus", "/admin/bureaus", ADMINS),
     # 課
     ("departments.index", "/departments/", everyone()),            # a 課 member: own 課 only
     ("departments.detail", "/departments/{shimin}", row(302, 200, 200, 200, 200, 200, 403)),
@@ -102,6 +103,7 @@ TABLE = [
     ("summary.answers_csv", "/summary/answers.csv", READERS),
     ("summary.organisation_chart", "/summary/charts/completion.png", READERS),
     ("summary.organisation_export", "/summary/report.xlsx", READERS),
+    ("summary.ppc_export", "/summary/ppc.xlsx", READERS),
     ("summary.mine", "/summary/mine", row(302, 403, 403, 403, 302, 302, 302)),  # → own 課's part
     ("summary.department_part", "/summary/departments/{shimin}", row(302, 200, 200, 403, 200, 200, 403)),
     ("summary.department_chart", "/summary/departments/{shimin}/charts/completion.png",
