@@ -7,7 +7,7 @@
                (taken from the app's PDF with pypdf), in the same embedded font
 - incident_*   the bare SQL reads: every incident with its 課 names (the list), one incident with its 課 and
                its 経過 (the page)
-- summary_xlsx a bare openpyxl write-only workbook with the same sheets and cell values
+- *_xlsx       a bare openpyxl write-only workbook with the same sheets and cell values
 - verify_log   reading the same log rows and hashing each with HMAC-SHA256
 """
 from __future__ import annotations
@@ -179,7 +179,7 @@ def run(city, figures: list[Figure], targets, runs: int, *, light_runs: int | No
               light_runs)
     floor("incident_list", "SQL の読出し（事案と課名）", lambda: incident_list(db), light_runs)
     floor("incident_page", "SQL の読出し（事案・課・経過）", lambda: incident_page(db, targets.incident), light_runs)
-    for name in ("summary_pdf", "audit_pdf", "sheet_pdf"):
+    for name in ("summary_pdf", "ppc_pdf", "audit_pdf", "sheet_pdf"):
         if name in by_name and by_name[name].output:
             try:
                 pages = pdf_pages(by_name[name].output)
@@ -188,10 +188,11 @@ def run(city, figures: list[Figure], targets, runs: int, *, light_runs: int | No
                 break
             count = sum(len(images) for _lines, images in pages)
             floor(name, f"reportlab の素の文書（{len(pages)} ページ、画像 {count} 枚）", lambda p=pages: bare_pdf(p), runs)
-    if "summary_xlsx" in by_name and by_name["summary_xlsx"].output:
-        sheets = workbook_values(by_name["summary_xlsx"].output)
-        cells = sum(len(rows) * max((len(r) for r in rows), default=0) for _t, rows in sheets)
-        floor("summary_xlsx", f"openpyxl の素のブック（{len(sheets)} シート、約 {cells:,} セル）",
-              lambda: bare_xlsx(sheets), runs)
+    for name in ("summary_xlsx", "ppc_xlsx"):
+        if name in by_name and by_name[name].output:
+            sheets = workbook_values(by_name[name].output)
+            cells = sum(len(rows) * max((len(r) for r in rows), default=0) for _t, rows in sheets)
+            floor(name, f"openpyxl の素のブック（{len(sheets)} シート、約 {cells:,} セル）",
+                  lambda s=sheets: bare_xlsx(s), runs)
     floor("verify_log", "同じ行の HMAC-SHA256", lambda: verify_log(db, key), max(1, min(runs, 3)))
     db.conn.close()
