@@ -47,7 +47,7 @@ def cell_state(category: str, plan_due: str | None, year: int) -> str:
     if category == scoring.NOT_APPLICABLE:
         return NOT_APPLICABLE
     if category in (scoring.PARTIAL, scoring.NOT_DONE):
-        start, end = fiscal_year_range(year)
+        _start, end = fiscal_year_range(year)
         due = _date(plan_due)
         return PLANNED if due is not None and due < end else NOT_COMPLETED
     return UNKNOWN
@@ -154,15 +154,24 @@ def _agencies(db: Database) -> dict[str, dict]:
     return dict(sorted(agencies.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
 
 
-def _cells(db: Database, year: int, report: PeriodicReport) -> list[Cell]:
-    """Every cell of the mapped items in the 年度's sheets (any status)."""
+def _item_pks(db: Database, report: PeriodicReport) -> list[int]:
+    """The checklist_items rows (every version) of the items the mapping names."""
     refs = report.item_refs()
     if not refs:
         return []
+    pairs = " OR ".join("(v.checklist_id = ? AND i.item_id = ?)" for _ in refs)
+    params = [value for ref in refs for value in ref.key]
+    return [row[0] for row in db.execute(f"""SELECT i.id FROM checklist_items i
+                                             JOIN checklist_versions v ON v.id = i.version_id WHERE {pairs}""",
+                                         params).fetchall()]
+
+
+def _cells(db: Database, year: int, report: PeriodicReport) -> list[Cell]:
+    """Every cell of the mapped items in the 年度's sheets (any status)."""
+    item_pks = _item_pks(db, report)
+    if not item_pks:
+        return []
     head, params = _with(Scope(year))
-    pairs = " OR ".join(f"(v.checklist_id = :c{n} AND i.item_id = :i{n})" for n in range(len(refs)))
-    for n, ref in enumerate(refs):
-        params[f"c{n}"], params[f"i{n}"] = ref.checklist_id, ref.item_id
     rows = db.query(head + f"""
         SELECT s.department_id, b.name AS bureau, d.name, v.checklist_id, i.item_id,
                s.status IN {scoring.sql_in(scoring.COUNTED_STATUSES)} AS counted,
@@ -170,9 +179,8 @@ def _cells(db: Database, year: int, report: PeriodicReport) -> list[Cell]:
         FROM year_sheets s
         JOIN departments d ON d.id = s.department_id JOIN bureaus b ON b.id = d.bureau_id
         JOIN checklist_versions v ON v.id = s.version_id
-        JOIN checklist_items i ON i.version_id = s.version_id
+        JOIN checklist_items i ON i.version_id = s.version_id AND i.id IN ({", ".join(str(int(pk)) for pk in item_pks)})
         LEFT JOIN answers a ON a.sheet_id = s.sheet_id AND a.item_pk = i.id
-        WHERE {pairs}
         ORDER BY b.sort_order, b.code, d.sort_order, d.code, i.position""", params)
     return [Cell(r["department_id"], f"{r['bureau']} {r['name']}", r["checklist_id"], r["item_id"], bool(r["counted"]),
                  r["category"], r["value"], (r["plan_action"] or "").strip(), r["plan_due"], (r["detail"] or "").strip())
@@ -206,7 +214,7 @@ def _pending(cells: list[Cell]) -> list[str]:
                               if not c.counted and (c.department_id, c.checklist_id) not in counted))
 
 
-def _reason(cell: Cell, year: int) -> str:
+def _reason(cell: Cell) -> str:
     plan = cell.plan_action or cell.detail or "改善予定の記載なし"
     due = _date(cell.plan_due)
     when = f"（改善予定 {wareki_date(due, weekday=False)}）" if due else ""
@@ -218,7 +226,7 @@ def _status(theme: Theme, cells: list[Cell], year: int, year_label: str) -> Them
     states = [(c, cell_state(c.category, c.plan_due, year)) for c in counted]
     not_completed = [c for c, s in states if s == NOT_COMPLETED]
     if not_completed:
-        reasons = [_reason(c, year) for c in not_completed]
+        reasons = [_reason(c) for c in not_completed]
         return ThemeAnswer(theme, "gap", theme.answer("gap", year_label), reasons[:MAX_REASONS],
                            max(0, len(reasons) - MAX_REASONS),
                            [f"{len({c.department_id for c in not_completed})}課の{len(not_completed)}件の回答が"
@@ -328,9 +336,9 @@ def _commission_answer(theme: Theme, register: tuple, departments: set[int], yea
                        notes=[f"特定個人情報の事案{len(mine)}件はいずれも報告を要しないと判定済み。"])
 
 
-def _answer(theme: Theme, cells: list[Cell], register: tuple, departments: set[int], year: int) -> ThemeAnswer:
+def _answer(theme: Theme, mine: list[Cell], register: tuple, departments: set[int], year: int) -> ThemeAnswer:
+    """The theme's answer for one 機関 (`mine`: the cells of its 課, `departments`: their ids)."""
     label = nendo(year)
-    mine = [c for c in cells if c.department_id in departments]
     if theme.kind == STATUS:
         answer = _status(theme, [c for c in mine if (c.checklist_id, c.item_id) in {r.key for r in theme.items}],
                          year, label)
@@ -350,11 +358,15 @@ def build(db: Database, year: int, *, municipality: str) -> PeriodicReportData:
     report = load_periodic_report()
     cells = _cells(db, year, report)
     register = _incidents(db, year)
+    by_department: dict[int, list[Cell]] = defaultdict(list)
+    for cell in cells:
+        by_department[cell.department_id].append(cell)
     blocks = []
     for agency, entry in _agencies(db).items():
         departments = set(entry["departments"])
+        mine = [c for d in entry["departments"] for c in by_department.get(d, ())]
         blocks.append(AgencyBlock(agency, agency_label(agency), entry["bureaus"], len(departments),
-                                  [_answer(theme, cells, register, departments, year) for theme in report.themes]))
+                                  [_answer(theme, mine, register, departments, year) for theme in report.themes]))
     return PeriodicReportData(year, municipality, report, blocks, register[0])
 
 

@@ -11,7 +11,7 @@ from ..pdf import blocks, document
 from ..pdf.linebreak import Paragraph
 from ..pdf.styles import styles
 from ..wareki import wareki_date
-from .ppc import TO_FILL, PeriodicReportData, ThemeAnswer, method_text
+from .ppc import TO_FILL, AgencyBlock, PeriodicReportData, ThemeAnswer, method_text
 
 FRAME_MM = document.FRAME_WIDTH / mm
 WIDTHS_MM = (10, 56, 36, FRAME_MM - 102)
@@ -38,7 +38,7 @@ def _reason_text(answer: ThemeAnswer) -> str:
     return "\n".join(lines)
 
 
-def _block(n: int, block, report: PeriodicReportData) -> list:
+def _block(n: int, block: AgencyBlock) -> list:
     story: list = [PageBreak(), blocks.heading(1, n, block.label),
                    *blocks.body(f"{'、'.join(block.bureaus)}（{block.departments}課）", 1)]
     if block.pending:
@@ -74,7 +74,7 @@ def render(report: PeriodicReportData, *, author: str = "") -> bytes:
               str(sum(a.key == "gap" for a in b.answers)), str(sum(a.to_fill for a in b.answers))]
              for b in report.blocks], [48, 20, 34, 42, FRAME_MM - 144]))
     for n, block in enumerate(report.blocks, 1):
-        story += _block(n, block, report)
+        story += _block(n, block)
     if not report.blocks:
         story += blocks.body("課が登録されていません。", 1)
     story += [PageBreak(), Paragraph(blocks.esc("別紙\u3000導き方"), st.heading[0])]
