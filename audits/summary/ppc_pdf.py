@@ -20,7 +20,8 @@ TO_FILL_SHADE = colors.Color(0.85, 0.85, 0.85)
 
 def _answer_text(answer: ThemeAnswer) -> str:
     lines = [("■" if answer.to_fill else "") + answer.answer]
-    lines += [f"{f.label}：{('■' if f.value is None else '') + f.text}" for f in answer.figures]
+    # the value on its own line: 「■要記入」 or 「5人」 is never split in the narrow column
+    lines += [f"{f.label}：\n{('■' if f.value is None else '') + f.text}" for f in answer.figures]
     return "\n".join(lines)
 
 
