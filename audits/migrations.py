@@ -36,8 +36,8 @@ def checked_columns() -> dict:
     from .sheets import schema as selfcheck_schema
 
     merged: dict = {}
-    for part in (checks(), agency_checks(), catalogue_schema.checks(), selfcheck_schema.checks(), audit_schema.checks(),
-                 audit_schema.reply_checks(), audit_schema.wish_checks(), notify_schema.checks()):
+    for part in (checks(), agency_checks(), catalogue_schema.checks(), selfcheck_schema.checks(),
+                 audit_schema.checks(), audit_schema.reply_checks(), audit_schema.wish_checks(), notify_schema.checks()):
         for table, columns in part.items():         # a later migration may check one more column of a table
             merged.setdefault(table, {}).update(columns)
     return merged

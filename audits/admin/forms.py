@@ -58,4 +58,5 @@ class OrganisationImportForm(FlaskForm):
 
 
 class BureauAgencyForm(FlaskForm):
-    agency = SelectField("機関", coerce=str, validators=[DataRequired("機関を選んでください。")])
+    # the allowed values are checked by departments.set_bureau_agency (with a Japanese message)
+    agency = SelectField("機関", coerce=str, validate_choice=False, validators=[DataRequired("機関を選んでください。")])
