@@ -185,6 +185,8 @@ def test_figures_are_summed_per_agency(city):
     incidents = _theme(mayor, 6)
     assert incidents.answer == "漏えい等事案が発生した" and incidents.figures[0].value == 1
     assert _theme(election, 6).answer == "漏えい等事案が発生していない"
+    # b1 typed no count and b2 has not submitted: not known (b1's 未受講者 4 is not an incident count)
+    assert _theme(education, 6).to_fill
 
 
 def test_incidents_come_from_the_register_when_it_holds_the_year(city):

@@ -300,10 +300,12 @@ def _incident_answer(theme: Theme, cells: list[Cell], register: tuple, departmen
         return ThemeAnswer(theme, key, theme.answer(key, ""), figures=[count],
                            reasons=[f"{i['discovered_at'][:10]} {i['title']}" for i in mine][:MAX_REASONS],
                            more_reasons=max(0, len(mine) - MAX_REASONS))
-    figure = _figure(Figure("漏えい等事案の件数", "件", theme.items[0]), cells) if theme.items else None
+    measured = theme.items[0] if theme.items else None      # the measurement item the 課 typed the count into
+    figure = _figure(Figure("漏えい等事案の件数", "件", measured), cells) if measured else None
     if figure is None or figure.value is None:
-        occurred = figure is not None and any(c.counted and _number(c.value) and c.category == scoring.DONE
-                                              for c in cells)
+        occurred = figure is not None and any(
+            c.counted and (c.checklist_id, c.item_id) == measured.key and c.category == scoring.DONE
+            and _number(c.value) for c in cells)
         if occurred:      # at least one 課 reported one: the answer is certain, the count is not
             return ThemeAnswer(theme, "occurred", theme.answer("occurred", ""), figures=[figure],
                                notes=["登録簿にこの年度の事案がなく、点検票の回答による。"])
