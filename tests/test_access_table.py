@@ -197,6 +197,7 @@ POST_TABLE = [
     ("admin.department_new", "/admin/departments/new", ADMIN_ONLY),
     ("admin.department_edit", "/admin/departments/{shimin}/edit", ADMIN_ONLY),
     ("admin.organisation_import", "/admin/departments/import", ADMIN_ONLY),
+    ("admin.bureau_agency", "/admin/bureaus/{bureau}/agency", ADMIN_ONLY),
     ("catalogue.import_checklist", "/checklists/import", ADMIN_ONLY),
     ("catalogue.import_confirm", "/checklists/import/confirm", ADMIN_ONLY),
     ("schedules.new", "/schedules/new", ADMIN_ONLY),
@@ -274,6 +275,7 @@ def _post_placeholders(db) -> dict:
         "comment": _first(db, "SELECT id FROM audit_comments WHERE audit_id = ?", [joint]),
         "topic": _first(db, "SELECT id FROM audit_topics WHERE audit_id = ?", [joint]),
         "open_sheet": open_sheet,
+        "bureau": _first(db, "SELECT id FROM bureaus WHERE code = 'somu'"),
         "open_item": _first(db, "SELECT item_id FROM answers WHERE sheet_id = ? AND auto_na = 0", [open_sheet]),
         "open_evidence": _first(db, "SELECT id FROM evidence WHERE sheet_id = ? AND removed_at IS NULL", [open_sheet]),
     })
