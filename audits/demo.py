@@ -15,6 +15,7 @@ from . import roles
 from .activity import service as activity
 from .auth import service as users
 from .db import transaction
+from .departments import agencies
 from .departments import service as departments
 from .timeutil import now_iso
 
@@ -86,6 +87,8 @@ ORGANISATION: list[tuple[str, str, list[tuple[str, str, list[str]]]]] = [
         ("senkyo", "選挙管理委員会事務局", ["juki", "counter", "web"]),
     ]),
 ]
+# The 機関 of the demo's 部 that are not 市長部局 (departments/agencies.py): the 委員会's 定期的な報告 is per 機関.
+DEMO_AGENCIES: dict[str, str] = {"kyoiku": agencies.EDUCATION, "iinkai": agencies.ELECTION}
 
 # Family names for the demo staff, so lists read like a real office.
 _NAMES = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田", "山田", "佐々木",
@@ -141,6 +144,10 @@ def load(db: Database, *, password: str = DEFAULT_PASSWORD, upload_folder: str |
             for code, name, tags in sections:
                 if not db.execute("SELECT 1 FROM departments WHERE code = ?", [code]).fetchone():
                     departments.create_department(db, code, name, bureau_code, tags, bureau_name=bureau_name)
+        for bureau_code, agency in DEMO_AGENCIES.items():
+            # once: an agency the admin chose since is kept
+            db.execute("UPDATE bureaus SET agency = ? WHERE code = ? AND agency = ?", [agency, bureau_code,
+                                                                                       agencies.DEFAULT])
         for person in people:
             row = db.execute("SELECT id FROM users WHERE username = ?", [person.username]).fetchone()
             if row is None:

@@ -9,6 +9,7 @@ from sqlite_utils import Database, Migrations
 
 from . import constraints, roles
 from .constraints import FLAG, Allowed
+from .departments import agencies
 
 migrations = Migrations("tenken")
 
@@ -37,8 +38,9 @@ def checked_columns() -> dict:
     from .sheets import schema as selfcheck_schema
 
     merged: dict = {}
-    for part in (checks(), catalogue_schema.checks(), selfcheck_schema.checks(), audit_schema.checks(),
-                 audit_schema.reply_checks(), audit_schema.wish_checks(), notify_schema.checks(), pia_schema.checks()):
+    for part in (checks(), agency_checks(), catalogue_schema.checks(), selfcheck_schema.checks(),
+                 audit_schema.checks(), audit_schema.reply_checks(), audit_schema.wish_checks(), notify_schema.checks(),
+                 pia_schema.checks()):
         for table, columns in part.items():         # a later migration may check one more column of a table
             merged.setdefault(table, {}).update(columns)
     return merged
@@ -51,6 +53,12 @@ def checks() -> dict:
         "departments": {"active": FLAG},
         "user_roles": {"role": Allowed(roles.ROLES)},
     }
+
+
+def agency_checks() -> dict:
+    """The 機関 of a 部, checked from 0006 on (apart from checks(): migration 0004 enforces those, before the
+    column exists)."""
+    return {"bureaus": {"agency": Allowed(agencies.AGENCIES)}}
 
 
 @migrations(name="0001_organisation_and_users")
@@ -167,3 +175,11 @@ def allowed_values(db: Database) -> None:
 def user_email(db: Database) -> None:
     # notify/: where a user's notices are mailed (NULL: in-app notices only).
     db.execute("ALTER TABLE users ADD COLUMN email TEXT")
+
+
+@migrations(name="0006_bureau_agency")
+def bureau_agency(db: Database) -> None:
+    # departments/agencies.py: the 機関 of each 部 (the 委員会's 定期的な報告 is answered per 機関); every existing
+    # 部 starts in 市長部局. Its CHECK (agency_checks) is added by init_db, which enforces every checked column
+    # after the migrations.
+    db.execute(f"ALTER TABLE bureaus ADD COLUMN agency TEXT NOT NULL DEFAULT '{agencies.DEFAULT}'")

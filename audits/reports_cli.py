@@ -7,7 +7,7 @@ from .audit.cli import audit_command
 from .incidents.cli import incident_command
 from .pia.cli import pia_command
 from .sheets.cli import sheet_command
-from .summary.cli import summary_command
+from .summary.cli import ppc_command, summary_command
 
 report = click.Group("report", help="報告書を出力します。")
 report.add_command(summary_command)
@@ -15,3 +15,4 @@ report.add_command(sheet_command)
 report.add_command(audit_command)
 report.add_command(incident_command)
 report.add_command(pia_command)
+report.add_command(ppc_command)

@@ -10,7 +10,7 @@
                and checklist (without the progress figures the app adds to each row)
 - incident_*   the bare SQL reads: every incident with its 課 names (the list), one incident with its 課 and
                its 経過 (the page)
-- summary_xlsx a bare XlsxWriter workbook (the same writer) with the same sheets and cell values, no formats
+- *_xlsx       a bare XlsxWriter workbook (the summary's writer) with the same sheets and cell values, no formats
 - verify_log   reading the same log rows and hashing each with HMAC-SHA256
 """
 from __future__ import annotations
@@ -207,7 +207,7 @@ def run(city, figures: list[Figure], targets, runs: int, *, light_runs: int | No
                   light_runs)
     floor("incident_list", "SQL の読出し（事案と課名）", lambda: incident_list(db), light_runs)
     floor("incident_page", "SQL の読出し（事案・課・経過）", lambda: incident_page(db, targets.incident), light_runs)
-    for name in ("summary_pdf", "audit_pdf", "sheet_pdf"):
+    for name in ("summary_pdf", "ppc_pdf", "audit_pdf", "sheet_pdf"):
         if name in by_name and by_name[name].output:
             try:
                 pages = pdf_pages(by_name[name].output)
@@ -216,10 +216,11 @@ def run(city, figures: list[Figure], targets, runs: int, *, light_runs: int | No
                 break
             count = sum(len(images) for _lines, images in pages)
             floor(name, f"reportlab の素の文書（{len(pages)} ページ、画像 {count} 枚）", lambda p=pages: bare_pdf(p), runs)
-    if "summary_xlsx" in by_name and by_name["summary_xlsx"].output:
-        sheets = workbook_values(by_name["summary_xlsx"].output)
-        cells = sum(len(rows) * max((len(r) for r in rows), default=0) for _t, rows in sheets)
-        floor("summary_xlsx", f"XlsxWriter の素のブック（{len(sheets)} シート、約 {cells:,} セル）",
-              lambda: bare_xlsx(sheets), runs)
+    for name in ("summary_xlsx", "ppc_xlsx"):
+        if name in by_name and by_name[name].output:
+            sheets = workbook_values(by_name[name].output)
+            cells = sum(len(rows) * max((len(r) for r in rows), default=0) for _t, rows in sheets)
+            floor(name, f"XlsxWriter の素のブック（{len(sheets)} シート、約 {cells:,} セル）",
+                  lambda s=sheets: bare_xlsx(s), runs)
     floor("verify_log", "同じ行の HMAC-SHA256", lambda: verify_log(db, key), max(1, min(runs, 3)))
     db.conn.close()

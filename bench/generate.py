@@ -25,7 +25,8 @@ from audits import create_app
 from audits.activity.service import load_key_file
 from audits.catalogue import service as catalogue
 from audits.db import connect, init_db
-from audits.demo import ORGANISATION, _NAMES
+from audits.demo import DEMO_AGENCIES, ORGANISATION, _NAMES
+from audits.departments.agencies import DEFAULT as DEFAULT_AGENCY
 from audits.sheets.answers import GAP_CATEGORIES, evaluate, normalise_value
 from audits.summary import scoring
 from audits.timeutil import JST, now
@@ -131,9 +132,11 @@ class Builder:
     # ------------------------------------------------------------------ organisation and users
     def organisation(self) -> None:
         s, created = self.scale, stamp(datetime(self.years[0], 4, 1, 9, tzinfo=JST))
+        # each 部 in the 機関 of the demo's 部 of the same name (教育部 → 教育委員会 …)
         bureaus = [(b + 1, f"b{b + 1:03d}", BUREAU_NAMES[b % len(BUREAU_NAMES)] +
-                    (str(b // len(BUREAU_NAMES) + 1) if b >= len(BUREAU_NAMES) else ""), b) for b in range(s.bureaus)]
-        self.insert("bureaus", ("id", "code", "name", "sort_order"), bureaus)
+                    (str(b // len(BUREAU_NAMES) + 1) if b >= len(BUREAU_NAMES) else ""), b,
+                    DEMO_AGENCIES.get(ORGANISATION[b % len(ORGANISATION)][0], DEFAULT_AGENCY)) for b in range(s.bureaus)]
+        self.insert("bureaus", ("id", "code", "name", "sort_order", "agency"), bureaus)
         specials = [("soumu", "総務課", frozenset({"privacy_office", "web", "fax"})), ("kansa", "行政監察室", frozenset()),
                     ("digital", "デジタル戦略課", frozenset({"system", "server_room", "atena", "network", "itaku"}))]
         for n in range(s.departments):

@@ -205,6 +205,8 @@ def run(city, runs: int, *, light_runs: int | None = None, progress=print) -> tu
         figure("incident_page", "漏えい等事案の画面", lambda: chief.get(f"/incidents/{targets.incident}"), light_runs)
     figure("summary_pdf", "全庁集計 PDF", lambda: chief.get(f"/summary/report.pdf?year={year}"), runs)
     figure("summary_xlsx", "全庁集計 Excel", lambda: chief.get(f"/summary/report.xlsx?year={year}"), runs)
+    figure("ppc_pdf", "委員会への定期的な報告 PDF（機関ごと）", lambda: chief.get(f"/summary/ppc.pdf?year={year}"), runs)
+    figure("ppc_xlsx", "委員会への定期的な報告 Excel", lambda: chief.get(f"/summary/ppc.xlsx?year={year}"), runs)
     if targets.audit:
         figure("audit_pdf", "監査報告書 PDF（案）", lambda: auditor.get(f"/audit/{targets.audit}/report.pdf?draft=1"), runs)
     figure("sheet_pdf", "点検票 PDF", lambda: chief.get(f"/sheets/{targets.sheet_pdf}/report.pdf"), runs)

@@ -12,7 +12,8 @@ from pathlib import Path
 # load_vocabulary is looked up on the module at call time, so that tests can substitute it
 from . import vocabulary
 from .files import (BUILTIN_DIR, CASEBOOK_FILE, CHECKLIST_SUFFIXES, CLAUSES_FILE, LOADABLE_SUFFIXES,
-                    NON_CHECKLIST_FILES, VOCABULARY_FILES, _display, _read_data_file)
+                    NON_CHECKLIST_FILES, PPC_PERIODIC_FILE, VOCABULARY_FILES, _display,
+                    _read_data_file)
 from .model import Checklist, ChecklistError, Vocabulary
 from .parser import _dict_formatter, _Parser
 from .sources import load_clauses
@@ -109,6 +110,7 @@ def _lint(paths: Iterable[str | Path]) -> tuple[list[str], list[Checklist], list
     checklists: list[Checklist] = []
     shown: dict[int, str] = {}
     seen: set[Path] = set()
+    periodic: list = []
     for path in files:
         key = path.resolve()
         if key in seen:
@@ -122,6 +124,9 @@ def _lint(paths: Iterable[str | Path]) -> tuple[list[str], list[Checklist], list
             elif path.name == CASEBOOK_FILE:
                 from .casebook import load_casebook     # casebook -> loader -> builtin: import here
                 load_casebook(path.parent, vocab=vocab)
+            elif path.name == PPC_PERIODIC_FILE:
+                from .ppc_periodic import parse
+                periodic.append((parse(_read_data_file(path, _display(path)), _display(path)), _display(path)))
             else:
                 cl = load_file(path, vocab)
                 checklists.append(cl)
@@ -129,6 +134,10 @@ def _lint(paths: Iterable[str | Path]) -> tuple[list[str], list[Checklist], list
         except ChecklistError as exc:
             errors.extend(e for e in exc.errors if e not in errors)
     errors.extend(_cross_check(checklists, shown))
+    if periodic:      # the 定期的な報告's items must exist in the checklists linted with it
+        from .ppc_periodic import unknown_items
+        for report, name in periodic:
+            errors.extend(unknown_items(report, checklists, name))
     return errors, checklists, files
 
 

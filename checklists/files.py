@@ -20,7 +20,8 @@ BUILTIN_DIR = Path(__file__).parent
 VOCABULARY_FILES = ("scales.yaml", "tags.yaml")
 CLAUSES_FILE = "clauses.yaml"
 CASEBOOK_FILE = "casebook.yaml"
-NON_CHECKLIST_FILES = frozenset(VOCABULARY_FILES + (CLAUSES_FILE, CASEBOOK_FILE))
+PPC_PERIODIC_FILE = "ppc_periodic.yaml"     # the 委員会's 定期的な報告 and the items answering it (ppc_periodic.py)
+NON_CHECKLIST_FILES = frozenset(VOCABULARY_FILES + (CLAUSES_FILE, CASEBOOK_FILE, PPC_PERIODIC_FILE))
 CHECKLIST_SUFFIXES = (".yaml", ".yml", ".toml")
 LOADABLE_SUFFIXES = CHECKLIST_SUFFIXES + (".xlsx",)
 

@@ -46,6 +46,7 @@ TABLE = [
     ("admin.department_new", "/admin/departments/new", ADMINS),
     ("admin.department_edit", "/admin/departments/{shimin}/edit", ADMINS),
     ("admin.organisation_import", "/admin/departments/import", ADMINS),
+    ("admin.bureaus", "/admin/bureaus", ADMINS),
     # 課
     ("departments.index", "/departments/", everyone()),            # a 課 member: own 課 only
     ("departments.detail", "/departments/{shimin}", row(302, 200, 200, 200, 200, 200, 403)),
@@ -108,6 +109,7 @@ TABLE = [
     ("summary.answers_csv", "/summary/answers.csv", READERS),
     ("summary.organisation_chart", "/summary/charts/completion.png", READERS),
     ("summary.organisation_export", "/summary/report.xlsx", READERS),
+    ("summary.ppc_export", "/summary/ppc.xlsx", READERS),
     ("summary.mine", "/summary/mine", row(302, 403, 403, 403, 302, 302, 302)),  # → own 課's part
     ("summary.department_part", "/summary/departments/{shimin}", row(302, 200, 200, 403, 200, 200, 403)),
     ("summary.department_chart", "/summary/departments/{shimin}/charts/completion.png",
@@ -201,6 +203,7 @@ POST_TABLE = [
     ("admin.department_new", "/admin/departments/new", ADMIN_ONLY),
     ("admin.department_edit", "/admin/departments/{shimin}/edit", ADMIN_ONLY),
     ("admin.organisation_import", "/admin/departments/import", ADMIN_ONLY),
+    ("admin.bureau_agency", "/admin/bureaus/{bureau}/agency", ADMIN_ONLY),
     ("catalogue.import_checklist", "/checklists/import", ADMIN_ONLY),
     ("catalogue.import_confirm", "/checklists/import/confirm", ADMIN_ONLY),
     # 特定個人情報保護評価書の登録: the 課's own 保護担当者 and the システム管理者
@@ -281,6 +284,7 @@ def _post_placeholders(db) -> dict:
         "comment": _first(db, "SELECT id FROM audit_comments WHERE audit_id = ?", [joint]),
         "topic": _first(db, "SELECT id FROM audit_topics WHERE audit_id = ?", [joint]),
         "open_sheet": open_sheet,
+        "bureau": _first(db, "SELECT id FROM bureaus WHERE code = 'somu'"),
         "open_item": _first(db, "SELECT item_id FROM answers WHERE sheet_id = ? AND auto_na = 0", [open_sheet]),
         "open_evidence": _first(db, "SELECT id FROM evidence WHERE sheet_id = ? AND removed_at IS NULL", [open_sheet]),
     })

@@ -12,7 +12,7 @@ from bench import floors, load, measure, report
 from bench.generate import Scale, generate, log_key
 
 FIGURES = ("dashboard", "sheet_list", "sheet_list_filtered", "answer_page", "save_answer", "save_in_place", "incident_list", "incident_page", "summary_pdf", "summary_xlsx",
-           "audit_pdf", "sheet_pdf", "verify_log")
+           "ppc_pdf", "ppc_xlsx", "audit_pdf", "sheet_pdf", "verify_log")
 
 
 def test_tiny_city_every_figure_and_the_json(tmp_path):

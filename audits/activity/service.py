@@ -42,6 +42,7 @@ ACTION_LABELS: dict[str, str] = {
     "user.sessions_end": "すべての端末からのログアウト",
     "department.create": "課の登録",
     "department.update": "課の変更",
+    "bureau.agency": "部の機関の変更",
     "organisation.import": "組織図の取込み",
     "access.denied": "権限のないアクセス",
     "checklist.store": "チェックリストの登録",

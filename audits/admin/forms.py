@@ -55,3 +55,8 @@ class OrganisationImportForm(FlaskForm):
     file = FileField("組織図ファイル（CSV 又は Excel）", validators=[
         FileRequired("ファイルを選んでください。"),
         FileAllowed(["csv", "xlsx"], "CSV（.csv）又は Excel（.xlsx）のファイルを選んでください。")])
+
+
+class BureauAgencyForm(FlaskForm):
+    # the allowed values are checked by departments.set_bureau_agency (with a Japanese message)
+    agency = SelectField("機関", coerce=str, validate_choice=False, validators=[DataRequired("機関を選んでください。")])

@@ -12,7 +12,7 @@ from ..auth.sessions import user_sessions
 from ..db import get_db
 from ..departments import service as departments
 from ..forms import EmptyForm, choice_list
-from .forms import DepartmentForm, OrganisationImportForm, PasswordResetForm, UserForm
+from .forms import BureauAgencyForm, DepartmentForm, OrganisationImportForm, PasswordResetForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -180,6 +180,46 @@ def department_edit(department_id: int):
             flash("課の情報を更新しました。", "success")
             return redirect(url_for("departments.detail", department_id=department_id))
     return render_template("admin/department_form.html", form=form, department=department)
+
+
+# --- 部 and their 機関 ----------------------------------------------------------------------------
+
+def _agency_form(**kwargs) -> BureauAgencyForm:
+    from ..departments.agencies import AGENCY_LABELS
+
+    form = BureauAgencyForm(**kwargs)
+    form.agency.choices = choice_list(AGENCY_LABELS.items())
+    return form
+
+
+@bp.route("/bureaus")
+@roles_required(roles.ADMIN)
+def bureaus():
+    """The 部 with the 機関 each belongs to (the 委員会's 定期的な報告 is answered per 機関), one form per 部."""
+    rows = [(b, _agency_form(formdata=None, data={"agency": b["agency"]})) for b in departments.list_bureaus(get_db())]
+    return render_template("admin/bureaus.html", rows=rows)
+
+
+@bp.route("/bureaus/<id:bureau_id>/agency", methods=["POST"])
+@roles_required(roles.ADMIN)
+def bureau_agency(bureau_id: int):
+    db = get_db()
+    bureau = db.execute("SELECT name FROM bureaus WHERE id = ?", [bureau_id]).fetchone()
+    if bureau is None:
+        abort(404)
+    form = _agency_form()
+    if form.validate_on_submit():
+        try:
+            departments.set_bureau_agency(db, bureau_id, form.agency.data)
+        except departments.DepartmentError as error:
+            for message in error.errors:
+                flash(message, "error")
+        else:
+            flash(f"{bureau[0]} の機関を更新しました。", "success")
+    else:
+        for message in [m for messages in form.errors.values() for m in messages]:
+            flash(f"{bureau[0]}: {message}", "error")
+    return redirect(url_for("admin.bureaus"))
 
 
 @bp.route("/departments/import", methods=["GET", "POST"])

@@ -73,6 +73,22 @@ def list_bureaus(db: Database) -> list[dict]:
     return list(db.query("SELECT * FROM bureaus ORDER BY sort_order, code"))
 
 
+def set_bureau_agency(db: Database, bureau_id: int, agency: str) -> None:
+    """Put a 部 under a 機関 (agencies.py); logged with the value before and after."""
+    from .agencies import AGENCIES
+
+    if agency not in AGENCIES:
+        raise DepartmentError("機関を一覧から選んでください。")
+    with transaction(db):
+        row = db.execute("SELECT code, agency FROM bureaus WHERE id = ?", [bureau_id]).fetchone()
+        if row is None:
+            raise DepartmentError("部が見つかりません。")
+        if row[1] != agency:
+            db["bureaus"].update(bureau_id, {"agency": agency})
+            activity.record(db, "bureau.agency", object_type="bureau", object_id=row[0],
+                            detail={"before": row[1], "after": agency})
+
+
 def list_departments(db: Database, *, department_ids: frozenset[int] | None = None,
                      bureau_id: int | None = None, tag: str = "", text: str = "",
                      include_inactive: bool = True) -> list[dict]:

@@ -51,3 +51,26 @@ def summary_command(year, output, fmt, bureau_code, tag):
         db.conn.close()
     output.write_bytes(data)
     click.echo(f"全庁の集計報告を出力しました: {output}（{len(data):,} バイト）")
+
+
+@click.command("ppc")
+@with_appcontext
+@click.option("--year", type=int, required=True, help="年度（西暦の開始年。例: 2025 = 令和７年度）")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="出力するファイル（.pdf 又は .xlsx）")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx"]), default=None,
+              help="pdf 又は xlsx。省略時は出力ファイルの拡張子から判断、既定は pdf")
+def ppc_command(year, output, fmt):
+    """個人情報保護委員会への定期的な報告（個別テーマ）の回答案を、機関ごとに PDF 又は Excel で出力します。"""
+    from .routes import export_ppc
+
+    if not 1900 < year < 3000:
+        raise click.ClickException(f"年度 {year} は正しくありません（例: 2025）。")
+    fmt = fmt or ("xlsx" if output.suffix.lower() == ".xlsx" else "pdf")
+    db = connect(current_app.config["DATABASE"])
+    try:
+        data = export_ppc(db, year, fmt, municipality=current_app.config["MUNICIPALITY_NAME"])
+    finally:
+        db.conn.close()
+    output.write_bytes(data)
+    click.echo(f"定期的な報告の回答案を出力しました: {output}（{len(data):,} バイト）")

@@ -15,12 +15,12 @@ from ..downloads import content_disposition, file_name
 from ..departments import service as departments
 from ..forms import choice_list
 from ..wareki import nendo
-from . import charts, queries, report_csv, report_pdf, report_xlsx, scoring
+from . import charts, ppc, ppc_pdf, ppc_xlsx, queries, report_csv, report_pdf, report_xlsx, scoring
 from .forms import DepartmentYearForm, SummaryFilterForm, sort_choices, year_choices
 from .queries import Scope
 from .report import build
 
-ACTION_LABELS = {"summary.export": "全庁集計の出力"}
+ACTION_LABELS = {"summary.export": "全庁集計の出力", "summary.ppc_export": "委員会への定期的な報告（回答案）の出力"}
 
 
 def init_app(app) -> None:
@@ -167,6 +167,30 @@ def export(db, scope: Scope, fmt: str, *, municipality: str, author: str = "", s
     else:
         data = report_xlsx.render(report, queries.raw_answers(db, scope), author=author)
     record_export(db, scope, fmt, departments=report.completion.departments)
+    return data
+
+
+@bp.route("/ppc.<fmt>")
+@roles_required(*ORGANISATION_ROLES)
+def ppc_export(fmt: str):
+    """The 委員会's 定期的な報告 (回答案) of the 年度 chosen on the dashboard, per 機関."""
+    if fmt not in ("pdf", "xlsx"):
+        abort(404)
+    db = get_db()
+    _form, scope, _sort = _filters(db)
+    data = export_ppc(db, scope.year, fmt, municipality=_municipality(), author=current_user.display_name)
+    mimetype = "application/pdf" if fmt == "pdf" else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename=ppc-{scope.year}.{fmt}", "Cache-Control": "no-store"})
+
+
+def export_ppc(db, year: int, fmt: str, *, municipality: str, author: str = "") -> bytes:
+    """The 定期的な報告 as PDF or Excel bytes; the export is logged (web and CLI)."""
+    report = ppc.build(db, year, municipality=municipality)
+    data = ppc_pdf.render(report, author=author) if fmt == "pdf" else ppc_xlsx.render(report)
+    activity.record(db, "summary.ppc_export", object_type="summary", object_id=year,
+                    detail={"format": fmt, "year": year, "agencies": len(report.blocks)})
     return data
 
 
