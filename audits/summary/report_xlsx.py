@@ -37,7 +37,7 @@ def _round(value: float | None, digits: int = 1):
     return None if value is None else round(value, digits)
 
 
-class _Book:
+class Book:
     """The workbook and its few formats (XlsxWriter wants each format made once)."""
 
     def __init__(self, buffer: io.BytesIO):
@@ -50,8 +50,8 @@ class _Book:
         self.datetime = self.wb.add_format({"num_format": WAREKI_DATETIME_FORMAT, "align": "left"})
 
 
-class _Sheet:
-    def __init__(self, workbook: _Book, title: str, headers: list[str], widths: list[int]):
+class Sheet:
+    def __init__(self, workbook: Book, title: str, headers: list[str], widths: list[int]):
         self.book = workbook
         self.ws = workbook.wb.add_worksheet(title)
         self.columns = len(headers)
@@ -94,9 +94,9 @@ class _Sheet:
         self.ws.autofilter(0, 0, max(self.rows - 1, 1), self.columns - 1)
 
 
-def _overview(wb: _Book, report: SummaryReport) -> None:
+def _overview(wb: Book, report: SummaryReport) -> None:
     c, o, yoy = report.completion, report.overall, report.yoy
-    sheet = _Sheet(wb, SHEET_TITLES[0], ["項目", "値"], [36, 40])
+    sheet = Sheet(wb, SHEET_TITLES[0], ["項目", "値"], [36, 40])
     for label, value in [
         ("団体名", report.municipality),
         ("年度", report.year_label),
@@ -135,16 +135,16 @@ def _counts(counts: scoring.Counts) -> list:
 COUNT_HEADERS = ["実施", "課題あり", "実施していない", "未回答", "該当しない", "実施率（％）"]
 
 
-def _sections(wb: _Book, report: SummaryReport) -> None:
-    sheet = _Sheet(wb, SHEET_TITLES[1], ["チェックリスト", "区分ID", "区分", *COUNT_HEADERS, "評点"],
+def _sections(wb: Book, report: SummaryReport) -> None:
+    sheet = Sheet(wb, SHEET_TITLES[1], ["チェックリスト", "区分ID", "区分", *COUNT_HEADERS, "評点"],
                    [36, 10, 40, 8, 10, 14, 8, 11, 12, 8])
     for s in report.sections:
         sheet.append([s.checklist_title, s.section_id, s.section_title, *_counts(s.counts), _round(s.counts.score)])
     sheet.finish()
 
 
-def _departments(wb: _Book, report: SummaryReport) -> None:
-    sheet = _Sheet(wb, SHEET_TITLES[2], ["部", "課コード", "課名", "点検票", "提出済", "承認済", "期限超過",
+def _departments(wb: Book, report: SummaryReport) -> None:
+    sheet = Sheet(wb, SHEET_TITLES[2], ["部", "課コード", "課名", "点検票", "提出済", "承認済", "期限超過",
                                          *COUNT_HEADERS, "評点"],
                    [16, 12, 22, 8, 8, 8, 9, 8, 10, 14, 8, 11, 12, 8])
     for d in report.departments:
@@ -153,9 +153,9 @@ def _departments(wb: _Book, report: SummaryReport) -> None:
     sheet.finish()
 
 
-def _matrix(wb: _Book, report: SummaryReport) -> None:
+def _matrix(wb: Book, report: SummaryReport) -> None:
     sections = report.sections
-    sheet = _Sheet(wb, SHEET_TITLES[3], ["部", "課コード", "課名", *[f"{s.section_id} {s.section_title}" for s in sections]],
+    sheet = Sheet(wb, SHEET_TITLES[3], ["部", "課コード", "課名", *[f"{s.section_id} {s.section_title}" for s in sections]],
                    [16, 12, 22, *[14] * len(sections)])
     for d in report.departments:
         sheet.append([d.bureau_name, d.code, d.name,
@@ -168,8 +168,8 @@ def _matrix(wb: _Book, report: SummaryReport) -> None:
     sheet.finish()
 
 
-def _weakest(wb: _Book, report: SummaryReport) -> None:
-    sheet = _Sheet(wb, SHEET_TITLES[4], ["順位", "チェックリストID", "項目ID", "区分", "質問", "重要度", "課題あり",
+def _weakest(wb: Book, report: SummaryReport) -> None:
+    sheet = Sheet(wb, SHEET_TITLES[4], ["順位", "チェックリストID", "項目ID", "区分", "質問", "重要度", "課題あり",
                                          "実施していない", "該当する課の数", "割合（％）", "根拠"],
                    [6, 14, 11, 24, 60, 7, 9, 13, 12, 10, 36])
     for item in report.weakest:
@@ -179,23 +179,23 @@ def _weakest(wb: _Book, report: SummaryReport) -> None:
     sheet.finish()
 
 
-def _measurements(wb: _Book, report: SummaryReport) -> None:
-    sheet = _Sheet(wb, SHEET_TITLES[11], ["チェックリストID", "項目ID", "質問", "合計", "単位", "1以上の課",
+def _measurements(wb: Book, report: SummaryReport) -> None:
+    sheet = Sheet(wb, SHEET_TITLES[11], ["チェックリストID", "項目ID", "質問", "合計", "単位", "1以上の課",
                                           "回答した課", "把握していない課"], [14, 11, 60, 10, 6, 10, 10, 14])
     for m in report.measurements:
         sheet.append([m.checklist_id, m.item_id, m.question, m.total, m.unit, m.with_any, m.reported, m.unknown])
     sheet.finish()
 
 
-def _yoy(wb: _Book, report: SummaryReport) -> None:
+def _yoy(wb: Book, report: SummaryReport) -> None:
     before, now = report.previous_label, report.year_label
-    sheet = _Sheet(wb, SHEET_TITLES[5], ["部", "課コード", "課名", "比較項目数", f"{before}の実施率（％）",
+    sheet = Sheet(wb, SHEET_TITLES[5], ["部", "課コード", "課名", "比較項目数", f"{before}の実施率（％）",
                                          f"{now}の実施率（％）", "差（ポイント）"], [16, 12, 22, 11, 18, 18, 13])
     for d in report.yoy.departments:
         sheet.append([d.bureau_name, d.code, d.name, d.pairs, _round(d.rate_before), _round(d.rate_now),
                       _round(d.change)])
     sheet.finish()
-    sheet = _Sheet(wb, SHEET_TITLES[6], ["チェックリストID", "項目ID", "質問", "比較課数", f"{before}の実施率（％）",
+    sheet = Sheet(wb, SHEET_TITLES[6], ["チェックリストID", "項目ID", "質問", "比較課数", f"{before}の実施率（％）",
                                          f"{now}の実施率（％）", "差（ポイント）", "改善した課", "悪化した課"],
                    [14, 11, 60, 9, 18, 18, 13, 10, 10])
     for item in report.yoy.items:
@@ -204,10 +204,10 @@ def _yoy(wb: _Book, report: SummaryReport) -> None:
     sheet.finish()
 
 
-def _audits(wb: _Book, report: SummaryReport) -> None:
+def _audits(wb: Book, report: SummaryReport) -> None:
     from ..audit.values import ACTION_STATUS_LABELS, AUDIT_STATUS_LABELS
 
-    sheet = _Sheet(wb, SHEET_TITLES[7], ["部", "課コード", "課名", "監査の観点", "実施日", "状態", "結論",
+    sheet = Sheet(wb, SHEET_TITLES[7], ["部", "課コード", "課名", "監査の観点", "実施日", "状態", "結論",
                                          *queries.AUDIT_RESULTS, "指摘事項", "うち未完了"],
                    [16, 12, 22, 30, 12, 16, 50, 7, 9, 8, 8, 8, 9, 10])
     for a in report.audits:
@@ -215,7 +215,7 @@ def _audits(wb: _Book, report: SummaryReport) -> None:
                       AUDIT_STATUS_LABELS.get(a.status, a.status), a.conclusion_quote,
                       *[a.results[r] for r in queries.AUDIT_RESULTS], a.findings, a.open_findings])
     sheet.finish()
-    sheet = _Sheet(wb, SHEET_TITLES[8], ["課コード", "課名", "監査年度", "指摘事項", "重要度", "期限", "状態",
+    sheet = Sheet(wb, SHEET_TITLES[8], ["課コード", "課名", "監査年度", "指摘事項", "重要度", "期限", "状態",
                                          "期限超過", "完了日"], [12, 22, 12, 50, 7, 12, 18, 9, 12])
     for r in report.actions.rows:
         sheet.append([r.department_code, r.department_name, nendo(r.audit_year), r.finding_title,
@@ -224,10 +224,10 @@ def _audits(wb: _Book, report: SummaryReport) -> None:
     sheet.finish()
 
 
-def _incidents(wb: _Book, report: SummaryReport) -> None:
+def _incidents(wb: Book, report: SummaryReport) -> None:
     """Totals first (with where the count comes from), then one row per incident of the 年度."""
     s = report.incidents
-    sheet = _Sheet(wb, SHEET_TITLES[12], ["区分", "項目", "件数", "事案ID", "覚知日", "件名", "課", "本人の数",
+    sheet = Sheet(wb, SHEET_TITLES[12], ["区分", "項目", "件数", "事案ID", "覚知日", "件名", "課", "本人の数",
                                           "速報", "確報", "完結", "再発防止策"],
                    [14, 26, 8, 8, 12, 40, 24, 9, 22, 22, 6, 10])
     sheet.append(["件数", f"漏えい等事案（{report.year_label}）", s.count])
@@ -251,8 +251,8 @@ def _incidents(wb: _Book, report: SummaryReport) -> None:
     sheet.finish()
 
 
-def _method(wb: _Book) -> None:
-    sheet = _Sheet(wb, SHEET_TITLES[9], ["項目", "説明"], [20, 120])
+def _method(wb: Book) -> None:
+    sheet = Sheet(wb, SHEET_TITLES[9], ["項目", "説明"], [20, 120])
     for heading, text in scoring.method_text():
         sheet.append([heading, text])
     sheet.finish()
@@ -261,11 +261,11 @@ def _method(wb: _Book) -> None:
 DATE_COLUMNS = frozenset({"plan_due", "updated_at"})
 
 
-def _raw(wb: _Book, report: SummaryReport, rows: Iterable[dict]) -> None:
+def _raw(wb: Book, report: SummaryReport, rows: Iterable[dict]) -> None:
     columns = queries.RAW_COLUMNS
     widths = {"question": 50, "detail": 40, "plan_action": 30, "na_reason": 24, "checklist_title": 30,
               "section_title": 24, "department_name": 18, "bureau_name": 14, "updated_at": 20, "plan_due": 16}
-    sheet = _Sheet(wb, SHEET_TITLES[10], [label for _key, label in columns],
+    sheet = Sheet(wb, SHEET_TITLES[10], [label for _key, label in columns],
                    [widths.get(key, 11) for key, _label in columns])
     first = list(islice(rows, RAW_SHEET_MAX_ROWS + 1))
     if len(first) > RAW_SHEET_MAX_ROWS:
@@ -283,7 +283,7 @@ def raw_sheet_note() -> str:
 
 def render(report: SummaryReport, raw_rows: Iterable[dict], *, author: str = "") -> bytes:
     buffer = io.BytesIO()
-    wb = _Book(buffer)
+    wb = Book(buffer)
     wb.wb.set_properties({"title": report.document_title, "author": author or report.municipality,
                           "company": report.municipality})
     _overview(wb, report)
