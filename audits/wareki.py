@@ -1,11 +1,13 @@
 """和暦 (Japanese era) dates for reports: 令和７年２月２６日（水）, 午後３時００分, 令和７年度.
 
-The era and its year come from japanera; holidays from jpholiday. Digits are full-width, as in
-municipal documents; the first year of an era is written 元年.
+The era and its year come from japanera; holidays from jpholiday. Digits are full-width by default, as in
+municipal documents; screens pass `digits=hankaku` (令和7年9月30日, see audits/screen_dates.py), so each medium
+keeps one style. The first year of an era is written 元年.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Callable
 
 import jpholiday
 from japanera import EraDate
@@ -19,12 +21,28 @@ def zenkaku(value) -> str:
     return str(value).translate(_FULL_WIDTH)
 
 
+def hankaku(value) -> str:
+    """Digits as they are (half-width), the style of the screens: 令和7年度."""
+    return str(value)
+
+
+Digits = Callable[[object], str]
+
+
 def _as_date(value: date | datetime | str) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     return datetime.fromisoformat(str(value)).date() if "T" in str(value) else date.fromisoformat(str(value)[:10])
+
+
+def hankaku(value) -> str:
+    """Digits as they are (half-width), the style of the screens: 令和7年度."""
+    return str(value)
+
+
+Digits = Callable[[object], str]
 
 
 def _as_datetime(value: datetime | str) -> datetime:
@@ -37,15 +55,15 @@ def era_year(value: date | datetime | str) -> tuple[str, int]:
     return era_date.era.kanji, int(era_date.strftime("%-Y"))
 
 
-def _year_text(year: int) -> str:
-    return "元" if year == 1 else zenkaku(year)
+def _year_text(year: int, digits: Digits = zenkaku) -> str:
+    return "元" if year == 1 else digits(year)
 
 
-def wareki_date(value: date | datetime | str, *, weekday: bool = True) -> str:
+def wareki_date(value: date | datetime | str, *, weekday: bool = True, digits: Digits = zenkaku) -> str:
     """令和７年２月２６日（水） (weekday optional)."""
     day = _as_date(value)
     era, year = era_year(day)
-    text = f"{era}{_year_text(year)}年{zenkaku(day.month)}月{zenkaku(day.day)}日"
+    text = f"{era}{_year_text(year, digits)}年{digits(day.month)}月{digits(day.day)}日"
     return text + (f"（{weekday_of(day)}）" if weekday else "")
 
 
@@ -83,10 +101,10 @@ def fiscal_year_of(value: date | datetime | str) -> int:
     return day.year if day.month >= 4 else day.year - 1
 
 
-def nendo(fiscal_year: int) -> str:
+def nendo(fiscal_year: int, *, digits: Digits = zenkaku) -> str:
     """令和７年度 for 2025; the era is the one in force for most of the 年度 (2019 -> 令和元年度)."""
     era, year = era_year(date(int(fiscal_year), 12, 31))
-    return f"{era}{_year_text(year)}年度"
+    return f"{era}{_year_text(year, digits)}年度"
 
 
 def is_holiday(value: date | datetime | str) -> bool:

@@ -14,7 +14,7 @@ from sqlite_utils import Database
 from .. import roles
 from ..db import Conditions, transaction
 from ..timeutil import now_iso
-from ..wareki import nendo
+from ..screen_dates import nendo_text as nendo
 from . import categories as cat
 
 

@@ -13,6 +13,7 @@ from ..evidence.storage import EvidenceRejected, allowed_extensions_text
 from ..forms import EmptyForm
 from ..revisions import form_revision
 from . import service, workflow
+from ..screen_dates import date_text
 from .answers import AnswerInput, display_value, scale_of, unit_of
 from .forms import AnswerForm, EvidenceForm, ReasonForm, SheetImportForm
 
@@ -21,7 +22,7 @@ bp = Blueprint("sheets", __name__, url_prefix="/sheets")
 
 @bp.app_template_filter("answer_value")
 def _answer_value(value, item):
-    return display_value(item, value)
+    return display_value(item, value, date_text=date_text)
 
 
 @bp.app_context_processor
