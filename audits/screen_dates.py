@@ -19,7 +19,7 @@ from flask import Flask
 from markupsafe import Markup, escape
 
 from .timeutil import JST, parse_iso
-from .wareki import era_year, hankaku, nendo, wareki_date
+from .wareki import hankaku, nendo, wareki_date, wareki_month
 
 MONTH = re.compile(r"\d{4}-\d{2}")
 
@@ -28,8 +28,7 @@ def date_text(value, *, weekday: bool = False) -> str:
     """令和7年9月30日, or 令和7年9月30日（火）; a date, or the date part of an ISO date or date-time; a month alone
     (2017-12, as the casebook dates some cases) is 平成29年12月."""
     if isinstance(value, str) and MONTH.fullmatch(value):
-        era, year = era_year(f"{value}-01")
-        return f"{era}{'元' if year == 1 else year}年{int(value[5:])}月"
+        return wareki_month(f"{value}-01", digits=hankaku)
     return wareki_date(_day(value), weekday=weekday, digits=hankaku)
 
 
@@ -39,7 +38,7 @@ def time_text(moment: datetime) -> str:
 
 
 def datetime_text(value) -> str:
-    """令和7年11月24日（月）9:05, in Japan time."""
+    """令和7年11月24日（月）9:05, in Japan time (a value without an offset is taken as Japan time)."""
     moment = _moment(value)
     return f"{date_text(moment, weekday=True)}{time_text(moment)}"
 
@@ -65,7 +64,7 @@ def _day(value) -> date:
     if isinstance(value, date):
         return value
     text = str(value)
-    return _moment(text).date() if "T" in text and len(text) > 16 else date.fromisoformat(text[:10])
+    return _moment(text).date() if "T" in text else date.fromisoformat(text[:10])
 
 
 def _moment(value) -> datetime:

@@ -67,6 +67,13 @@ def wareki_date(value: date | datetime | str, *, weekday: bool = True, digits: D
     return text + (f"（{weekday_of(day)}）" if weekday else "")
 
 
+def wareki_month(value: date | datetime | str, *, digits: Digits = zenkaku) -> str:
+    """令和７年２月 (a month, e.g. when an incident happened or a case the casebook dates to the month)."""
+    day = _as_date(value)
+    era, year = era_year(day)
+    return f"{era}{_year_text(year, digits)}年{digits(day.month)}月"
+
+
 def weekday_of(value: date | datetime | str) -> str:
     """水 for 2025-02-26; holidays stay weekdays here (see is_holiday)."""
     return WEEKDAYS[_as_date(value).weekday()]
