@@ -130,7 +130,7 @@ def init_db(path: str) -> list[str]:
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """データベースを作成または最新の構造に更新します（何度実行しても安全です）。"""
+    """データベースを作成又は最新の構造に更新します（何度実行しても安全です）。"""
     from .activity.service import LogChainError
     from .catalogue.service import sync_builtin, unreadable_versions
     from .constraints import ConstraintError

@@ -1,12 +1,14 @@
 """和暦 (Japanese era) dates for reports: 令和７年２月２６日（水）, 午後３時００分, 令和７年度.
 
-The era and its year come from japanera; holidays from jpholiday. Digits are full-width, as in
-municipal documents; the first year of an era is written 元年.
+The era and its year come from japanera; holidays from jpholiday. Digits are full-width by default, as in
+municipal documents; screens pass `digits=hankaku` (令和7年9月30日, see audits/screen_dates.py), so each medium
+keeps one style. The first year of an era is written 元年.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, time
 from functools import lru_cache
+from typing import Callable
 
 import jpholiday
 from japanera import EraDate
@@ -18,6 +20,14 @@ WEEKDAYS = "月火水木金土日"
 def zenkaku(value) -> str:
     """Half-width digits to full-width: 2025 -> ２０２５."""
     return str(value).translate(_FULL_WIDTH)
+
+
+def hankaku(value) -> str:
+    """Digits as they are (half-width), the style of the screens: 令和7年度."""
+    return str(value)
+
+
+Digits = Callable[[object], str]
 
 
 def _as_date(value: date | datetime | str) -> date:
@@ -38,16 +48,23 @@ def era_year(value: date | datetime | str) -> tuple[str, int]:
     return era_date.era.kanji, int(era_date.strftime("%-Y"))
 
 
-def _year_text(year: int) -> str:
-    return "元" if year == 1 else zenkaku(year)
+def _year_text(year: int, digits: Digits = zenkaku) -> str:
+    return "元" if year == 1 else digits(year)
 
 
-def wareki_date(value: date | datetime | str, *, weekday: bool = True) -> str:
+def wareki_date(value: date | datetime | str, *, weekday: bool = True, digits: Digits = zenkaku) -> str:
     """令和７年２月２６日（水） (weekday optional)."""
     day = _as_date(value)
     era, year = era_year(day)
-    text = f"{era}{_year_text(year)}年{zenkaku(day.month)}月{zenkaku(day.day)}日"
+    text = f"{era}{_year_text(year, digits)}年{digits(day.month)}月{digits(day.day)}日"
     return text + (f"（{weekday_of(day)}）" if weekday else "")
+
+
+def wareki_month(value: date | datetime | str, *, digits: Digits = zenkaku) -> str:
+    """令和７年２月 (a month, e.g. when an incident happened or a case the casebook dates to the month)."""
+    day = _as_date(value)
+    era, year = era_year(day)
+    return f"{era}{_year_text(year, digits)}年{digits(day.month)}月"
 
 
 def weekday_of(value: date | datetime | str) -> str:
@@ -84,13 +101,12 @@ def fiscal_year_of(value: date | datetime | str) -> int:
     return day.year if day.month >= 4 else day.year - 1
 
 
-@lru_cache(maxsize=256)      # a list of 50 sheets asks 50 times; japanera takes about 1 ms each
-def nendo(fiscal_year: int, *, half_width: bool = False) -> str:
-    """令和７年度 for 2025 (令和7年度 with half_width, for file names); the era is the one in force for most
-    of the 年度 (2019 -> 令和元年度)."""
+@lru_cache(maxsize=512)      # a list of 50 sheets asks 50 times; japanera takes about 1 ms each
+def nendo(fiscal_year: int, *, digits: Digits = zenkaku) -> str:
+    """令和７年度 for 2025 (令和7年度 with digits=hankaku: screens and file names); the era is the one in force
+    for most of the 年度 (2019 -> 令和元年度)."""
     era, year = era_year(date(int(fiscal_year), 12, 31))
-    text = "元" if year == 1 else str(year) if half_width else zenkaku(year)
-    return f"{era}{text}年度"
+    return f"{era}{_year_text(year, digits)}年度"
 
 
 def is_holiday(value: date | datetime | str) -> bool:

@@ -8,7 +8,7 @@ from checklists.model import category_label, severity_label
 from checklists.sources import human_text, source_label
 from checklists.xlsx_reader import limit_errors
 
-from . import roles
+from . import roles, screen_dates
 from .access import can_read_department_records, may_list_sheets
 from .bounds import InvalidParameter
 from .activity.service import action_label
@@ -16,8 +16,6 @@ from .departments.service import tag_label
 from .sheets.answers import GAP_CATEGORIES
 from .summary.scoring import NOT_APPLICABLE
 from .paging import url_with
-from .timeutil import display
-from .wareki import nendo, wareki_date
 
 ERROR_MESSAGES = {
     400: ("リクエストを処理できません", "入力内容を確認して、もう一度お試しください。"),
@@ -46,10 +44,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["source_label"] = source_label   # GUIDE 4-8-5 -> 事務対応ガイド 4-8-5
     app.jinja_env.filters["human_text"] = human_text       # the same for codes inside free text
     app.jinja_env.filters["tag_label"] = tag_label
-    app.jinja_env.filters["datetime"] = display
     app.jinja_env.filters["action_label"] = action_label
-    app.jinja_env.filters["nendo"] = lambda year: nendo(int(year)) if year else ""
-    app.jinja_env.filters["wareki"] = lambda value: wareki_date(value) if value else ""
+    screen_dates.init_app(app)                              # wareki, wareki_day, datetime, nendo
     app.jinja_env.filters["first_errors"] = limit_errors   # an import's error list, shortened for the page
     app.jinja_env.filters["dict_without_page"] = lambda args: {k: v for k, v in args.items() if k != "page"}
     app.jinja_env.filters["severity_label"] = severity_label   # stored key -> 高 / 中 / 低

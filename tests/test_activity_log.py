@@ -104,7 +104,7 @@ def _log_page(client, **args) -> str:
 def test_log_names_each_object_and_says_what_changed(app, client, auth, db):
     from audits.auth import service as auth_service
     from audits.departments import service as departments
-    from audits.wareki import nendo
+    from audits.screen_dates import nendo_text as nendo
 
     staff = db.execute("SELECT id FROM users WHERE username = 'shimin.staff'").fetchone()[0]
     admin = db.execute("SELECT id FROM users WHERE username = 'admin'").fetchone()[0]
@@ -126,7 +126,7 @@ def test_log_names_each_object_and_says_what_changed(app, client, auth, db):
     assert "状態: 提出済 → 承認済" in table and "submitted" not in table
 
     table = _log_page(client, action="audit.create")
-    assert f"監査 {nendo(2025)} 第１回 市民課（新）、保険年金課" in table
+    assert f"監査 {nendo(2025)} 第1回 市民課（新）、保険年金課" in table
     assert f"年度: {nendo(2025)}" in table and "監査員: 監査責任者" in table
 
     table = _log_page(client, action="incident.create")

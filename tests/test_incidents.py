@@ -201,7 +201,7 @@ def test_event_in_the_future_is_refused(client, auth, db):
     assert db.execute("SELECT count(*) FROM incident_events WHERE text = '未来'").fetchone()[0] == 0
     ok = auth.post(f"/incidents/{usb}/events", {"on_date": "2026-10-02", "at_time": "14:05", "text": "警察に照会した"},
                    follow_redirects=True).get_data(as_text=True)
-    assert "2026-10-02 14:05" in ok and "警察に照会した" in ok
+    assert "令和8年10月2日（金）14:05" in ok and "警察に照会した" in ok
 
 
 def test_home_pages_list_open_incidents_overdue_first(client, auth):
@@ -219,7 +219,7 @@ def test_home_pages_list_open_incidents_overdue_first(client, auth):
 def test_demo_fax_case_matches_the_seed(client, auth, db):
     auth.login("kenko.manager")
     page = client.get(f"/incidents/{incident_id(db, FAX)}").get_data(as_text=True)
-    assert "2024-08-05 15:18" in page and "2024-08-09" in page
+    assert "令和6年8月5日（月）15:18" in page and "令和6年8月9日" in page
     assert "期限内に完了" in page and "期限超過" not in page
     assert "確定" in page and "要配慮個人情報の漏えいのおそれ" in page
 

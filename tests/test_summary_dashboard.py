@@ -32,7 +32,7 @@ def section(html: str, section_id: str) -> str:
 def test_dashboard_shows_the_hand_computed_numbers(client, auth, fixture_ids):
     auth.login("chief")
     html = client.get(f"/summary/?year={YEAR}").get_data(as_text=True)
-    assert "全庁の集計" in html and "令和３年度" in html
+    assert "全庁の集計" in html and "令和3年度" in html
     assert stat(html, "対象課") == "5"
     assert stat(html, "点検票") == "5"
     assert stat(html, "提出済（承認済を含む）") == "3"

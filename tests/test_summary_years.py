@@ -41,7 +41,7 @@ def test_dashboard_shows_the_change(client, auth, db):
     auth.login("chief")
     html = client.get(f"/summary/?year={YEAR}").get_data(as_text=True)
     years = section(html, "summary-years")
-    assert "令和２年度 → 令和３年度" in years
+    assert "令和2年度 → 令和3年度" in years
     assert "（6件）" in years and "50.0% から 66.7%（+16.7ポイント）" in years
     rows = re.findall(r"<tr><td>[^<]*</td><td>([^<]+)</td><td class=\"num\">(\d+)</td>.*?<td class=\"num\">([^<]+)</td></tr>",
                       years)
@@ -66,4 +66,4 @@ def test_without_a_previous_year(client, auth, db):
     assert not queries.year_over_year(db, Scope(YEAR)).has_previous
     auth.login("chief")
     html = client.get(f"/summary/?year={YEAR}").get_data(as_text=True)
-    assert "令和２年度の提出済の点検票がないため、比較できません。" in section(html, "summary-years")
+    assert "令和2年度の提出済の点検票がないため、比較できません。" in section(html, "summary-years")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from audits.wareki import (fiscal_year_of, holiday_name, is_holiday, nendo, wareki_date, wareki_datetime,
-                           wareki_span, wareki_time, zenkaku)
+from audits.wareki import (fiscal_year_of, hankaku, holiday_name, is_holiday, nendo, wareki_date, wareki_datetime,
+                           wareki_month, wareki_span, wareki_time, zenkaku)
 
 
 def test_date_with_weekday_and_full_width_digits():
@@ -44,3 +44,11 @@ def test_holidays_from_jpholiday():
 
 def test_zenkaku():
     assert zenkaku("2025年") == "２０２５年"
+
+
+def test_months_and_the_digit_style_each_medium_asks_for():
+    assert wareki_month("2024-08-05") == "令和６年８月"
+    assert wareki_month("2019-05-20") == "令和元年５月"
+    assert wareki_month("2017-12-01", digits=hankaku) == "平成29年12月"
+    assert wareki_date("2025-09-30", digits=hankaku) == "令和7年9月30日（火）"
+    assert nendo(2019, digits=hankaku) == "令和元年度"

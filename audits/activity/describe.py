@@ -2,7 +2,7 @@
 
 A stored row keeps keys (its action, object type and id, a JSON detail) because the chain hashes them; a person
 reads `Entry`: when (和暦), who, the action's label, the object named as people name it (「点検票 市民課 全課共通
-令和７年度」, 「監査 令和７年度 第１回 …」, 「漏えい等事案 …」), and what changed, field by field, in labels
+令和7年度」, 「監査 令和7年度 第1回 …」, 「漏えい等事案 …」), and what changed, field by field, in labels
 (「状態: 提出済 → 承認済」), never JSON. An action, field or object no table here knows still reads as text.
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any, Callable, Iterable
 from sqlite_utils import Database
 
 from .. import roles
-from ..timeutil import JST, parse_iso
-from ..wareki import nendo, wareki_date, wareki_datetime, zenkaku
+from ..timeutil import parse_iso
+from ..screen_dates import date_text, datetime_text, nendo_text as nendo
 from .service import action_label
 
 
@@ -126,7 +126,7 @@ class _Names:
 
 def _date_text(value) -> str:
     try:
-        return wareki_date(value, weekday=False) if len(str(value)) <= 10 else _datetime_text(value)
+        return date_text(value) if len(str(value)) <= 10 else _datetime_text(value)
     except (TypeError, ValueError):
         return str(value)
 
@@ -136,7 +136,7 @@ def _datetime_text(value) -> str:
         moment = parse_iso(str(value))
     except (TypeError, ValueError):
         return str(value)
-    return wareki_datetime(moment.astimezone(JST) if moment.tzinfo else moment)
+    return datetime_text(moment)
 
 
 def _size_text(size) -> str:
@@ -222,8 +222,8 @@ VALUE_FORMATS: dict[str, Callable[[Any, _Names], str]] = {
     "sha256": lambda v, n: f"{str(v)[:12]}…",
     "old_head": lambda v, n: f"{str(v)[:12]}…",
     "fields": lambda v, n: field_label(v),
-    "clauses": lambda v, n: f"第{zenkaku(v)}号",
-    "proposed": lambda v, n: f"第{zenkaku(v)}号",
+    "clauses": lambda v, n: f"第{v}号",
+    "proposed": lambda v, n: f"第{v}号",
     "audit": lambda v, n: n.object("audit", v),
     "incident": lambda v, n: n.object("incident", v),
     "sheet": lambda v, n: n.object("sheet", v),
@@ -321,7 +321,7 @@ def _answers(db: Database, ids) -> dict[int, str]:
 
 
 def _audits(db: Database, ids) -> dict[int, str]:
-    """「監査 令和７年度 第１回 市民課、保険年金課」: the 回 counts the year's audits in the order they were made."""
+    """「監査 令和7年度 第1回 市民課、保険年金課」: the 回 counts the year's audits in the order they were made."""
     marks, params = _in(ids)
     rows = db.execute(
         f"""SELECT a.id, a.fiscal_year,
@@ -330,7 +330,7 @@ def _audits(db: Database, ids) -> dict[int, str]:
                         JOIN departments d ON d.id = ad.department_id WHERE ad.audit_id = a.id
                         ORDER BY ad.position, d.code))
             FROM audits a WHERE a.id IN ({marks})""", params).fetchall()
-    return {_id: f"監査 {nendo(year)} 第{zenkaku(number)}回 {names or ''}".rstrip()
+    return {_id: f"監査 {nendo(year)} 第{number}回 {names or ''}".rstrip()
             for _id, year, number, names in rows}
 
 
@@ -379,7 +379,7 @@ OBJECTS: dict[str, Callable[[Database, Iterable[int]], dict[int, str]]] = {
     "schedule": _simple("SELECT id, title FROM schedules WHERE id IN ({marks})", lambda title: f"点検計画 {title}"),
     "evidence": _simple("SELECT id, original_name FROM evidence WHERE id IN ({marks})", lambda name: f"証跡 {name}"),
     "checklist_version": _simple("SELECT id, title, version FROM checklist_versions WHERE id IN ({marks})",
-                                 lambda title, version: f"チェックリスト {title} 第{zenkaku(version)}版"),
+                                 lambda title, version: f"チェックリスト {title} 第{version}版"),
     "audit_plan": _simple("SELECT id, fiscal_year FROM audit_plans WHERE id IN ({marks})",
                           lambda year: f"監査計画 {nendo(year)}"),
     "pia_assessment": _simple("SELECT a.id, d.name, a.name FROM pia_assessments a JOIN departments d "

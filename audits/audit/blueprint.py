@@ -7,7 +7,7 @@ from flask_login import current_user
 from .. import duties, roles
 from ..db import get_db
 from ..timeutil import now
-from ..wareki import wareki_span
+from ..screen_dates import span_text
 from . import values
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -77,4 +77,4 @@ def _audit_template_helpers():
 
 @bp.app_template_filter("wareki_span")
 def _wareki_span(audit):
-    return wareki_span(audit["started_at"], audit["ended_at"]) if audit.get("started_at") else "（未記入）"
+    return span_text(audit["started_at"], audit["ended_at"]) if audit.get("started_at") else "（未記入）"

@@ -96,7 +96,7 @@ def load(db: Database, municipality: str = "みどり市") -> int | None:
         plan_id = plans.save_plan(db, YEAR, theme=THEME, basis="個人情報保護条例", notes="", user=lead)
         plans.set_target(db, plan_id, department[0], REASON)
         if not plans.list_cycles(db):
-            cycle_id = plans.save_cycle(db, title="中期監査計画（令和６年度～令和８年度）", start_year=2024,
+            cycle_id = plans.save_cycle(db, title="中期監査計画（令和6年度～令和8年度）", start_year=2024,
                                         end_year=2026, notes="３年間で全ての課を一巡する。", user=lead)
             plans.set_planned_years(db, cycle_id, {department[0]: 2024})
         audit_id = visits.create_audit(db, fiscal_year=YEAR, department_ids=[department[0]],

@@ -15,7 +15,8 @@ import json
 from sqlite_utils import Database
 
 from ..revisions import is_current
-from ..timeutil import display, now_iso
+from ..screen_dates import datetime_text
+from ..timeutil import now_iso
 from .plans import AuditError
 
 
@@ -86,4 +87,4 @@ def check(db: Database, audit_id: int, base: str | None, current: dict) -> None:
         return
     row = db.execute("SELECT u.display_name, a.updated_at FROM audits a LEFT JOIN users u ON u.id = a.updated_by "
                      "WHERE a.id = ?", [audit_id]).fetchone()
-    raise EditConflict(row[0] or "他の監査員", display(row[1]) if row[1] else "先ほど")
+    raise EditConflict(row[0] or "他の監査員", datetime_text(row[1]) if row[1] else "先ほど")

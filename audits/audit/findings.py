@@ -21,6 +21,7 @@ from ..db import Conditions, transaction
 from ..departments.service import department_code
 from ..incidents.values import fiscal_year_sql
 from ..revisions import UNCHECKED, is_current
+from ..screen_dates import date_text
 from ..timeutil import now, now_iso
 from . import editing, values
 from .plans import AuditError
@@ -59,7 +60,7 @@ def _create_action(db: Database, finding_id: int, department_id: int, due_date: 
     action_id = db["corrective_actions"].insert({
         "finding_id": finding_id, "department_id": department_id, "due_date": due_date,
         "status": values.ACTION_OPEN, "revision": 0, "created_at": now_iso(), "updated_at": now_iso()}).last_pk
-    _event(db, action_id, "create", user, to_status=values.ACTION_OPEN, comment=f"期限 {due_date}")
+    _event(db, action_id, "create", user, to_status=values.ACTION_OPEN, comment=f"期限 {date_text(due_date)}")
 
 
 def _finding_code(db: Database, finding_id: int) -> str:
@@ -231,7 +232,7 @@ def create_incident_action(db: Database, incident: dict, *, measure: str, depart
             "incident_id": incident["id"], "measure": measure, "department_id": department_id,
             "due_date": due_date, "status": values.ACTION_OPEN, "revision": 0, "created_at": now_iso(),
             "updated_at": now_iso()}).last_pk
-        _event(db, action_id, "create", user, to_status=values.ACTION_OPEN, comment=f"期限 {due_date}")
+        _event(db, action_id, "create", user, to_status=values.ACTION_OPEN, comment=f"期限 {date_text(due_date)}")
         activity.record(db, "action.create", department_code=department_code(db, department_id),
                         object_type="corrective_action", object_id=action_id,
                         detail={"incident": incident["id"], "due_date": due_date})
@@ -295,7 +296,7 @@ def return_for_more(db: Database, action: dict, audit: dict | None, comment: str
             row["due_date"] = due_date
         _update(db, action["id"], row)
         _event(db, action["id"], "return", user, from_status=action["status"], to_status=values.ACTION_OPEN,
-               comment=comment + (f"（期限 {due_date}）" if due_date else ""))
+               comment=comment + (f"（期限 {date_text(due_date)}）" if due_date else ""))
         activity.record(db, "action.return", department_code=department_code(db, action["department_id"]),
                         object_type="corrective_action", object_id=action["id"])
 

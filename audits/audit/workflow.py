@@ -260,8 +260,8 @@ def report_pdf_bytes(db: Database, audit: dict, municipality: str, *, version: i
 def _report_name(audit: dict, version: str) -> str:
     """監査報告書_令和7年度_健康づくり課_第1版.pdf: the audited 課 by name (codes mean nothing to a reader)."""
     from ..downloads import file_name
-    from ..wareki import nendo
+    from ..wareki import hankaku, nendo
 
     names = [d["name"] for d in audit.get("departments") or []] or [audit.get("department_name") or ""]
-    return file_name("監査報告書", nendo(audit["fiscal_year"], half_width=True), "・".join(names), version,
+    return file_name("監査報告書", nendo(audit["fiscal_year"], digits=hankaku), "・".join(names), version,
                      extension="pdf")

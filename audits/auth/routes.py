@@ -14,7 +14,7 @@ from .forms import LoginForm, PasswordChangeForm
 
 bp = Blueprint("auth", __name__)
 
-LOGIN_FAILED = "利用者IDまたはパスワードが正しくありません。続けて失敗すると、しばらくの間ログインできなくなります。"
+LOGIN_FAILED = "利用者ID又はパスワードが正しくありません。続けて失敗すると、しばらくの間ログインできなくなります。"
 
 
 def _safe_next(target: str | None) -> str | None:

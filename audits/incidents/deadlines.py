@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Mapping
 
+from ..screen_dates import date_text
 from ..timeutil import is_overdue
 from . import judgement
 
@@ -102,21 +103,21 @@ def order_problems(values: Mapping, today: date) -> dict[str, str]:
               "final_reported_on": "確報の日", "notified_on": "本人通知・公表の日"}
     for key, label in labels.items():
         if (day := as_date(values.get(key))) and day > today:
-            problems[key] = f"{label}が未来の日付です（{day.isoformat()}）。済んだことだけを記録してください。"
+            problems[key] = f"{label}が未来の日付です（{date_text(day)}）。済んだことだけを記録してください。"
     if occurred and known and known < occurred and "discovered_at" not in problems:
         problems["discovered_at"] = "覚知日時が発生日より前です。発生日と覚知日時を確かめてください。"
     if known:
         for key in ("preliminary_reported_on", "notified_on"):
             day = as_date(values.get(key))
             if day and day < known and key not in problems:
-                problems[key] = f"{labels[key]}が覚知日（{known.isoformat()}）より前です。"
+                problems[key] = f"{labels[key]}が覚知日（{date_text(known)}）より前です。"
     if final and "final_reported_on" not in problems:
         if preliminary is None:
             problems["final_reported_on"] = "確報の日を記録する前に速報の日を記録してください（同じ日でも構いません）。"
         elif final < preliminary:
-            problems["final_reported_on"] = f"確報の日が速報の日（{preliminary.isoformat()}）より前です。"
+            problems["final_reported_on"] = f"確報の日が速報の日（{date_text(preliminary)}）より前です。"
         elif known and final < known:
-            problems["final_reported_on"] = f"確報の日が覚知日（{known.isoformat()}）より前です。"
+            problems["final_reported_on"] = f"確報の日が覚知日（{date_text(known)}）より前です。"
     return problems
 
 
@@ -124,5 +125,5 @@ def event_problem(on_date, today: date) -> str | None:
     """A 経過 entry in the future cannot be; one before 覚知 can (what happened before the 課 knew)."""
     day = as_date(on_date)
     if day and day > today:
-        return f"経過の日付が未来です（{day.isoformat()}）。済んだことだけを記録してください。"
+        return f"経過の日付が未来です（{date_text(day)}）。済んだことだけを記録してください。"
     return None

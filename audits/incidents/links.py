@@ -165,14 +165,13 @@ AUDIT_REASON_CLOSE = ("本件監査においては、本件事案発生後の事
 def audit_proposal(incident: Mapping) -> dict:
     """The 監査の観点 and 選定理由 of an audit planned from this incident, in the words of Setagaya's
     報告資料No.6-2 「３ 監査対象課の選定理由」 (what happened, what made it serious, what was reported, why audit)."""
-    from ..wareki import era_year, zenkaku
+    from ..wareki import wareki_month
     from . import judgement
     from .deadlines import as_date
     from .values import kind_label
 
     when = as_date(incident["occurred_on"] or incident["discovered_at"][:10])
-    era, year = era_year(when)
-    month = f"{era}{'元' if year == 1 else zenkaku(year)}年{zenkaku(when.month)}月"
+    month = wareki_month(when)
     sentences = [f"上記監査対象課は、{month}に、{incident['title']}（{kind_label(incident['kind'])}）が生じた。"]
     kinds = [label for key, label in (("sensitive", "要配慮個人情報"), ("ordinance_sensitive", "条例要配慮個人情報"),
                                       ("mynumber", "特定個人情報")) if incident.get(key)]

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 from .. import roles
 from ..pia.values import sheet_title
 from ..timeutil import now
-from ..wareki import nendo, wareki_date
+from ..screen_dates import date_text, nendo_text as nendo
 from . import categories as cat
 from .service import Notice, department_members, optouts
 
@@ -39,7 +39,7 @@ def _due_soon(due: date | str | None, today: date) -> bool:
 
 
 def _when(due, overdue: bool) -> str:
-    return f"期限 {wareki_date(str(due)[:10])}" + ("（期限超過）" if overdue else "")
+    return f"期限 {date_text(due, weekday=True)}" + ("（期限超過）" if overdue else "")
 
 
 def sheet_lines(db: Database, today: date) -> list[tuple[list[int], Line]]:
@@ -108,7 +108,7 @@ def build(db: Database, today: date | None = None) -> list[Notice]:
         overdue = [line for line in lines if line.overdue]
         soon = [line for line in lines if not line.overdue]
         subject = f"【点検】期限のお知らせ（期限超過 {len(overdue)}件・{DUE_SOON_DAYS}日以内 {len(soon)}件）"
-        parts = [f"{wareki_date(today.isoformat())}現在、次の期限が近づいているか、過ぎています。"]
+        parts = [f"{date_text(today, weekday=True)}現在、次の期限が近づいているか、過ぎています。"]
         for heading, group in (("■ 期限超過", overdue), (f"■ {DUE_SOON_DAYS}日以内に期限", soon)):
             if group:
                 parts.append(heading)

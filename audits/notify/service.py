@@ -15,7 +15,7 @@ from .. import roles
 from ..db import Conditions, transaction
 from ..pia.values import sheet_title
 from ..timeutil import now_iso
-from ..wareki import nendo
+from ..screen_dates import nendo_text as nendo
 from . import categories as cat
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 from datetime import date
 
 from ..catalogue import service as catalogue
@@ -70,8 +71,9 @@ def evidence_owed(item: dict, category: str | None) -> bool:
     return bool(item["evidence_required"]) and category in EVIDENCE_CATEGORIES
 
 
-def display_value(item: dict, value: str | None) -> str:
-    """The answer as a person reads it: the option label, a date, or a number with its unit."""
+def display_value(item: dict, value: str | None, *, date_text: Callable[[str], str] = str) -> str:
+    """The answer as a person reads it: the option label, a date (ISO unless `date_text` writes it, as screens
+    do in 和暦), or a number with its unit."""
     if value in (None, ""):
         return ""
     scale = scale_of(item)
@@ -82,6 +84,11 @@ def display_value(item: dict, value: str | None) -> str:
         return value
     if scale.kind == "number":
         return f"{value} {unit_of(item)}".strip()
+    if scale.kind == "date":
+        try:
+            return date_text(value)
+        except ValueError:
+            return value
     return value
 
 

@@ -11,6 +11,7 @@ from ..evidence import service as evidence
 from ..evidence.storage import EvidenceRejected, allowed_extensions_text
 from ..forms import EmptyForm
 from ..revisions import form_revision
+from ..screen_dates import date_text
 from ..timeutil import display, now
 from ..web import wants_json
 from . import listing, service, workflow
@@ -22,7 +23,7 @@ bp = Blueprint("sheets", __name__, url_prefix="/sheets")
 
 @bp.app_template_filter("answer_value")
 def _answer_value(value, item):
-    return display_value(item, value)
+    return display_value(item, value, date_text=date_text)
 
 
 @bp.app_context_processor
@@ -334,9 +335,9 @@ def report_pdf(sheet_id: int):
 def _download(data: bytes, sheet: dict, extension: str, mimetype: str):
     """点検票_令和7年度_保健部_健康づくり課_全課共通.pdf: names, not codes (sheet-12.pdf for old clients)."""
     from ..downloads import content_disposition, file_name, short_title
-    from ..wareki import nendo
+    from ..wareki import hankaku, nendo
 
-    name = file_name("点検票", nendo(sheet["fiscal_year"], half_width=True), sheet["bureau_name"],
+    name = file_name("点検票", nendo(sheet["fiscal_year"], digits=hankaku), sheet["bureau_name"],
                      sheet["department_name"], short_title(sheet["checklist_title"]), extension=extension)
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = content_disposition(name, f"sheet-{sheet['id']}.{extension}")

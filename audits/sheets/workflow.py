@@ -43,18 +43,22 @@ class Transition:
     roles: frozenset[str]          # the 課's own members holding one of these roles
     needs_reason: bool = False
     needs_complete: bool = False
+    reason_label: str = ""         # the reason box's label, as a noun: 「差戻しの理由」
+    confirm: str = ""              # the question asked before the move, if any
 
 
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
     Transition("submit", "提出する", frozenset({NOT_STARTED, ANSWERING, RETURNED}), SUBMITTED,
                frozenset({roles.MANAGER, roles.STAFF}), needs_complete=True),
     Transition("withdraw", "提出を取り下げる", frozenset({SUBMITTED}), ANSWERING,
-               frozenset({roles.MANAGER, roles.STAFF}), needs_reason=True),
-    Transition("approve", "承認する", frozenset({SUBMITTED}), APPROVED, frozenset({roles.MANAGER})),
+               frozenset({roles.MANAGER, roles.STAFF}), needs_reason=True, reason_label="取下げの理由"),
+    Transition("approve", "承認する", frozenset({SUBMITTED}), APPROVED, frozenset({roles.MANAGER}),
+               confirm="この点検票を承認しますか。承認すると回答は変更できなくなります。"),
     Transition("return", "差し戻す", frozenset({SUBMITTED}), RETURNED, frozenset({roles.MANAGER}),
-               needs_reason=True),
+               needs_reason=True, reason_label="差戻しの理由", confirm="この点検票を担当者に差し戻しますか。"),
     Transition("reopen", "承認を取り消して再開する", frozenset({APPROVED}), ANSWERING, frozenset({roles.MANAGER}),
-               needs_reason=True),
+               needs_reason=True, reason_label="再開の理由",
+               confirm="承認を取り消して、この点検票を回答中に戻しますか。"),
 )}
 
 # What saving an answer does to the status (not a user action: it follows from answering).
@@ -79,7 +83,7 @@ def check(user, sheet: dict, action: str) -> Transition:
         raise TransitionRefused(f"「{transition.label}」はこの課の{who}だけが行えます。")
     if sheet["status"] not in transition.sources:
         raise TransitionRefused(
-            f"{STATUS_LABELS[sheet['status']]}の点検票は「{transition.label}」ことができません。")
+            f"{STATUS_LABELS[sheet['status']]}の点検票には「{transition.label}」の操作はできません。")
     if action == "approve" and (problem := duties.own_submission_problem(user.id, sheet.get("submitted_by"),
                                                                             "承認する")):
         raise TransitionRefused(problem)

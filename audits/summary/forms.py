@@ -20,10 +20,10 @@ class DepartmentYearForm(FilterForm):
 
 
 def year_choices(years: list[int], current: int):
-    from ..wareki import nendo
+    from ..screen_dates import nendo_text
 
     shown = sorted(set(years) | {current}, reverse=True)
-    return choice_list([(y, f"{nendo(y)}（{y}年度）") for y in shown])
+    return choice_list([(y, nendo_text(y)) for y in shown])
 
 
 def sort_choices():

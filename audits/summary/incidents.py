@@ -20,7 +20,7 @@ from ..incidents import deadlines as dl
 from ..incidents import judgement, ppc_report
 from ..incidents.service import LIST_COLUMNS
 from ..incidents.values import KINDS
-from ..wareki import fiscal_year_range, nendo
+from ..wareki import Digits, fiscal_year_range, nendo, zenkaku
 from .queries import MeasurementRow, Scope, _scope_cte
 
 MEASUREMENT_ITEM = "M-06-03"   # checklists/mynumber.yaml: 特定個人情報の漏えい等事案の件数 (typed by each 課)
@@ -102,6 +102,7 @@ class IncidentSummary:
     without_prevention: int = 0           # 再発防止策 not yet written
     rows: list[IncidentRow] = field(default_factory=list)
     measured: MeasurementRow | None = None
+    digits: Digits = zenkaku              # the 年度's digits in source_text (SummaryReport.digits)
 
     def kind_rows(self) -> list[tuple[str, int]]:
         return [(KINDS[key], n) for key, n in self.by_kind.items()]
@@ -118,7 +119,7 @@ class IncidentSummary:
 
     @property
     def source_text(self) -> str:
-        year = nendo(self.year)
+        year = nendo(self.year, digits=self.digits)
         measured = (f"点検票の{MEASUREMENT_ITEM}（特定個人情報の事案の件数。各課が入力した値）の合計は"
                     f"{self.measured.total_text}" if self.measured else f"点検票の{MEASUREMENT_ITEM}の回答はない")
         if self.register_in_use:
@@ -130,15 +131,16 @@ class IncidentSummary:
         return f"{year}の事案は登録簿になく、{measured}。"
 
 
-def incident_summary(db: Database, scope: Scope, measurements: list[MeasurementRow], prompt_days: int
-                     ) -> IncidentSummary:
+def incident_summary(db: Database, scope: Scope, measurements: list[MeasurementRow], prompt_days: int,
+                     digits: Digits = zenkaku) -> IncidentSummary:
     start, end = fiscal_year_range(scope.year)
     bounds = {"start": start.isoformat(), "end": end.isoformat()}
     in_year = "i.discovered_at >= :start AND i.discovered_at < :end"
     in_use = db.execute(f"SELECT 1 FROM incidents i WHERE {in_year} LIMIT 1", bounds).fetchone() is not None
     result = IncidentSummary(scope.year, in_use, by_kind={key: 0 for key in KINDS},
                              by_judgement={key: 0 for key in JUDGEMENT_LABELS},
-                             measured=next((m for m in measurements if m.item_id == MEASUREMENT_ITEM), None))
+                             measured=next((m for m in measurements if m.item_id == MEASUREMENT_ITEM), None),
+                             digits=digits)
     result.reports = [Timeliness(label) for _key, label in STAGES]
     if not in_use:
         return result

@@ -7,7 +7,7 @@ from flask import has_app_context
 from sqlite_utils import Database
 
 from ..timeutil import now_iso
-from ..wareki import nendo
+from ..wareki import Digits, nendo, zenkaku
 from . import incidents as incident_stats
 from . import queries
 from .queries import Scope
@@ -35,10 +35,11 @@ class SummaryReport:
     department: dict | None = None          # set for one 課's part
     sort: str = "score"                     # the order of the 課 tables (queries.SORT_KEYS)
     generated_at: str = field(default_factory=now_iso)
+    digits: Digits = zenkaku                # the 年度's digits: full-width in documents, hankaku on screens
 
     @property
     def year_label(self) -> str:
-        return nendo(self.scope.year)
+        return nendo(self.scope.year, digits=self.digits)
 
     @property
     def document_title(self) -> str:
@@ -47,7 +48,7 @@ class SummaryReport:
 
     @property
     def previous_label(self) -> str:
-        return nendo(self.scope.year - 1)
+        return nendo(self.scope.year - 1, digits=self.digits)
 
     @property
     def scope_label(self) -> str:
@@ -73,13 +74,13 @@ class SummaryReport:
 
 
 def build(db: Database, scope: Scope, *, municipality: str, sort: str = "score",
-          department: dict | None = None, item_limit: int = 20) -> SummaryReport:
+          department: dict | None = None, item_limit: int = 20, digits: Digits = zenkaku) -> SummaryReport:
     """Run every aggregate of the report for `scope` (one 課's part when `department` is given).
 
     The cells of the 年度 and of the one before are computed once for all the aggregates."""
     queries.materialize(db, scope)
     try:
-        return _assemble(db, scope, municipality, sort, department, item_limit)
+        return _assemble(db, scope, municipality, sort, department, item_limit, digits)
     finally:
         queries.release(db)
 
@@ -93,7 +94,7 @@ def _prompt_days() -> int:
 
 
 def _assemble(db: Database, scope: Scope, municipality: str, sort: str, department: dict | None,
-              item_limit: int) -> SummaryReport:
+              item_limit: int, digits: Digits) -> SummaryReport:
     from ..departments.service import tag_label
 
     department_view = department is not None
@@ -115,9 +116,10 @@ def _assemble(db: Database, scope: Scope, municipality: str, sort: str, departme
         audits=queries.audits_of_year(db, scope, department_view=department_view),
         actions=queries.corrective_actions(db, scope, department_view=department_view),
         incidents=None if department_view else incident_stats.incident_summary(db, scope, measurements,
-                                                                               _prompt_days()),
+                                                                               _prompt_days(), digits),
         bureau_name=queries.bureau_name(db, scope.bureau_id),
         tag_label=tag_label(scope.tag) if scope.tag else None,
         department=department,
         sort=sort,
+        digits=digits,
     )

@@ -14,7 +14,8 @@ from ..db import connect, get_db
 from ..downloads import content_disposition, file_name
 from ..departments import service as departments
 from ..forms import choice_list
-from ..wareki import nendo
+from ..screen_dates import nendo_text
+from ..wareki import hankaku, nendo
 from . import charts, ppc, ppc_pdf, ppc_xlsx, queries, report_csv, report_pdf, report_xlsx, scoring
 from .forms import DepartmentYearForm, SummaryFilterForm, sort_choices, year_choices
 from .queries import Scope
@@ -38,7 +39,7 @@ def _render(template: str, **context):
     from ..audit.values import ACTION_STATUS_LABELS, AUDIT_STATUS_LABELS
 
     return render_template(
-        template, percent=scoring.percent, points=scoring.points, rate_with_n=scoring.rate_with_n, sources_text=sources_text, nendo=nendo,
+        template, percent=scoring.percent, points=scoring.points, rate_with_n=scoring.rate_with_n, sources_text=sources_text,
         CATEGORY_LABELS=scoring.CATEGORY_LABELS, METHOD_TEXT=scoring.method_text(), SORT_KEYS=queries.SORT_KEYS,
         heat_class=charts.heatmap_class, AUDIT_STATUS_LABELS=AUDIT_STATUS_LABELS,
         ACTION_STATUS_LABELS=ACTION_STATUS_LABELS, **context)
@@ -101,7 +102,7 @@ DEPARTMENT_ROWS_SHOWN = 60
 def organisation():
     db = get_db()
     form, scope, sort = _filters(db)
-    report = build(db, scope, municipality=_municipality(), sort=sort)
+    report = build(db, scope, municipality=_municipality(), sort=sort, digits=hankaku)
     heat_limit = None if request.args.get("heat") == "all" else charts.HEATMAP_MAX_ROWS
     row_limit = None if request.args.get("rows") == "all" else DEPARTMENT_ROWS_SHOWN
     return _render("summary/index.html", report=report, form=form, args=_filter_args(scope, sort),
@@ -126,7 +127,7 @@ def organisation_export(fmt: str):
     data = export(db, scope, fmt, municipality=_municipality(), author=current_user.display_name, sort=sort)
     mimetype = "application/pdf" if fmt == "pdf" else \
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    name = file_name("全庁集計", nendo(scope.year, half_width=True), _scope_name(db, scope), extension=fmt)
+    name = file_name("全庁集計", nendo(scope.year, digits=hankaku), _scope_name(db, scope), extension=fmt)
     return Response(data, mimetype=mimetype, headers={
         "Content-Disposition": content_disposition(name, f"summary-{scope.year}.{fmt}"), "Cache-Control": "no-store"})
 
@@ -236,7 +237,8 @@ def department_part(department_id: int):
     department = _department_for_summary(department_id)
     db = get_db()
     form, scope = _department_scope(db, department)
-    report = build(db, scope, municipality=_municipality(), department=department, item_limit=DEPARTMENT_ITEM_LIMIT)
+    report = build(db, scope, municipality=_municipality(), department=department, item_limit=DEPARTMENT_ITEM_LIMIT,
+                   digits=hankaku)
     return _render("summary/department.html", report=report, form=form, department=department,
                    chart_args={"year": scope.year})
 
@@ -278,5 +280,5 @@ def _chart_response(db, scope: Scope, kind: str, checklist_id: str) -> Response:
         else:
             previous = queries.section_rates_previous(db, scope)
             fig = charts.year_comparison([s for s in sections if s.checklist_id == checklist_id], previous,
-                                         year_label=nendo(scope.year), previous_label=nendo(scope.year - 1))
+                                         year_label=nendo_text(scope.year), previous_label=nendo_text(scope.year - 1))
     return Response(charts.png(fig), mimetype="image/png", headers={"Cache-Control": "private, max-age=300"})

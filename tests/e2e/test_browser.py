@@ -41,4 +41,4 @@ def test_wrong_password_message(live_server, page):
     page.get_by_label("利用者ID").fill("kenko.staff")
     page.get_by_label("パスワード").fill("not-the-password1")
     page.get_by_role("button", name="ログイン").click()
-    assert "利用者IDまたはパスワードが正しくありません" in page.content()
+    assert "利用者ID又はパスワードが正しくありません" in page.content()

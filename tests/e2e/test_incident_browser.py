@@ -5,6 +5,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from audits.screen_dates import date_text
+
 from .test_browser import login
 
 pytestmark = pytest.mark.slow
@@ -29,6 +31,7 @@ def test_register_incident_and_see_deadline_on_home(live_server, page):
     page.get_by_role("link", name="ホーム").first.click()
     section = page.locator("#home-incidents")
     row = section.locator("tr", has_text="児童手当の通知書の誤送付")
-    due = (known + timedelta(days=5)).isoformat()
-    assert f"速報 {due}" in row.inner_text()
+    due = known + timedelta(days=5)
+    assert f"速報 {date_text(due)}" in row.inner_text()
+    assert row.locator(f'time[datetime="{due.isoformat()}"]').count() == 1
     assert "未了" in row.inner_text()
