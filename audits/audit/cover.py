@@ -97,11 +97,14 @@ def cover_content(db: Database, audit: dict, municipality: str, settings: CoverS
     issued = None if draft else _issued(db, audit["id"], version)
     if issued is None and version is not None and not draft:
         raise AuditError(f"第{version}版は発行されていません。")
+    basis = drafting.plan_basis(db, audit)
     if issued:
         report, on, department_ids = issued["content"], issued["issued_at"], None
-    else:
-        report, on = drafting.report_content(db, audit, municipality, department_ids=department_ids), now().date()
-    subject = drafting.report_subject(municipality, drafting.plan_basis(db, audit))
+    else:      # the draft's title and number line, as report_content() gives them
+        report = {"title": drafting.report_title(audit["fiscal_year"], municipality, basis),
+                  "report_number": (audit.get("report_number") or "").strip()}
+        on = now().date()
+    subject = drafting.report_subject(municipality, basis)
     incidents = [a["incident"] for a in drafting.incident_annexes(db, audit, department_ids)]
     return {
         "draft": issued is None, "version": issued["version"] if issued else None,
