@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..db import connect
+from .cover import NUMBER_MAX
 
 
 @click.command("audit")
@@ -19,7 +20,7 @@ from ..db import connect
 @click.option("--draft", is_flag=True, help="発行済みの版ではなく、現在の案（「案」の表示付き）を出力する")
 @click.option("--cover", is_flag=True, help="報告書ではなく、審議会に報告する表紙の報告（報告資料No.6-1 の形）を出力する")
 @click.option("--cover-material", default="", help="表紙の報告の報告資料の番号（例: 報告資料Ｎｏ．６－１）")
-@click.option("--cover-number", type=click.IntRange(1, 99999), default=None, help="表紙の報告の報告第N号の N")
+@click.option("--cover-number", type=click.IntRange(1, NUMBER_MAX), default=None, help="表紙の報告の報告第N号の N")
 def audit_command(audit_id, output, version, draft, cover, cover_material, cover_number):
     """監査報告書（A4 縦、PDF）を出力します。発行済みなら発行した版、未発行なら案を出力します。"""
     from ..activity import service as activity

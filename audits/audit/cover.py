@@ -34,6 +34,7 @@ from .plans import AuditError
 
 # The amended 個人情報の保護に関する法律 applies to local governments from this day (令和３年法律第３７号 附則).
 LAW_APPLIED_ON = date(2023, 4, 1)
+NUMBER_MAX = 99999        # the largest N of a 報告第N号 (the cover's own, an incident's report to the 審議会)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..bounds import YEAR_MAX, YEAR_MIN, parse_int
 from ..forms import MultiCheckboxField, choice_list
 from . import values
+from .cover import NUMBER_MAX
 
 REQUIRED = "入力してください。"
 YEAR_RANGE = NumberRange(min=YEAR_MIN, max=YEAR_MAX, message="西暦の年（例: 2025）を入力してください。")
@@ -136,9 +137,6 @@ class ReportOptionsForm(FlaskForm):
                                 validators=[Optional(), Length(max=60)])
     show_annex = BooleanField("別表（監査項目ごとの確認結果）を付ける")
     show_findings = BooleanField("指摘事項の一覧を付ける")
-
-
-NUMBER_MAX = 99999           # 報告第N号
 
 
 class CoverForm(FlaskForm):

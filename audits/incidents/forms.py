@@ -6,6 +6,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, HiddenField, I
                      SelectMultipleField, StringField, TextAreaField, TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..audit.cover import NUMBER_MAX
 from ..forms import MultiCheckboxField, choice_list
 from . import judgement, values
 
@@ -56,7 +57,7 @@ class IncidentForm(FlaskForm):
     notified_on = DateField("本人通知又は公表をした日", validators=[Optional()])
     council_reported_on = DateField("審議会に報告した日", validators=[Optional()])
     council_report_number = IntegerField("審議会への報告の番号（報告第N号の N）", validators=[
-        Optional(), NumberRange(min=1, max=99999, message="1〜99999 の数を入力してください。")],
+        Optional(), NumberRange(min=1, max=NUMBER_MAX, message=f"1〜{NUMBER_MAX} の数を入力してください。")],
         description="監査報告書の表紙の報告に「※…報告内容については、…（令和N年M月D日付報告第N号）のとおり」と書きます。")
     notice_kind = SelectField("本人への対応の方法", choices=choice_list([("", "（未実施）"), *values.NOTICE_KINDS.items()]),
                               validators=[Optional()])
