@@ -39,6 +39,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOGIN_LOCKOUT_MINUTES", 15,
             "Length of the window for counting failed logins, and of the lock-out."),
     Setting("MUNICIPALITY_NAME", "みどり市", "Name of the local government shown in pages and reports (団体名)."),
+    Setting("PRIVACY_OFFICE", "",
+            "部 and 課 of the privacy office as printed under the date of the cover 報告 of an audit report "
+            "(所管), e.g. 総務部区政情報課. Empty: the line is left blank."),
+    Setting("ORDINANCE_AUDIT_ARTICLE", "",
+            "Article of the city's 条例 under which the 監査責任者 audits, as the cover 報告 cites it, e.g. 第５条第５項. "
+            "Empty: the cover cites no article."),
+    Setting("COUNCIL_NAME", "",
+            "Name of the 審議会 that incidents are reported to, as the cover 報告 names it, e.g. "
+            "みどり市情報公開・個人情報保護審議会. Empty: 「審議会」."),
     Setting("SESSION_COOKIE_SECURE", False,
             "Send the session cookie over HTTPS only. Set to true when served behind TLS."),
     Setting("INCIDENT_PROMPT_DAYS", 5,

@@ -88,6 +88,7 @@ TABLE = [
     ("audit.factcheck", "/audit/{joint_audit}/factcheck", row(302, 200, 200, 403, 200, 200, 403)),
     ("audit.report", "/audit/{joint_audit}/report", READERS),
     ("audit.report_pdf", "/audit/{issued_audit}/report.pdf", row(302, 200, 200, 403, 200, 200, 200)),
+    ("audit.cover_pdf", "/audit/{issued_audit}/cover.pdf", row(302, 200, 200, 403, 200, 200, 200)),  # as the report
     ("audit.actions", "/audit/actions", READERS),
     ("audit.action", "/audit/actions/{kenko_action}", row(302, 200, 200, 403, 403, 403, 200)),
     ("audit.department_findings", "/audit/department", DEPARTMENT_MEMBERS),

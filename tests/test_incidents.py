@@ -234,9 +234,10 @@ def test_migration_carries_an_older_database_forward(tmp_path):
     db["bureaus"].insert({"code": "b", "name": "部"})
     db.conn.close()
     applied = init_db(str(path))
-    assert applied[:2] == ["tenken-incidents:0001_incidents", "tenken-incidents:0002_incident_links"]
+    assert applied[:3] == ["tenken-incidents:0001_incidents", "tenken-incidents:0002_incident_links",
+                           "tenken-incidents:0003_council_report"]
     later = {m.name for m in sets[names.index("tenken-incidents") + 1:]} | {"constraints"}   # sets added after
-    assert all(name.split(":")[0] in later for name in applied[2:]), applied
+    assert all(name.split(":")[0] in later for name in applied[3:]), applied
     db = connect(str(path))
     assert db["bureaus"].count == 1 and db["incidents"].exists()
     with pytest.raises(Exception):

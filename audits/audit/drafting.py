@@ -110,12 +110,25 @@ def save_report_options(db: Database, audit: dict, user, *, report_number: str, 
                         object_id=audit["id"], detail=row)
 
 
-def report_title(fiscal_year: int, municipality: str, basis: str | None) -> str:
-    """令和N年度 <団体名><根拠>に基づく監査 報告書; a 根拠 that starts with the 団体名 does not double it."""
+def report_subject(municipality: str, basis: str | None) -> str:
+    """<団体名><根拠> (みどり市個人情報保護条例): a 根拠 that starts with the 団体名 does not double it."""
     basis = (basis or "").strip() or values.DEFAULT_BASIS
     if municipality and basis.startswith(municipality):
         basis = basis[len(municipality):]
-    return f"{nendo(fiscal_year)} {municipality}{basis}に基づく監査 報告書"
+    return f"{municipality}{basis}"
+
+
+def report_title(fiscal_year: int, municipality: str, basis: str | None) -> str:
+    """令和N年度 <団体名><根拠>に基づく監査 報告書."""
+    return f"{nendo(fiscal_year)} {report_subject(municipality, basis)}に基づく監査 報告書"
+
+
+def plan_basis(db: Database, audit: dict) -> str | None:
+    """The 根拠 of the audit's plan (None without a plan: the default applies)."""
+    if not audit.get("plan_id"):
+        return None
+    row = db.execute("SELECT basis FROM audit_plans WHERE id = ?", [audit["plan_id"]]).fetchone()
+    return row[0] if row else None
 
 
 def _span(started_at: str | None, ended_at: str | None) -> str:
@@ -153,8 +166,6 @@ def report_content(db: Database, audit: dict, municipality: str, *, department_i
         prose = lambda text: for_departments(text, own, others)  # noqa: E731
     else:
         prose = lambda text: text or ""  # noqa: E731
-    plan = db.execute("SELECT basis FROM audit_plans WHERE id = ?", [audit["plan_id"]]).fetchone() \
-        if audit["plan_id"] else None
     all_checks = visits.checks(db, audit, department_ids)
     all_findings = findings_service.findings(db, audit["id"])
     shown_findings = [f for f in all_findings if department_ids is None or f["department_id"] in department_ids]
@@ -197,7 +208,7 @@ def report_content(db: Database, audit: dict, municipality: str, *, department_i
             "counts_text": counts_text(rows, found), "annex": [annex_row(c) for c in rows]})
     return {
         "audit_id": audit["id"], "version": audit["version"],
-        "title": report_title(audit["fiscal_year"], municipality, plan[0] if plan else None),
+        "title": report_title(audit["fiscal_year"], municipality, plan_basis(db, audit)),
         "fiscal_year": audit["fiscal_year"], "fiscal_year_label": nendo(audit["fiscal_year"]),
         "municipality": municipality, "multi": multi,
         "theme": prose(audit["theme"]), "department": "、".join(d["label"] for d in departments),

@@ -7,9 +7,10 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, HiddenField, I
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..bounds import YEAR_MAX, YEAR_MIN
+from ..bounds import YEAR_MAX, YEAR_MIN, parse_int
 from ..forms import MultiCheckboxField, choice_list
 from . import values
+from .cover import NUMBER_MAX
 
 REQUIRED = "入力してください。"
 YEAR_RANGE = NumberRange(min=YEAR_MIN, max=YEAR_MAX, message="西暦の年（例: 2025）を入力してください。")
@@ -136,6 +137,23 @@ class ReportOptionsForm(FlaskForm):
                                 validators=[Optional(), Length(max=60)])
     show_annex = BooleanField("別表（監査項目ごとの確認結果）を付ける")
     show_findings = BooleanField("指摘事項の一覧を付ける")
+
+
+class CoverForm(FlaskForm):
+    """The cover 報告's own number lines, sent with the download (GET: nothing is stored, so no CSRF token)."""
+    class Meta:
+        csrf = False
+
+    material = StringField("表紙の報告資料の番号（例: 報告資料Ｎｏ．６－１。空欄なら印字しません）",
+                           validators=[Optional(), Length(max=60, message="報告資料の番号は60文字以内にしてください。")])
+    number = StringField("報告第N号の N（空欄なら印字しません）", validators=[Optional()])
+
+    def validate_number(self, field):
+        if parse_int(field.data, 1, NUMBER_MAX) is None:
+            raise ValidationError(f"報告第N号の N は 1〜{NUMBER_MAX} の半角数字にしてください。")
+
+    def number_value(self) -> int | None:
+        return parse_int(self.number.data, 1, NUMBER_MAX) if self.number.data else None
 
 
 class IssueForm(FlaskForm):

@@ -1,17 +1,17 @@
 """Screens for the 監査報告書: the prose with proposed sentences, 事実確認, issue, revise and the PDF."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import roles
 from ..access import deny, roles_required
 from ..activity import service as activity
-from ..bounds import int_arg
+from ..bounds import InvalidParameter, int_arg
 from ..db import get_db
 from ..forms import EmptyForm
 from ..revisions import form_fingerprint
-from . import drafting, editing, forms, values, visits, workflow
+from . import cover, drafting, editing, forms, values, visits, workflow
 from .factcheck import reply_states
 from .blueprint import bp, municipality
 from .permissions import get_audit, load_audit, may_read_audit, may_read_issued_report, member_department_ids
@@ -36,7 +36,8 @@ def _prose_page(audit, form, status=200, *, options_form=None, issue_form=None, 
                                      "show_findings": bool(audit["show_findings"])}),
                            issue_form=issue_form or forms.IssueForm(),
                            send_form=send_form or forms.SendForm(data={"reply_due": workflow.default_reply_due()}),
-                           replies=reply_states(db, audit)), status
+                           replies=reply_states(db, audit), cover_form=forms.CoverForm(),
+                           cover_settings=cover.CoverSettings.from_config(current_app.config)), status
 
 
 def _prose_form(audit) -> forms.ProseForm:
@@ -226,32 +227,65 @@ def respond(audit_id: int, comment_id: int):
     return redirect(url_for("audit.report", audit_id=audit_id) + "#comments")
 
 
-@bp.route("/<id:audit_id>/report.pdf")
-@roles_required(roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
-def report_pdf(audit_id: int):
-    """The issued report (latest or ?version=N) for every 課; the draft (?draft=1) only for who reads the audit."""
-    db = get_db()
-    audit = load_audit(db, audit_id)
+def _readable_report(audit_id: int) -> tuple[dict, bool, list[int] | None]:
+    """The rule for the report's PDF and its cover: the issued report (latest or ?version=N) for every 課; the
+    draft (?draft=1, or a report not issued yet) only for who reads the audit. Returns (audit, draft, the 課
+    whose part of a draft the user reads: None for all)."""
+    audit = load_audit(get_db(), audit_id)
     if audit is None:
         abort(404)
-    version = int_arg("version", "版")
     wants_draft = request.args.get("draft") == "1" or not audit["issued_at"]
     if wants_draft and not may_read_audit(current_user, audit):
         deny(f"audit {audit_id} draft not readable", audit["department_code"])
     if not wants_draft and not may_read_issued_report(current_user):
         deny(f"audit {audit_id} report not readable", audit["department_code"])
+    shown = None if current_user.has_role(roles.CHIEF, roles.AUDITOR) else member_department_ids(current_user, audit)
+    return audit, wants_draft, shown if wants_draft else None
+
+
+def _pdf_response(pdf: bytes, name: str, fallback: str) -> Response:
+    from ..downloads import content_disposition
+
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = content_disposition(name, fallback)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/<id:audit_id>/report.pdf")
+@roles_required(roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
+def report_pdf(audit_id: int):
+    """The 監査報告書 as _readable_report allows it."""
+    db = get_db()
+    audit, wants_draft, shown = _readable_report(audit_id)
+    version = int_arg("version", "版")
     try:
-        shown = None if current_user.has_role(roles.CHIEF, roles.AUDITOR) else \
-            member_department_ids(current_user, audit)
         pdf, name = workflow.report_pdf_bytes(db, audit, municipality(), version=version, draft=wants_draft,
-                                              department_ids=shown if wants_draft else None)
+                                              department_ids=shown)
     except AuditError:
         abort(404)
     activity.record(db, "audit.report_export", department_code=audit["department_code"], object_type="audit",
                     object_id=audit_id, detail={"draft": wants_draft, "version": version})
-    from ..downloads import content_disposition
+    return _pdf_response(pdf, name, f"audit-{audit_id}.pdf")
 
-    response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = content_disposition(name, f"audit-{audit_id}.pdf")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+
+@bp.route("/<id:audit_id>/cover.pdf")
+@roles_required(roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
+def cover_pdf(audit_id: int):
+    """The cover 報告 (報告資料No.6-1) of the same report, read as the report is (_readable_report); the
+    number line and 報告第N号 come from the query (a GET form: nothing is stored)."""
+    db = get_db()
+    audit, wants_draft, shown = _readable_report(audit_id)
+    version = int_arg("version", "版")
+    form = forms.CoverForm(request.args)
+    if not form.validate():
+        raise InvalidParameter(" ".join(e for errors in form.errors.values() for e in errors))
+    try:
+        content = cover.cover_content(db, audit, municipality(), cover.CoverSettings.from_config(current_app.config),
+                                      version=version, draft=wants_draft, material=form.material.data or "",
+                                      number=form.number_value(), department_ids=shown)
+    except AuditError:
+        abort(404)
+    activity.record(db, "audit.report_export", department_code=audit["department_code"], object_type="audit",
+                    object_id=audit_id, detail={"cover": True, "draft": content["draft"], "version": version})
+    return _pdf_response(cover.render(content), cover.file_name(audit, content), f"audit-{audit_id}-cover.pdf")

@@ -65,7 +65,7 @@ def _fax() -> tuple[dict, list[tuple[str, str | None, str]]]:
                             "おそれがないことを説明した。８月１５日に再発防止策を記載した文書を郵送した。",
         publication="公表していない（本人へ通知済み）。",
         preliminary_reported_on="2024-08-09", final_reported_on="2024-09-03", notified_on="2024-08-05",
-        notice_kind="notice")
+        notice_kind="notice", council_reported_on="2024-12-13", council_report_number=371)
     events = [
         ("2024-08-05", "15:15", "申請書が提出されたため、事業所管課あてにファクシミリで送信した（至急案件のため事務フローに"
                                 "従いファクシミリで提出）。"),

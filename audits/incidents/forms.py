@@ -6,6 +6,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, HiddenField, I
                      SelectMultipleField, StringField, TextAreaField, TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..audit.cover import NUMBER_MAX
 from ..forms import MultiCheckboxField, choice_list
 from . import judgement, values
 
@@ -15,6 +16,10 @@ NO_NAMES = "氏名など、本人が分かることは書かないでくださ�
 
 def _text(label: str, max_length: int = 4000) -> TextAreaField:
     return TextAreaField(label, validators=[Optional(), Length(max=max_length)], description=NO_NAMES)
+
+
+# The form's date fields (stored as ISO dates).
+DATE_FIELDS = ("occurred_on", "preliminary_reported_on", "final_reported_on", "notified_on", "council_reported_on")
 
 
 class IncidentForm(FlaskForm):
@@ -50,6 +55,10 @@ class IncidentForm(FlaskForm):
     preliminary_reported_on = DateField("速報を報告した日", validators=[Optional()])
     final_reported_on = DateField("確報を報告した日", validators=[Optional()])
     notified_on = DateField("本人通知又は公表をした日", validators=[Optional()])
+    council_reported_on = DateField("審議会に報告した日", validators=[Optional()])
+    council_report_number = IntegerField("審議会への報告の番号（報告第N号の N）", validators=[
+        Optional(), NumberRange(min=1, max=NUMBER_MAX, message=f"1〜{NUMBER_MAX} の数を入力してください。")],
+        description="監査報告書の表紙の報告に「※…報告内容については、…（令和N年M月D日付報告第N号）のとおり」と書きます。")
     notice_kind = SelectField("本人への対応の方法", choices=choice_list([("", "（未実施）"), *values.NOTICE_KINDS.items()]),
                               validators=[Optional()])
     revision = HiddenField()
@@ -69,14 +78,14 @@ class IncidentForm(FlaskForm):
         """The columns service.create/update write, from the validated form."""
         data = {name: getattr(self, name).data for name in (
             "title", "kind", "discovery_how", "medium", "persons", "items", "summary", "secondary_harm", "cause",
-            "prevention", "response_to_persons", "publication")}
+            "prevention", "response_to_persons", "publication", "council_report_number")}
         for name in ("discovery_how", "medium", "items", "summary", "secondary_harm", "cause", "prevention",
                      "response_to_persons", "publication"):
             data[name] = (data[name] or "").strip()
         for name in ("persons_estimated", "persons_or_more", "sensitive", "ordinance_sensitive", "mynumber",
                      "property_damage", "wrongful_purpose"):
             data[name] = int(bool(getattr(self, name).data))
-        for name in ("occurred_on", "preliminary_reported_on", "final_reported_on", "notified_on"):
+        for name in DATE_FIELDS:
             value = getattr(self, name).data
             data[name] = value.isoformat() if value else None
         data["discovered_at"] = self.discovered_at.data.isoformat(timespec="minutes")

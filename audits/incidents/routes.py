@@ -17,7 +17,7 @@ from ..audit import findings
 from ..audit.plans import AuditError
 from ..revisions import form_revision
 from . import judgement, links, ppc_report, report_pdf, service, values
-from .forms import EventForm, IncidentForm, ItemLinkForm, JudgementForm, MeasureForm
+from .forms import DATE_FIELDS, EventForm, IncidentForm, ItemLinkForm, JudgementForm, MeasureForm
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
 READERS = (roles.CHIEF, roles.AUDITOR, roles.MANAGER, roles.STAFF)
@@ -148,7 +148,7 @@ def _fill(form: IncidentForm, incident: dict) -> None:
         value = incident[name]
         if name == "discovered_at":
             value = datetime.fromisoformat(value) if value else None
-        elif name in ("occurred_on", "preliminary_reported_on", "final_reported_on", "notified_on"):
+        elif name in DATE_FIELDS:
             value = date.fromisoformat(value) if value else None
         elif name == "notice_kind":
             value = value or ""

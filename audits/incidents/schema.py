@@ -147,3 +147,12 @@ def incident_links(db: Database) -> None:
                 raise RuntimeError(f"foreign key check failed after rebuilding corrective_actions: {problems[:5]}")
     finally:
         db.execute("PRAGMA foreign_keys = ON")
+
+
+@migrations(name="0003_council_report")
+def council_report(db: Database) -> None:
+    """When the incident was reported to the 審議会 and the report's number (報告第N号), as the cover 報告 of an
+    audit report cites it; both empty (NULL) for existing incidents: not reported, or not recorded."""
+    db.execute("ALTER TABLE incidents ADD COLUMN council_reported_on TEXT")
+    db.execute("ALTER TABLE incidents ADD COLUMN council_report_number INTEGER "
+               "CHECK (council_report_number IS NULL OR council_report_number > 0)")

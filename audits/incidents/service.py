@@ -47,7 +47,7 @@ FIELDS = ("title", "kind", "occurred_on", "discovered_at", "discovery_how", "med
           "persons_estimated", "persons_or_more", "items", "sensitive", "ordinance_sensitive", "mynumber",
           "property_damage", "wrongful_purpose", "summary", "secondary_harm", "cause", "prevention",
           "response_to_persons", "publication", "preliminary_reported_on", "final_reported_on", "notified_on",
-          "notice_kind")
+          "notice_kind", "council_reported_on", "council_report_number")
 
 
 class IncidentError(ValueError):
