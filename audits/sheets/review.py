@@ -46,18 +46,17 @@ class Gap:
 class Change:
     item_id: str
     question: str
-    before: str          # last year's answer as a person reads it
-    before_category: str
+    before: str          # last year's answer as a person reads it (answer_text)
     after: str
-    after_category: str
 
-    @property
-    def before_label(self) -> str:
-        return CATEGORY_LABELS[self.before_category]
 
-    @property
-    def after_label(self) -> str:
-        return CATEGORY_LABELS[self.after_category]
+def answer_text(item: dict, answer: dict) -> str:
+    """An answer as the summary shows it: the option chosen, or a date or figure with the judgment it led to
+    (2025-05-13（実施）), since on those scales the value alone does not say whether it is a gap."""
+    shown = display_value(item, answer["value"])
+    if scale_of(item).kind == "choice" or scale_of(item).option(answer["value"]) is not None:
+        return shown
+    return f"{shown}（{CATEGORY_LABELS[answer['category']]}）"
 
 
 @dataclass
@@ -108,9 +107,8 @@ def changes_since_last_year(db: Database, sheet: dict, sections) -> tuple[int | 
             if not (_answered(entry.answer) and _answered(old_answer)):
                 continue
             if _compared(old_item, old_answer) != _compared(entry.item, entry.answer):
-                found.append(Change(entry.item["item_id"], entry.item["question"],
-                                    display_value(old_item, old_answer["value"]), old_answer["category"],
-                                    display_value(entry.item, entry.answer["value"]), entry.answer["category"]))
+                found.append(Change(entry.item["item_id"], entry.item["question"], answer_text(old_item, old_answer),
+                                    answer_text(entry.item, entry.answer)))
     return before["id"], found
 
 
