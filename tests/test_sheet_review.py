@@ -105,7 +105,7 @@ def test_the_manager_sees_the_summary_first_and_two_actions(client, auth, db, sh
     assert actions.index("action-approve") < actions.index("action-return") < actions.index("action-withdraw")
     # the approve form carries no reason box; each reason box sits in a closed <details>, the return one required
     approve = actions.split('class="action-approve"')[1].split("</form>")[0]
-    assert "<textarea" not in approve
+    assert "<textarea" not in approve and 'data-confirm="この点検票を承認します。よろしいですか？"' in approve
     assert len(re.findall(r"<textarea", actions)) == len(re.findall(r'<details class="reason-action', actions)) == 2
     assert "<details open" not in actions
     assert re.search(r'<textarea id="reason-return" name="reason" rows="3" required>', actions)
