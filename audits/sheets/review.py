@@ -17,6 +17,7 @@ from sqlite_utils import Database
 from checklists.model import SEVERITY_LABELS
 
 from ..catalogue import service as catalogue
+from ..pia.values import sheet_title
 from ..summary.scoring import CATEGORY_LABELS
 from ..wareki import nendo
 from . import service, workflow
@@ -72,13 +73,14 @@ class ReviewSummary:
 
 
 def previous_sheet(db: Database, sheet: dict) -> dict | None:
-    """The previous 年度's sheet of the same 課 and checklist (any version), if there is one."""
+    """The previous 年度's sheet of the same 課 and checklist (any version) and, for a pia sheet, the same 評価書."""
     return next(db.query(
         """SELECT h.id, h.version_id FROM sheets h JOIN schedules s ON s.id = h.schedule_id
            JOIN checklist_versions v ON v.id = h.version_id
-           WHERE h.department_id = ? AND v.checklist_id = ? AND s.fiscal_year = ? AND h.removed_at IS NULL
+           WHERE h.department_id = ? AND v.checklist_id = ? AND h.assessment_id IS ? AND s.fiscal_year = ?
+             AND h.removed_at IS NULL
            ORDER BY h.id DESC LIMIT 1""",
-        [sheet["department_id"], sheet["checklist_id"], sheet["fiscal_year"] - 1]), None)
+        [sheet["department_id"], sheet["checklist_id"], sheet["assessment_id"], sheet["fiscal_year"] - 1]), None)
 
 
 def _compared(item: dict, answer: dict) -> tuple:
@@ -147,8 +149,8 @@ class BulkResult:
 
 
 def sheet_name(sheet: dict) -> str:
-    """健康づくり課 全課共通 令和7年度: how a message names a sheet."""
-    return f"{sheet['department_name']} {sheet['checklist_title']} {nendo(sheet['fiscal_year'], half_width=True)}"
+    """健康づくり課 全課共通 令和7年度: how a message and the home page's list name a sheet (with its 評価書)."""
+    return f"{sheet['department_name']} {sheet_title(sheet)} {nendo(sheet['fiscal_year'], half_width=True)}"
 
 
 def approve_many(db: Database, user, picks: list[tuple[int, int | None]]) -> BulkResult:
@@ -175,6 +177,10 @@ class Pending:
     sheet: dict
     review: ReviewSummary
     refused: str | None         # why this user may not approve it (they submitted it), else None
+
+    @property
+    def name(self) -> str:
+        return sheet_name(self.sheet)
 
 
 def pending(db: Database, user, sheet_ids) -> list[Pending]:
