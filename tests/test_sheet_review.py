@@ -237,3 +237,16 @@ def test_bulk_approve_without_csrf_is_refused(client, auth, db):
     auth.login("shimin.manager")
     client.post("/sheets/approve", data={"sheet": [f"{sid}:{load(db, sid)['status_revision']}"]})
     assert load(db, sid)["status"] == workflow.SUBMITTED
+
+
+def test_a_pia_sheet_is_compared_with_last_years_sheet_of_the_same_assessment(db):
+    sid = sheet_id(db, "shimin", checklist="pia")
+    sheet = load(db, sid)
+    before = sheet_id(db, "shimin", checklist="pia", year=2024)
+    assert sheet["assessment_id"] is not None
+    assert review.previous_sheet(db, sheet)["id"] == before
+    other = db["pia_assessments"].insert({"department_id": sheet["department_id"], "name": "別の事務", "active": 1,
+                                          "revision": 0, "created_at": "2025-04-01T09:00:00+09:00"}).last_pk
+    db.execute("UPDATE sheets SET assessment_id = ? WHERE id = ?", [other, before])
+    db.conn.commit()
+    assert review.previous_sheet(db, sheet) is None
