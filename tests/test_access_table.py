@@ -223,6 +223,7 @@ POST_TABLE = [
     ("sheets.remove_evidence", "/sheets/{open_sheet}/evidence/{open_evidence}/remove", post_row(F, F, F, F, F, A)),
     ("sheets.import_xlsx", "/sheets/{open_sheet}/import", post_row(F, F, F, F, F, A)),
     ("sheets.change_status", "/sheets/{open_sheet}/submit", OPEN_SHEET_MEMBERS),
+    ("sheets.approve_many", "/sheets/approve", post_row(F, F, F, A, F, F)),    # a 保護管理者 approves his 課's
     # 監査: the joint audit of 市民課 and 保険年金課 (sent for 事実確認); the issued audit of 健康づくり課
     ("audit.new", "/audit/new", AUDIT_TEAM),
     ("audit.plan", "/audit/plans/2025", AUDIT_TEAM),

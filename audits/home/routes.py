@@ -12,6 +12,7 @@ from ..departments import service as departments
 from ..incidents import service as incidents
 from ..incidents.values import KINDS
 from ..sheets import listing as sheet_list
+from ..sheets import review
 from ..sheets import service as sheets
 from ..sheets import workflow
 from ..sheets.service import SheetFilter
@@ -73,7 +74,8 @@ def index():
             row["missing_evidence"] = missing.get(row["id"], 0)
         context["my_sheets"] = mine
         if current_user.has_role(roles.MANAGER):
-            context["awaiting_approval"] = [r for r in mine if r["status"] == workflow.SUBMITTED]
+            context["awaiting_approval"] = review.pending(
+                db, current_user, [r["id"] for r in mine if r["status"] == workflow.SUBMITTED])
             context["awaiting_url"] = sheet_list.list_url(SheetFilter(status=workflow.SUBMITTED))
     if current_user.reads_every_department and year:
         rows = sheets.progress_rows(db, fiscal_year=year, overdue_first=True, progress=False)

@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from .. import roles
 from ..access import may_list_sheets
+from ..bounds import parse_int
 from ..catalogue.service import decode_item
 from ..db import get_db
 from ..evidence import service as evidence
@@ -14,7 +16,7 @@ from ..revisions import form_revision
 from ..screen_dates import date_text
 from ..timeutil import display, now
 from ..web import wants_json
-from . import listing, service, workflow
+from . import listing, review, service, workflow
 from .answers import AnswerInput, display_value, scale_of, unit_of
 from .forms import AnswerForm, EvidenceForm, ReasonForm, SheetImportForm
 
@@ -28,7 +30,7 @@ def _answer_value(value, item):
 
 @bp.app_context_processor
 def _sheet_helpers():
-    return {"scale_of": scale_of, "unit_of": unit_of, "SHEET_STATUS": workflow.STATUS_LABELS}
+    return {"scale_of": scale_of, "unit_of": unit_of, "SHEET_STATUS": workflow.STATUS_LABELS, "item_url": item_url}
 
 
 def item_url(sheet_id: int, item_id: str) -> str:
@@ -111,6 +113,7 @@ def render_sheet(sheet: dict, *, edits: dict | None = None, status_code: int = 2
         blockers=service.blockers_by_kind(problems or remaining), blockers_refused=bool(problems),
         actions=workflow.allowed_actions(current_user, sheet),
         approval_refused=workflow.approval_refused(current_user, sheet), events=service.events(db, sheet["id"]),
+        review=review.summary(db, sheet, sections) if workflow.is_reviewer(current_user, sheet) else None,
         answer_form=AnswerForm(formdata=None),
         evidence_form=EvidenceForm(formdata=None), reason_form=ReasonForm(formdata=None),
         import_form=SheetImportForm(formdata=None), empty_form=EmptyForm(),
@@ -281,6 +284,40 @@ def change_status(sheet_id: int, action: str):
         return redirect(url_for("sheets.show", sheet_id=sheet_id))
     flash(f"点検票を「{workflow.STATUS_LABELS[status]}」にしました。", "success")
     return redirect(url_for("sheets.show", sheet_id=sheet_id))
+
+
+@bp.route("/approve", methods=["POST"])
+@login_required
+def approve_many():
+    """Approve several submitted sheets from the home page, each ticked inside its own review summary."""
+    if not current_user.has_role(roles.MANAGER):
+        abort(403)
+    if not EmptyForm().validate_on_submit():
+        flash("画面の有効期限が切れました。もう一度操作してください。", "error")
+        return redirect(url_for("home.index"))
+    picks = [_bulk_pick(raw) for raw in request.form.getlist("sheet")]
+    if not picks:
+        flash("承認する点検票を選んでください（各点検票の概要を開いて、確認した点検票にチェックを付けます）。", "error")
+        return redirect(url_for("home.index", _anchor="home-approval"))
+    if len(picks) > review.BULK_LIMIT:
+        flash(f"一度に承認できるのは {review.BULK_LIMIT} 件までです。", "error")
+        return redirect(url_for("home.index", _anchor="home-approval"))
+    result = review.approve_many(get_db(), current_user, [p for p in picks if p[0] is not None])
+    malformed = sum(1 for p in picks if p[0] is None)
+    if result.approved:
+        flash(f"{len(result.approved)} 件の点検票を承認しました：{'、'.join(result.approved)}", "success")
+    if result.refused or malformed:
+        lines = [f"{name}（{why}）" for name, why in result.refused]
+        lines += ["指定の正しくない点検票（画面を更新してやり直してください）"] * bool(malformed)
+        flash(f"次の {len(result.refused) + malformed} 件は承認されませんでした：{'／'.join(lines)}", "error")
+    return redirect(url_for("home.index", _anchor="home-approval"))
+
+
+def _bulk_pick(raw: str) -> tuple[int | None, int | None]:
+    """A ticked box: "<sheet id>:<status revision shown with its summary>"; (None, None) when malformed."""
+    sheet_id, _, revision = raw.partition(":")
+    parsed = parse_int(sheet_id, 1)
+    return (parsed, form_revision(revision)) if parsed is not None else (None, None)
 
 
 @bp.route("/<id:sheet_id>/export.xlsx")

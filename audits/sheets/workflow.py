@@ -47,15 +47,16 @@ class Transition:
     confirm: str = ""              # the question asked before the move, if any
 
 
+# In the order the sheet page offers them: the reviewer's two actions (approve, return) before taking back.
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
     Transition("submit", "提出する", frozenset({NOT_STARTED, ANSWERING, RETURNED}), SUBMITTED,
                frozenset({roles.MANAGER, roles.STAFF}), needs_complete=True),
-    Transition("withdraw", "提出を取り下げる", frozenset({SUBMITTED}), ANSWERING,
-               frozenset({roles.MANAGER, roles.STAFF}), needs_reason=True, reason_label="取下げの理由"),
     Transition("approve", "承認する", frozenset({SUBMITTED}), APPROVED, frozenset({roles.MANAGER}),
                confirm="この点検票を承認しますか。承認すると回答は変更できなくなります。"),
     Transition("return", "差し戻す", frozenset({SUBMITTED}), RETURNED, frozenset({roles.MANAGER}),
                needs_reason=True, reason_label="差戻しの理由", confirm="この点検票を担当者に差し戻しますか。"),
+    Transition("withdraw", "提出を取り下げる", frozenset({SUBMITTED}), ANSWERING,
+               frozenset({roles.MANAGER, roles.STAFF}), needs_reason=True, reason_label="取下げの理由"),
     Transition("reopen", "承認を取り消して再開する", frozenset({APPROVED}), ANSWERING, frozenset({roles.MANAGER}),
                needs_reason=True, reason_label="再開の理由",
                confirm="承認を取り消して、この点検票を回答中に戻しますか。"),
@@ -90,9 +91,15 @@ def check(user, sheet: dict, action: str) -> Transition:
     return transition
 
 
+def is_reviewer(user, sheet: dict) -> bool:
+    """The sheet is submitted and `user` is one of its 課's 保護管理者: the one who approves or returns it (or is
+    told why they may not, approval_refused). The review summary (review.py) is shown to them."""
+    return sheet["status"] == SUBMITTED and is_member(user, sheet["department_id"]) and user.has_role(roles.MANAGER)
+
+
 def approval_refused(user, sheet: dict) -> str | None:
     """Why the 課's 保護管理者 may not approve this submitted sheet (they submitted it), for the page to say so."""
-    if sheet["status"] != SUBMITTED or not (is_member(user, sheet["department_id"]) and user.has_role(roles.MANAGER)):
+    if not is_reviewer(user, sheet):
         return None
     try:
         check(user, sheet, "approve")
