@@ -16,7 +16,7 @@ from audits.audit.plans import AuditError
 from audits.revisions import UNCHECKED
 from audits.audit.values import (ENDING_ENGAGE, REQUEST_IMPROVEMENT, REQUEST_WISH, RESULT_IMPROPER,
                                  RESULT_MOSTLY_PROPER, RESULT_NEEDS_IMPROVEMENT, RESULT_PROPER)
-from audits.wareki import nendo
+from audits.wareki import hankaku, nendo
 
 HEADINGS = ["１\u3000監査の観点", "２\u3000監査対象課", "３\u3000監査対象課の選定理由",
             "４\u3000監査の実施日時、場所及び内容", "５\u3000監査の結果", "６\u3000終わりに"]
@@ -135,7 +135,7 @@ def test_draft_fact_check_issue_and_download(client, auth, db, recorded):
     assert "事実確認を依頼されています" in client.get("/").get_data(as_text=True)
     draft = client.get(f"/audit/{recorded}/report.pdf?draft=1")
     assert draft.status_code == 200 and "案" in pdf_text(draft.data)
-    year = nendo(load_audit(db, recorded)["fiscal_year"], half_width=True)
+    year = nendo(load_audit(db, recorded)["fiscal_year"], digits=hankaku)
     disposition = draft.headers["Content-Disposition"]     # the 課 by name, not by code
     assert f"filename*=UTF-8''{quote(f'監査報告書_{year}_保険年金課_案.pdf')}" in disposition, disposition
     assert f"filename=audit-{recorded}.pdf" in disposition and "hoken" not in disposition

@@ -44,7 +44,7 @@ def test_the_departments_staff_registers_an_assessment_and_it_is_logged(client, 
                                                               published_on="2016-03-01"))
     assert response.status_code == 302
     page = client.get(f"/pia/departments/{shimin}").get_data(as_text=True)
-    assert "中長期在留者に関する事務" in page and "重点項目評価" in page and "平成２８年３月１日" in page
+    assert "中長期在留者に関する事務" in page and "重点項目評価" in page and "平成28年3月1日" in page
     logged = db.execute("SELECT detail FROM activity_log WHERE action = 'pia.create' ORDER BY id DESC").fetchone()[0]
     assert "中長期在留者に関する事務" in logged
 

@@ -6,6 +6,7 @@ import re
 import pytest
 from builders_selfcheck import load, sheet_id, user
 
+from audits.screen_dates import date_text
 from audits.sheets import review, service, workflow
 from audits.summary import scoring
 
@@ -82,7 +83,8 @@ def test_a_date_answer_is_a_change_only_when_its_category_changes(db):
     _set_answer(db, before, item_id, value="never", category=scoring.NOT_DONE)
     change = next(c for c in review.summary(db, load(db, sid)).changes if c.item_id == item_id)
     assert change.before == "実施していない（一度も行っていない）"
-    assert change.after == f"{_answer(db, sid, item_id)['value']}（{scoring.CATEGORY_LABELS[scoring.DONE]}）"
+    shown = date_text(_answer(db, sid, item_id)["value"])            # 和暦, as every date on a screen
+    assert change.after == f"{shown}（{scoring.CATEGORY_LABELS[scoring.DONE]}）" and shown.startswith("令和")
 
 
 def test_no_previous_sheet_is_said(db):

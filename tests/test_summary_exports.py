@@ -35,7 +35,7 @@ def test_pdf_download_has_numbers_headings_and_charts(client, auth, db, fixture_
     response = client.get(f"/summary/report.pdf?year={YEAR}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "attachment" in response.headers["Content-Disposition"]
-    assert (f"filename*=UTF-8''{quote(f'全庁集計_{wareki.nendo(YEAR, half_width=True)}.pdf')}"
+    assert (f"filename*=UTF-8''{quote(f'全庁集計_{wareki.nendo(YEAR, digits=wareki.hankaku)}.pdf')}"
             in response.headers["Content-Disposition"])
     text, reader = pdf_text(response.data)
     compact = text.replace(" ", "").replace("\n", "")

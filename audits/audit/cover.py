@@ -28,7 +28,7 @@ from ..pdf import blocks, document
 from ..pdf.linebreak import Paragraph
 from ..pdf.styles import BODY_SIZE, styles
 from ..timeutil import now
-from ..wareki import nendo, wareki_date, zenkaku
+from ..wareki import hankaku, nendo, wareki_date, zenkaku
 from . import drafting
 from .plans import AuditError
 
@@ -152,5 +152,5 @@ def file_name(audit: dict, cover: dict) -> str:
     from ..downloads import file_name as safe_name
 
     names = [d["name"] for d in audit.get("departments") or []] or [audit.get("department_name") or ""]
-    return safe_name("監査の結果について", nendo(audit["fiscal_year"], half_width=True), "・".join(names),
+    return safe_name("監査の結果について", nendo(audit["fiscal_year"], digits=hankaku), "・".join(names),
                      "案" if cover["draft"] else f"第{cover['version']}版", extension="pdf")

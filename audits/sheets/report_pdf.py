@@ -64,7 +64,8 @@ def build(db: Database, sheet: dict, municipality: str) -> bytes:
             for f in entry.evidence:
                 state = "（削除済）" if f["removed_at"] else ""
                 note_parts.append(f"証跡：{f['original_name']}{state} SHA-256 {f['sha256']}")
-            result = display_value(item, answer.get("value")) if entry.answered else "未回答"
+            result = (display_value(item, answer.get("value"), date_text=lambda v: wareki_date(v, weekday=False))
+                      if entry.answered else "未回答")
             if entry.answered and answer.get("category"):
                 result += f"\n〔{scoring.CATEGORY_LABELS.get(answer['category'], answer['category'])}〕"
             rows.append([item["item_id"], item["question"], result, "\n".join(note_parts)])

@@ -19,7 +19,8 @@ from checklists.model import SEVERITY_LABELS
 from ..catalogue import service as catalogue
 from ..pia.values import sheet_title
 from ..summary.scoring import CATEGORY_LABELS
-from ..wareki import nendo
+from ..screen_dates import date_text
+from ..wareki import hankaku, nendo
 from . import service, workflow
 from .answers import GAP_CATEGORIES, display_value, evidence_owed, scale_of
 
@@ -53,8 +54,8 @@ class Change:
 
 def answer_text(item: dict, answer: dict) -> str:
     """An answer as the summary shows it: the option chosen, or a date or figure with the judgment it led to
-    (2025-05-13（実施）), since on those scales the value alone does not say whether it is a gap."""
-    shown = display_value(item, answer["value"])
+    (令和7年5月13日（実施）), since on those scales the value alone does not say whether it is a gap."""
+    shown = display_value(item, answer["value"], date_text=date_text)
     if scale_of(item).kind == "choice" or scale_of(item).option(answer["value"]) is not None:
         return shown
     return f"{shown}（{CATEGORY_LABELS[answer['category']]}）"
@@ -150,7 +151,7 @@ class BulkResult:
 
 def sheet_name(sheet: dict) -> str:
     """健康づくり課 全課共通 令和7年度: how a message and the home page's list name a sheet (with its 評価書)."""
-    return f"{sheet['department_name']} {sheet_title(sheet)} {nendo(sheet['fiscal_year'], half_width=True)}"
+    return f"{sheet['department_name']} {sheet_title(sheet)} {nendo(sheet['fiscal_year'], digits=hankaku)}"
 
 
 def approve_many(db: Database, user, picks: list[tuple[int, int | None]]) -> BulkResult:

@@ -206,7 +206,7 @@ def save_reply(db, sheet: dict, item: dict, form: AnswerForm, typed: AnswerInput
         other = conflict.current
         return refused(409, "あなたが画面を開いた後に、他の人がこの項目を保存しました。あなたの入力はそのまま残してあります。"
                             "相手の回答を確認し、必要なら内容を統合してから保存し直してください。", conflict={
-            "revision": other["revision"], "value": display_value(item, other["value"]) or "（未選択）",
+            "revision": other["revision"], "value": display_value(item, other["value"], date_text=date_text) or "（未選択）",
             "detail": other["detail"] or "", "plan_action": other["plan_action"] or "",
             "plan_due": other["plan_due"] or "", "plan_owner": other["plan_owner"] or "",
             "updated_at": display(other["updated_at"])})
