@@ -1,11 +1,13 @@
 """The deadline scenario of the load test: the people at work in the last days before a 期限.
 
-`python -m bench --scenario deadline --users 200`. Of N users, 85 % are 保護担当者 finishing their 課's open sheets
-(each 課's sheet nearest to done first): they open the sheet, answer what the page lists as left to do (saved in place, as
+`python -m bench --scenario deadline --users 200`. Of N users, 10 % are 課長, the chief and each auditor are one
+user each (3 in the benchmark's city), and the rest are 保護担当者 finishing their 課's open sheets (each 課's
+sheet nearest to done first): they open the sheet, answer what the page lists as left to do (saved in place, as
 sheet_answer.js saves: JSON, no page load), attach a file with one answer in five and wherever evidence is
-required, and submit when nothing is left. 10 % are 課長 reviewing and approving the submitted sheets of their 課
-(one in ten returned with a reason). The rest are the 総括保護管理者 and the auditors opening the dashboard (with
-its charts), the sheet list, the incident list and home.
+required, and submit when nothing is left. The 課長 review and approve the submitted sheets of their 課
+(one in ten returned with a reason). The 総括保護管理者 and the auditors open the dashboard (with
+its charts, which the browser keeps as long as Cache-Control allows), the sheet list, the incident list and
+home.
 
 The think times below (seconds, uniform between the bounds) are what a person does between two requests: the
 time people need, not a figure tuned to pass (README「性能」 gives the reasons).
@@ -15,6 +17,7 @@ from __future__ import annotations
 import html as html_lib
 import random
 import re
+import time
 from datetime import date, timedelta
 from functools import partial
 
@@ -25,7 +28,7 @@ from audits.summary import scoring
 
 from .load import Session
 
-STAFF_SHARE, MANAGER_SHARE = 0.85, 0.10       # the rest: chief and auditors
+MANAGER_SHARE = 0.10       # the chief and each auditor: one each (see plan()); the rest are 保護担当者
 START_SPREAD = (0, 10)     # people are not all at their desks at the same second
 PAGE_THINK = (3, 10)       # glance at a page (home, a list, the sheet's 区分) before the next click
 ANSWER_THINK = (15, 45)    # read the question, choose the answer, type or paste one or two sentences of 具体的な実施内容
@@ -74,8 +77,9 @@ class Page:
         options = OPTION.findall(form)
         fields = {"detail": f"庶務係長が毎月確認し、確認記録簿に記録している（{note}）。"}
         done = next((value for category, name, value in options if category == scoring.DONE), None)
-        if 'name="value_option"' in form:          # a date or a number, or an answer instead of it
-            if 'type="date"' in form:
+        typed = re.search(r'<input type="(date|number)"[^>]*name="value"', form)
+        if typed:                                  # a date or a number (or an answer instead of it)
+            if typed.group(1) == "date":
                 fields["value"] = date.today().isoformat()
             else:
                 at_least = re.search(r"([0-9.]+)[^<0-9]*以上であれば", form)
@@ -194,21 +198,24 @@ def _overseer(session: Session, year: int) -> None:
     pages = [("dashboard", f"/summary/?year={year}"), ("list", f"/sheets/?year={year}"),
              ("incidents", "/incidents/"), ("home", "/")]
     turn = session.rng.randrange(len(pages))
+    fresh_until: dict[str, float] = {}     # the browser's cache of images (Cache-Control: max-age)
     while session.running:
         kind, path = pages[turn % len(pages)]
         turn += 1
         status, body = session.step(kind, lambda: client.get(path), 200)
         if kind == "dashboard" and status == 200:
-            for chart in CHART.findall(body.decode("utf-8", "replace")):
-                session.step("chart", lambda: client.get(html_lib.unescape(chart)), 200)
+            for chart in map(html_lib.unescape, CHART.findall(body.decode("utf-8", "replace"))):
+                if fresh_until.get(chart, 0) > time.monotonic():
+                    continue
+                session.step("chart", lambda: client.get(chart), 200)
+                max_age = re.search(r"max-age=(\d+)", (client.headers or {}).get("Cache-Control", ""))
+                if max_age:
+                    fresh_until[chart] = time.monotonic() + int(max_age.group(1))
         session.pause(*READ_THINK)
 
 
 def plan(city, users: int, seed: int = 2025) -> tuple[list[tuple[str, object]], dict[str, int]]:
     """(username, behaviour) for each simulated user, and how many of each role."""
-    managers = round(users * MANAGER_SHARE)
-    overseers = max(1, round(users * (1 - STAFF_SHARE - MANAGER_SHARE))) if users >= 3 else 0
-    staff = users - managers - overseers
     year = city.years[-1]
     db = connect(city.database)
     try:
@@ -231,6 +238,11 @@ def plan(city, users: int, seed: int = 2025) -> tuple[list[tuple[str, object]], 
             [roles.CHIEF, roles.AUDITOR, roles.CHIEF])]
     finally:
         db.conn.close()
+    # Each of the chief and the auditors is one person with one browser (3 in the benchmark's city), however
+    # many 保護担当者 there are; 1 in 20 users at most.
+    overseers = min(len(overseer_names), users // 20) if users >= 20 else min(1, len(overseer_names), users - 1)
+    managers = round(users * MANAGER_SHARE)
+    staff = users - managers - overseers
     by_department: dict[str, list[int]] = {}
     for code, sheet_id, _left in open_sheets:        # each 課's sheets, the one nearest to done first
         by_department.setdefault(code, []).append(sheet_id)

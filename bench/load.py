@@ -42,6 +42,7 @@ class Client:
         self.cookies: dict[str, str] = {}
         self.conn: http.client.HTTPConnection | None = None
         self.csrf = ""
+        self.headers = None     # of the last response
 
     def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
         headers = dict(headers or {})
@@ -60,6 +61,7 @@ class Client:
                 self.conn = None
                 if attempt == 2:
                     raise
+        self.headers = response.headers
         for header in response.headers.get_all("Set-Cookie") or []:
             cookie = http.cookies.SimpleCookie(header)
             for name, morsel in cookie.items():
@@ -107,6 +109,7 @@ class Result:
     refused: dict[str, int] = field(default_factory=dict)   # expected refusals (a save that met another's save)
     mix: dict[str, int] = field(default_factory=dict)       # simulated users by role
     server_peak_mb: float | None = None
+    server_cpu_seconds: float | None = None     # while the clock ran (Linux)
     server_messages: list[str] = field(default_factory=list)
 
     @property
@@ -136,7 +139,7 @@ class Result:
                 "expected_refusals": sum(self.refused.values()),
                 "by_step": {k: {"count": len(v), "median_ms": _round(median(v)), "p95_ms": _round(p95(v))}
                             for k, v in self.latencies.items()},
-                "server_peak_memory_mb": self.server_peak_mb}
+                "server_peak_memory_mb": self.server_peak_mb, "server_cpu_seconds": self.server_cpu_seconds}
 
 
 def _round(value):
@@ -266,6 +269,17 @@ def _user(port, password, username: str, behaviour, start: threading.Event, dead
 SCENARIOS = ("steady", "deadline")
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a process has used so far, from /proc (Linux); None elsewhere. Near the run's
+    length means the server is CPU-bound: one core is all that Python threads get (the GIL)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def run(city_folder: str, city, *, scenario: str = "steady", users: int = 50, seconds: float = 60,
         think: float = 1.0, threads: int = 8, pace: float = 1.0, progress=print) -> Result:
     """Start the server, log every user in, run for `seconds`, stop everything; returns the figures.
@@ -313,12 +327,16 @@ def run(city_folder: str, city, *, scenario: str = "steady", users: int = 50, se
             ready.wait(timeout=users * 2 + 60)
         except threading.BrokenBarrierError:
             result.errors.append("not every user logged in in time")
+        cpu_before = _cpu_seconds(server.pid)
         began = time.perf_counter()
         deadline_box[0] = began + seconds
         start.set()
         for worker in workers:
             worker.join(timeout=seconds + 60)
         result.seconds = time.perf_counter() - began
+        cpu_after = _cpu_seconds(server.pid)
+        if cpu_before is not None and cpu_after is not None:
+            result.server_cpu_seconds = round(cpu_after - cpu_before, 1)
     finally:
         server.terminate()
         try:

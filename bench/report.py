@@ -93,6 +93,9 @@ def _load_lines(load) -> list[str]:
                      f"  p95 {_ms(figures_of_step['p95_ms'])} ms")
     if data["server_peak_memory_mb"] is not None:
         lines.append(f"  サーバーの最大メモリ {data['server_peak_memory_mb']:,.0f} MB")
+    if data["server_cpu_seconds"] is not None:
+        lines.append(f"  サーバーの CPU 時間 {data['server_cpu_seconds']:,.1f} 秒（計測の {data['seconds']:.0f} 秒間。"
+                     "Python のスレッドが使えるのは 1 コアまで）")
     for message in load.errors[:5]:
         lines.append(f"  エラーの例: {message}")
     return lines
