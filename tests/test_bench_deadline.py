@@ -49,3 +49,17 @@ def test_deadline_scenario_runs_end_to_end_and_records_no_error(tmp_path):
     data = json.loads(json.dumps(report.as_json([], 1.0, [result])))
     assert data["load_deadline"]["scenario"] == "deadline" and data["load_deadline"]["errors"] == 0
     assert "締切前の負荷試験" in report.table([], 1.0, [result])
+
+
+def test_the_server_takes_the_connections_of_200_people_at_a_deadline(app):
+    """waitress's own limit (100 open connections) left logins of a 200-person run waiting 30 s and more: the app
+    serves with SERVER_CONNECTION_LIMIT, two connections per person of the deadline scenario at least."""
+    from waitress.server import create_server
+
+    from audits.config import server_options
+
+    server = create_server(app, host="127.0.0.1", port=0, **server_options(app.config))
+    try:
+        assert server.adj.connection_limit >= 2 * 200 and server.adj.threads == app.config["SERVER_THREADS"]
+    finally:
+        server.close()
