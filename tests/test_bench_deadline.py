@@ -63,3 +63,12 @@ def test_the_server_takes_the_connections_of_200_people_at_a_deadline(app):
         assert server.adj.connection_limit >= 2 * 200 and server.adj.threads == app.config["SERVER_THREADS"]
     finally:
         server.close()
+
+
+def test_the_default_benchmark_runs_the_deadline_scenario_with_200_users():
+    from bench.__main__ import DEFAULT_USERS, parse
+
+    default = parse([])
+    assert default.scenario == "all" and "deadline" in load.SCENARIOS and DEFAULT_USERS["deadline"] == 200
+    chosen = parse(["--scenario", "deadline", "--users", "200"])
+    assert chosen.scenario == "deadline" and chosen.users == 200
