@@ -252,7 +252,7 @@ def plan(city, users: int, seed: int = 2025) -> tuple[list[tuple[str, object]], 
     random.Random(seed).shuffle(departments)         # 課 far from done and near it, as at any deadline
     plans = [(f"{departments[n % len(departments)]}.staff",
               partial(_staff, sheet_ids=by_department[departments[n % len(departments)]])) for n in range(staff)]
-    plans += [(f"{submitted[n % len(submitted)]}.manager" if submitted else f"{departments[n % len(departments)]}.manager",
-               partial(_manager, year=year)) for n in range(managers)]
+    reviewed = submitted or departments            # 課 with sheets waiting for their 課長, else those answering
+    plans += [(f"{reviewed[n % len(reviewed)]}.manager", partial(_manager, year=year)) for n in range(managers)]
     plans += [(overseer_names[n % len(overseer_names)], partial(_overseer, year=year)) for n in range(overseers)]
     return plans, {"保護担当者": staff, "課長": managers, "総括保護管理者・監査員": overseers}
