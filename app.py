@@ -12,6 +12,7 @@ def main() -> None:
     """Serve with waitress, the pure-Python WSGI server that also runs on Windows."""
     from waitress import serve
 
+    from audits.config import server_options
     from audits.evidence.storage import sweep_temporary
 
     app = create_app()
@@ -20,7 +21,7 @@ def main() -> None:
     host = app.config["HOST"]
     port = app.config["PORT"]
     print(f"Tenken: http://{host}:{port}/ で待ち受けています（Ctrl+C で停止）")
-    serve(app, host=host, port=port, threads=app.config["SERVER_THREADS"])
+    serve(app, host=host, port=port, **server_options(app.config))
 
 
 if __name__ == "__main__":

@@ -66,9 +66,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HOST", "127.0.0.1", "Address `python app.py` listens on."),
     Setting("PORT", 8000, "Port `python app.py` listens on."),
     Setting("SERVER_THREADS", 8, "Worker threads of the waitress server started by `python app.py`."),
+    Setting("SERVER_CONNECTION_LIMIT", 400,
+            "Open connections waitress accepts (`python app.py`); more wait unanswered. waitress's own default, 100, "
+            "stalls 200 people at a deadline (each browser keeps one or more connections open for 2 minutes); "
+            "keep it under 500 on Windows (select() limit)."),
 )
 
 DEFAULTS = {s.key: s.default for s in SETTINGS}
+
+
+def server_options(config) -> dict[str, int]:
+    """waitress's options from the settings: `python app.py` and the benchmark's server serve alike."""
+    return {"threads": int(config["SERVER_THREADS"]), "connection_limit": int(config["SERVER_CONNECTION_LIMIT"])}
 
 
 def _coerce(value: str, default: Any) -> Any:

@@ -1,4 +1,4 @@
-"""python -m bench [--scale 500] [--runs 5 | --quick] [--json FILE] [--users 50] [--load-seconds 60] …
+"""python -m bench [--scale 500] [--runs 5 | --quick] [--json FILE] [--scenario all] [--users N] [--load-seconds 60] …
 
 Generates the synthetic city into a temporary folder (in a child process, so that the peak memory
 measured here is the app's), times every figure with its floor, runs the load test, prints the table.
@@ -18,6 +18,9 @@ from . import floors, load, measure, report
 from .generate import Scale, load_city
 
 
+DEFAULT_USERS = {"steady": 50, "deadline": 200}
+
+
 def parse(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Tenken の性能を架空の市で計測します。")
     parser.add_argument("--scale", type=int, default=500, help="課の数（既定 500。県内共同利用なら 2000）")
@@ -27,9 +30,14 @@ def parse(argv=None) -> argparse.Namespace:
                         help="操作ログの行数（既定: 500,000 又は 課の数 × 1,000 の大きい方）")
     parser.add_argument("--runs", type=int, default=5, help="PDF 等の計測回数（画面と保存はその4倍。既定 5）")
     parser.add_argument("--quick", action="store_true", help="計測 2 回・負荷試験 15 秒で手早く")
-    parser.add_argument("--users", type=int, default=50, help="負荷試験の同時利用者数（既定 50）")
+    parser.add_argument("--scenario", choices=("all", *load.SCENARIOS), default="all",
+                        help="負荷試験の筋書き: steady（保護担当者が回答を続ける）、deadline（期限前の担当者・課長・総括・監査員）、"
+                             "all（両方。既定）")
+    parser.add_argument("--users", type=int, default=None,
+                        help="負荷試験の同時利用者数（既定 steady 50 人・deadline 200 人）")
     parser.add_argument("--load-seconds", type=float, default=60, help="負荷試験の時間（秒、既定 60）")
-    parser.add_argument("--think", type=float, default=1.0, help="利用者が操作の間に考える時間の平均（秒、既定 1.0）")
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="steady で利用者が操作の間に考える時間の平均（秒、既定 1.0。deadline は bench/deadline.py の値）")
     parser.add_argument("--threads", type=int, default=8, help="waitress のスレッド数（既定 8 = SERVER_THREADS の既定値）")
     parser.add_argument("--no-load", action="store_true", help="負荷試験をしない")
     parser.add_argument("--json", metavar="FILE", help="結果を JSON でも書き出す")
@@ -77,11 +85,12 @@ def main(argv=None) -> int:
         figures, targets, peak = measure.run(city, args.runs, progress=say)
         say("床を計測します（同じデータ・同じ機械）")
         floors.run(city, figures, targets, args.runs, progress=say)
-        result = None
-        if not args.no_load:
-            say(f"負荷試験: {args.users} 人・{args.load_seconds:.0f} 秒（127.0.0.1 の waitress）")
-            result = load.run(city_folder, city, users=args.users, seconds=args.load_seconds,
-                              think=args.think, threads=args.threads, progress=say)
+        result = []
+        for scenario in ([] if args.no_load else load.SCENARIOS if args.scenario == "all" else [args.scenario]):
+            users = args.users or DEFAULT_USERS[scenario]
+            say(f"負荷試験（{scenario}）: {users} 人・{args.load_seconds:.0f} 秒（127.0.0.1 の waitress）")
+            result.append(load.run(city_folder, city, scenario=scenario, users=users, seconds=args.load_seconds,
+                                   think=args.think, threads=args.threads, progress=say))
         say("")
         say(f"結果（{datetime.now().strftime('%Y-%m-%d %H:%M')}、{city.counts.get('departments')} 課、中央値と p95 は準備運転を除く）")
         say(report.table(figures, peak, result))

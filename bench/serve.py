@@ -16,6 +16,8 @@ import threading
 
 from waitress.server import create_server
 
+from audits.config import server_options
+
 from .generate import load_city
 from .measure import app_for
 
@@ -54,7 +56,8 @@ def main(argv=None) -> int:
     timer = threading.Timer(args.seconds, finish)   # never outlives its budget, whatever the parent does
     timer.daemon = True
     timer.start()
-    server = create_server(app, host="127.0.0.1", port=0, threads=args.threads)
+    # As `python app.py` serves (connection limit …), with the thread count of the run.
+    server = create_server(app, host="127.0.0.1", port=0, **{**server_options(app.config), "threads": args.threads})
     print(f"PORT {server.effective_port}", flush=True)
     server.run()
     return 0

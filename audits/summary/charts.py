@@ -7,9 +7,12 @@ printed values lay out far faster as table cells than as matplotlib text.)
 """
 from __future__ import annotations
 
+import hashlib
 import io
+import threading
+from collections import OrderedDict
 from functools import lru_cache
-from typing import Iterable
+from typing import Callable, Iterable
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -70,6 +73,28 @@ def png(fig: Figure, dpi: int = WEB_DPI) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": "Tenken"})
     return buffer.getvalue()
+
+
+DRAWN_KEPT = 64                # web charts kept drawn (each PNG 20–60 KB)
+_drawn: OrderedDict[str, bytes] = OrderedDict()
+_drawn_lock = threading.Lock()
+
+
+def cached_png(data, draw: Callable[[], Figure]) -> bytes:
+    """The PNG of `draw()`, drawn once for the same `data` (everything the chart is drawn from, read afresh for
+    each request: a changed answer or status is new data and draws anew). Every reader of the dashboard asks for
+    the same charts, each costing 0.1–0.5 s of CPU to draw; near a deadline that starved every other request."""
+    key = hashlib.sha256(repr(data).encode()).hexdigest()
+    with _drawn_lock:
+        if key in _drawn:
+            _drawn.move_to_end(key)
+            return _drawn[key]
+    image = png(draw())
+    with _drawn_lock:
+        _drawn[key] = image
+        while len(_drawn) > DRAWN_KEPT:
+            _drawn.popitem(last=False)
+    return image
 
 
 def pil_image(fig: Figure, dpi: int = PDF_DPI):

@@ -270,15 +270,20 @@ def _chart_response(db, scope: Scope, kind: str, checklist_id: str) -> Response:
     if kind not in CHART_KINDS:
         abort(404)
     if kind == "completion":
-        fig = charts.completion_bar(queries.completion(db, scope))
+        completion = queries.completion(db, scope)
+        data, draw = completion, lambda: charts.completion_bar(completion)
     else:
         sections = queries.section_distribution(db, scope)
         if checklist_id not in {s.checklist_id for s in sections}:
             abort(404)
+        shown = [s for s in sections if s.checklist_id == checklist_id]
         if kind == "sections":
-            fig = charts.section_bars([s for s in sections if s.checklist_id == checklist_id])
+            data, draw = shown, lambda: charts.section_bars(shown)
         else:
             previous = queries.section_rates_previous(db, scope)
-            fig = charts.year_comparison([s for s in sections if s.checklist_id == checklist_id], previous,
-                                         year_label=nendo_text(scope.year), previous_label=nendo_text(scope.year - 1))
-    return Response(charts.png(fig), mimetype="image/png", headers={"Cache-Control": "private, max-age=300"})
+            labels = nendo_text(scope.year), nendo_text(scope.year - 1)
+            data = (shown, previous, labels)
+            draw = lambda: charts.year_comparison(shown, previous, year_label=labels[0],  # noqa: E731
+                                                  previous_label=labels[1])
+    return Response(charts.cached_png((kind, data), draw), mimetype="image/png",
+                    headers={"Cache-Control": "private, max-age=300"})
