@@ -264,7 +264,8 @@ DATE_COLUMNS = frozenset({"plan_due", "updated_at"})
 def _raw(wb: Book, report: SummaryReport, rows: Iterable[dict]) -> None:
     columns = queries.RAW_COLUMNS
     widths = {"question": 50, "detail": 40, "plan_action": 30, "na_reason": 24, "checklist_title": 30,
-              "section_title": 24, "department_name": 18, "bureau_name": 14, "updated_at": 20, "plan_due": 16}
+              "section_title": 24, "department_name": 18, "bureau_name": 14, "updated_at": 20, "plan_due": 16,
+              "assessment": 30}
     sheet = Sheet(wb, SHEET_TITLES[10], [label for _key, label in columns],
                    [widths.get(key, 11) for key, _label in columns])
     first = list(islice(rows, RAW_SHEET_MAX_ROWS + 1))
