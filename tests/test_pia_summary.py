@@ -106,14 +106,14 @@ THEME = Theme(99, "テスト", "特定個人情報保護評価に基づく措置
               {"done": "適切に実施している", "gap": "{year}中に対応が完了しない", "na": "該当なし"})
 
 
-def _cell(assessment: str, category: str, *, counted: bool = True, sheet: int = 1) -> ppc.Cell:
+def _cell(assessment: str, category: str, *, counted: bool = True) -> ppc.Cell:
     return ppc.Cell(7, "市民生活部 市民課", values.PIA_CHECKLIST_ID, ITEM, counted, category, None, "", None, "",
-                    sheet, assessment)
+                    assessment)
 
 
 def test_the_ppc_answer_of_a_department_is_a_gap_when_one_assessment_has_one():
-    cells = [_cell("住民基本台帳に関する事務（全項目評価）", scoring.DONE, sheet=1),
-             _cell("個人番号カードの交付等に関する事務（重点項目評価）", scoring.NOT_DONE, sheet=2)]
+    cells = [_cell("住民基本台帳に関する事務（全項目評価）", scoring.DONE),
+             _cell("個人番号カードの交付等に関する事務（重点項目評価）", scoring.NOT_DONE)]
     answer = ppc._status(THEME, cells, 2025, "令和7年度")
     assert answer.key == "gap"
     assert len(answer.reasons) == 1 and "個人番号カードの交付等に関する事務" in answer.reasons[0]
@@ -121,7 +121,7 @@ def test_the_ppc_answer_of_a_department_is_a_gap_when_one_assessment_has_one():
 
 
 def test_the_ppc_answer_is_left_to_fill_while_one_assessment_is_unsubmitted():
-    cells = [_cell("住民基本台帳に関する事務（全項目評価）", scoring.DONE, sheet=1),
-             _cell("個人番号カードの交付等に関する事務（重点項目評価）", scoring.UNANSWERED, counted=False, sheet=2)]
+    cells = [_cell("住民基本台帳に関する事務（全項目評価）", scoring.DONE),
+             _cell("個人番号カードの交付等に関する事務（重点項目評価）", scoring.UNANSWERED, counted=False)]
     answer = ppc._status(THEME, cells, 2025, "令和7年度")
     assert answer.to_fill and answer.pending == ["市民生活部 市民課"]

@@ -43,7 +43,7 @@ class Block:
     per item (results.weakest) when it answered the version on several (one per 評価書)."""
     layout: results.Layout
     department_ids: list[int]
-    codes: np.ndarray                       # (sheets, items) uint8
+    codes: np.ndarray                       # (課, items) uint8
 
     @cached_property
     def cell_values(self) -> np.ndarray:

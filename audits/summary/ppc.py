@@ -27,9 +27,9 @@ from checklists.ppc_periodic import (COMMISSION, INCIDENTS, MANUAL, STATUS, Figu
 from ..departments.agencies import AGENCIES, agency_label
 from ..incidents import judgement
 from ..incidents.service import LIST_COLUMNS
+from ..pia.values import sheet_assessment_title
 from ..timeutil import now_iso
 from ..wareki import fiscal_year_range, nendo, wareki_date
-from ..pia.values import sheet_assessment_title
 from . import scoring
 from .queries import Scope, _with
 
@@ -73,7 +73,6 @@ class Cell:
     plan_action: str
     plan_due: str | None
     detail: str
-    sheet: int = 0               # the 点検票 (a 課 answers the pia checklist once per 評価書)
     assessment: str = ""         # the 評価書 a pia sheet answers for (values.sheet_assessment_title), else empty
 
     @property
@@ -184,7 +183,7 @@ def _cells(db: Database, year: int, report: PeriodicReport) -> list[Cell]:
         SELECT s.department_id, b.name AS bureau, d.name, v.checklist_id, i.item_id,
                s.status IN {scoring.sql_in(scoring.COUNTED_STATUSES)} AS counted,
                {scoring.sql_category('a')} AS category, a.value, a.plan_action, a.plan_due, a.detail,
-               s.sheet_id, pa.name AS assessment_name, pa.kind AS assessment_kind
+               pa.name AS assessment_name, pa.kind AS assessment_kind
         FROM year_sheets s
         JOIN departments d ON d.id = s.department_id JOIN bureaus b ON b.id = d.bureau_id
         JOIN checklist_versions v ON v.id = s.version_id
@@ -194,7 +193,7 @@ def _cells(db: Database, year: int, report: PeriodicReport) -> list[Cell]:
         ORDER BY b.sort_order, b.code, d.sort_order, d.code, i.position""", params)
     return [Cell(r["department_id"], f"{r['bureau']} {r['name']}", r["checklist_id"], r["item_id"], bool(r["counted"]),
                  r["category"], r["value"], (r["plan_action"] or "").strip(), r["plan_due"], (r["detail"] or "").strip(),
-                 r["sheet_id"], sheet_assessment_title(r))
+                 sheet_assessment_title(r))
             for r in rows]
 
 

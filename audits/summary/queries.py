@@ -566,8 +566,8 @@ def section_rates_previous(db: Database, scope: Scope) -> dict[tuple[str, str], 
 RAW_COLUMNS: tuple[tuple[str, str], ...] = (
     ("bureau_name", "部"), ("department_code", "課コード"), ("department_name", "課名"),
     ("sheet_status", "点検票の状態"), ("checklist_id", "チェックリストID"), ("checklist_title", "チェックリスト"),
-    ("assessment", "評価書"), ("version", "版"), ("section_id", "区分ID"), ("section_title", "区分"), ("item_id", "項目ID"),
-    ("question", "質問"), ("severity", "重要度"), ("value_label", "回答"), ("category", "回答の区分"),
+    ("assessment", "評価書"), ("version", "版"), ("section_id", "区分ID"), ("section_title", "区分"),
+    ("item_id", "項目ID"), ("question", "質問"), ("severity", "重要度"), ("value_label", "回答"), ("category", "回答の区分"),
     ("detail", "具体的な実施内容"), ("na_reason", "該当しない理由"), ("plan_action", "改善予定（内容）"),
     ("plan_due", "改善予定（期限）"), ("plan_owner", "改善予定（担当）"), ("updated_at", "更新日時"),
 )
