@@ -37,8 +37,8 @@ def test_dashboard_shows_the_hand_computed_numbers(client, auth, fixture_ids):
     assert stat(html, "点検票") == "5"
     assert stat(html, "提出済（承認済を含む）") == "3"
     assert stat(html, "承認済") == "2"
-    assert stat(html, "未提出") == "2"
-    assert stat(html, "期限超過") == "1"
+    assert stat(html, "未提出の点検票") == "2"
+    assert stat(html, "期限超過の点検票") == "1"
     assert stat(html, "実施率") == "60.0%"
     assert stat(html, "評点") == "65.9"
     # per 課, weakest (lowest 評点) first

@@ -110,7 +110,7 @@ def test_excel_download_holds_the_numbers(client, auth, fixture_ids):
     overview = {row[0]: row[1] for row in wb["概要"].iter_rows(min_row=2, values_only=True)}
     assert overview["年度"] == "令和３年度"
     assert overview["対象課数"] == 5 and overview["提出済（承認済を含む）"] == 3 and overview["承認済"] == 2
-    assert overview["期限超過"] == 1
+    assert overview["期限超過の点検票"] == 1
     assert overview["実施率（％）"] == 60.0 and overview["評点"] == 65.9
     assert overview["前年度比（ポイント）"] == 16.7
     assert overview["改善措置：期限超過"] == 1

@@ -91,17 +91,26 @@ def test_a_lost_row_is_computed_again(db, ids):
 
 
 def test_the_stored_results_agree_with_sql_over_the_demo_answers(db):
-    """The numpy sums over stored codes equal a plain SQL GROUP BY over the answers, section by section."""
+    """The numpy sums over stored codes equal a plain SQL GROUP BY over the answers, section by section (a 課 that
+    answers the pia checklist once per 評価書 counted once per item, with its weakest answer)."""
+    order = scoring.DEPARTMENT_ANSWER_ORDER
+    rank = "CASE category " + " ".join(f"WHEN '{c}' THEN {n}" for n, c in enumerate(order)) + " END"
+    back = "CASE weakest " + " ".join(f"WHEN {n} THEN '{c}'" for n, c in enumerate(order)) + " END"
     for year in queries.available_years(db):
         expected = {(r["checklist_id"], r["section_id"]): scoring.Counts.from_row(r) for r in db.query(f"""
             SELECT checklist_id, section_id, {scoring.sql_counts()}
-            FROM (SELECT v.checklist_id, i.section_id, i.severity, {scoring.sql_category('a')} AS category
-                  FROM sheets s JOIN schedules sc ON sc.id = s.schedule_id
-                  JOIN checklist_versions v ON v.id = s.version_id
-                  JOIN checklist_items i ON i.version_id = s.version_id
-                  LEFT JOIN answers a ON a.sheet_id = s.id AND a.item_pk = i.id
-                  WHERE sc.fiscal_year = ? AND s.removed_at IS NULL
-                    AND s.status IN {scoring.sql_in(scoring.COUNTED_STATUSES)})
+            FROM (SELECT checklist_id, section_id, severity, {back} AS category
+                  FROM (SELECT v.checklist_id, i.section_id, i.severity, min({rank}) AS weakest
+                        FROM (SELECT s.department_id, s.version_id, i.id AS item_pk,
+                                     {scoring.sql_category('a')} AS category
+                              FROM sheets s JOIN schedules sc ON sc.id = s.schedule_id
+                              JOIN checklist_items i ON i.version_id = s.version_id
+                              LEFT JOIN answers a ON a.sheet_id = s.id AND a.item_pk = i.id
+                              WHERE sc.fiscal_year = ? AND s.removed_at IS NULL
+                                AND s.status IN {scoring.sql_in(scoring.COUNTED_STATUSES)}) c
+                        JOIN checklist_items i ON i.id = c.item_pk
+                        JOIN checklist_versions v ON v.id = c.version_id
+                        GROUP BY c.department_id, c.version_id, c.item_pk))
             GROUP BY checklist_id, section_id""", [year])}
         got = {(s.checklist_id, s.section_id): s.counts for s in queries.section_distribution(db, Scope(year))}
         assert got == expected

@@ -1,7 +1,8 @@
 """The cells of one 年度 in memory, and the sums every part of the report is made of.
 
-A cell is one item of one counted 点検票 (scoring.py). For each checklist version the counted
-sheets' stored codes (results.py) form one matrix, sheets × items; the report's figures are sums
+A cell is one item of one 課's counted 点検票 (scoring.py); a 課 that answers a version on several
+(one per 評価書) gives one row, the weakest answer per item. For each checklist version the counted
+sheets' stored codes (results.py) form one matrix, 課 × items; the report's figures are sums
 over those matrices, computed with numpy in one pass per 年度 instead of one SQL GROUP BY per table:
 
 - `grid`: counts per (課, checklist section), from which the overall figure, the sections, the 課
@@ -38,10 +39,11 @@ def counts_of(values) -> Counts:
 
 @dataclass
 class Block:
-    """The counted sheets of one checklist version: one row of codes per sheet."""
+    """The counted sheets of one checklist version: one row of codes per 課, the weakest answer of its sheets
+    per item (results.weakest) when it answered the version on several (one per 評価書)."""
     layout: results.Layout
     department_ids: list[int]
-    codes: np.ndarray                       # (sheets, items) uint8
+    codes: np.ndarray                       # (課, items) uint8
 
     @cached_property
     def cell_values(self) -> np.ndarray:
@@ -66,14 +68,15 @@ class YearCells:
         if stale:   # cannot happen while the triggers are in place; recompute rather than mislead
             results.discard(db, stale)
             stored.update(results.load(db, stale))
-        rows: dict[int, tuple[list[int], list[np.ndarray]]] = defaultdict(lambda: ([], []))
+        # version -> 課 -> the codes of its sheets (several when the 課 answers once per 評価書)
+        rows: dict[int, dict[int, list[np.ndarray]]] = defaultdict(dict)
         for sheet_id, department_id, _version in sheets:
             if sheet_id in stored:
                 version, codes = stored[sheet_id]
-                rows[version][0].append(department_id)
-                rows[version][1].append(codes)
-        blocks = [Block(layouts[version], departments, np.stack(codes))
-                  for version, (departments, codes) in sorted(rows.items()) if version in layouts]
+                rows[version].setdefault(department_id, []).append(codes)
+        blocks = [Block(layouts[version], list(by_department),
+                        np.stack([results.weakest(np.stack(codes)) for codes in by_department.values()]))
+                  for version, by_department in sorted(rows.items()) if version in layouts]
         return cls(blocks)
 
     @property
@@ -122,16 +125,18 @@ class YearCells:
                item_index: dict[tuple[str, str], int]) -> np.ndarray:
         """(課コード, item) → -1 not answered (該当しない・未回答 or no sheet), 0 answered not 実施, 1 実施.
 
-        Answered in any of the 課's sheets counts; 実施 in any of them wins."""
-        states = np.full((len(code_index), len(item_index)), -1, dtype=np.int8)
+        Answered in any of the 課's rows counts; as in a block's rows, the weakest answer wins (one 未実施 row
+        makes the 課 not 実施, scoring.DEPARTMENT_ANSWER_ORDER)."""
+        # 0 not answered, 1 実施, 2 answered not 実施: the maximum over the 課's rows is its weakest answer.
+        weakness = np.zeros((len(code_index), len(item_index)), dtype=np.int8)
         for block in self.blocks:
             layout = block.layout
             answered = np.isin(block.codes, _ANSWERED_CODES)
-            value = np.where(answered, block.codes == results.DONE, -1).astype(np.int8)
+            value = np.where(answered, np.where(block.codes == results.DONE, 1, 2), 0).astype(np.int8)
             rows = np.array([code_index[department_codes[d]] for d in block.department_ids])[:, None]
             cols = np.array([item_index[(layout.checklist_id, i)] for i in layout.item_ids])[None, :]
-            np.maximum.at(states, (rows, cols), value)
-        return states
+            np.maximum.at(weakness, (rows, cols), value)
+        return np.array([-1, 1, 0], dtype=np.int8)[weakness]
 
     def item_keys(self) -> set[tuple[str, str]]:
         return {(b.layout.checklist_id, i) for b in self.blocks for i in b.layout.item_ids}

@@ -27,6 +27,7 @@ from checklists.ppc_periodic import (COMMISSION, INCIDENTS, MANUAL, STATUS, Figu
 from ..departments.agencies import AGENCIES, agency_label
 from ..incidents import judgement
 from ..incidents.service import LIST_COLUMNS
+from ..pia.values import sheet_assessment_title
 from ..timeutil import now_iso
 from ..wareki import fiscal_year_range, nendo, wareki_date
 from . import scoring
@@ -72,6 +73,12 @@ class Cell:
     plan_action: str
     plan_due: str | None
     detail: str
+    assessment: str = ""         # the 評価書 a pia sheet answers for (values.sheet_assessment_title), else empty
+
+    @property
+    def answerer(self) -> str:
+        """The 課, and the 評価書 when the 課 answers per 評価書: 「市民生活部 市民課・住民基本台帳に関する事務（全項目評価）」."""
+        return f"{self.department}・{self.assessment}" if self.assessment else self.department
 
 
 @dataclass
@@ -175,15 +182,18 @@ def _cells(db: Database, year: int, report: PeriodicReport) -> list[Cell]:
     rows = db.query(head + f"""
         SELECT s.department_id, b.name AS bureau, d.name, v.checklist_id, i.item_id,
                s.status IN {scoring.sql_in(scoring.COUNTED_STATUSES)} AS counted,
-               {scoring.sql_category('a')} AS category, a.value, a.plan_action, a.plan_due, a.detail
+               {scoring.sql_category('a')} AS category, a.value, a.plan_action, a.plan_due, a.detail,
+               pa.name AS assessment_name, pa.kind AS assessment_kind
         FROM year_sheets s
         JOIN departments d ON d.id = s.department_id JOIN bureaus b ON b.id = d.bureau_id
         JOIN checklist_versions v ON v.id = s.version_id
+        JOIN sheets sh ON sh.id = s.sheet_id LEFT JOIN pia_assessments pa ON pa.id = sh.assessment_id
         JOIN checklist_items i ON i.version_id = s.version_id AND i.id IN ({", ".join(str(int(pk)) for pk in item_pks)})
         LEFT JOIN answers a ON a.sheet_id = s.sheet_id AND a.item_pk = i.id
         ORDER BY b.sort_order, b.code, d.sort_order, d.code, i.position""", params)
     return [Cell(r["department_id"], f"{r['bureau']} {r['name']}", r["checklist_id"], r["item_id"], bool(r["counted"]),
-                 r["category"], r["value"], (r["plan_action"] or "").strip(), r["plan_due"], (r["detail"] or "").strip())
+                 r["category"], r["value"], (r["plan_action"] or "").strip(), r["plan_due"], (r["detail"] or "").strip(),
+                 sheet_assessment_title(r))
             for r in rows]
 
 
@@ -208,17 +218,19 @@ def _incidents(db: Database, year: int) -> tuple[bool, list[dict], dict[int, set
 # --------------------------------------------------------------------------- deriving
 
 def _pending(cells: list[Cell]) -> list[str]:
-    """課 whose 点検票 holding these items is not submitted (and that have no counted one holding them)."""
-    counted = {(c.department_id, c.checklist_id) for c in cells if c.counted}
+    """課 whose 点検票 holding these items is not submitted (and that have no counted one holding them): for the
+    pia checklist, answered per 評価書, any 評価書 not submitted (the 課's answer is its weakest, which one
+    unsubmitted 評価書 leaves unknown)."""
+    counted = {(c.department_id, c.checklist_id, c.assessment) for c in cells if c.counted}
     return list(dict.fromkeys(c.department for c in cells
-                              if not c.counted and (c.department_id, c.checklist_id) not in counted))
+                              if not c.counted and (c.department_id, c.checklist_id, c.assessment) not in counted))
 
 
 def _reason(cell: Cell) -> str:
     plan = cell.plan_action or cell.detail or "改善予定の記載なし"
     due = _date(cell.plan_due)
     when = f"（改善予定 {wareki_date(due, weekday=False)}）" if due else ""
-    return f"{cell.department}（{cell.item_id}）：{plan}{when}"
+    return f"{cell.answerer}（{cell.item_id}）：{plan}{when}"
 
 
 def _status(theme: Theme, cells: list[Cell], year: int, year_label: str) -> ThemeAnswer:
@@ -238,7 +250,7 @@ def _status(theme: Theme, cells: list[Cell], year: int, year_label: str) -> Them
         if pending:
             notes.append(f"点検票が未提出の課（{len(pending)}課）があり導けない。")
         if unknown:
-            notes.append(f"未回答の項目がある（{'、'.join(dict.fromkeys(c.department for c in unknown))}）。")
+            notes.append(f"未回答の項目がある（{'、'.join(dict.fromkeys(c.answerer for c in unknown))}）。")
         known = _settled(theme, [c for c, s in states if s != UNKNOWN], states, year_label)
         if known.key is not None:
             notes.append(f"提出済の回答だけでは「{known.answer}」。{''.join(known.notes)}")
@@ -268,7 +280,7 @@ def _figure(figure: Figure, cells: list[Cell]) -> FigureValue:
     total = _whole(sum(_number(c.value) or 0.0 for c in counted if c.category == scoring.DONE))
     unknown = [c for c in counted if c.category not in (scoring.DONE, scoring.NOT_APPLICABLE)]
     pending = _pending(mine)
-    reported = sum(1 for c in counted if c.category == scoring.DONE)
+    reported = len({c.department_id for c in counted if c.category == scoring.DONE})
     if not counted:
         return FigureValue(figure.label, figure.unit, None, f"{figure.item.item_id}の回答がない。")
     if unknown or pending:
@@ -380,7 +392,8 @@ def method_text(year_label: str) -> list[tuple[str, str]]:
         ("機関", "部ごとに設定した機関（市長部局、教育委員会、選挙管理委員会など）の課の回答を、機関ごとにまとめた。"
                "部の機関はシステム管理者が「部と機関」の画面で設定する。"),
         ("使う回答", f"{year_label}の点検票のうち{statuses}のものの、各テーマに対応する点検項目（機関ごとの表の「根拠の項目」）の回答と"
-                  "改善予定を用いた。"),
+                  "改善予定を用いた。課が評価書ごとに複数の点検票で答える項目は、全ての評価書の回答を用い、いずれかの評価書の"
+                  "課題をその課の課題とした（全庁集計と同じ扱い）。"),
         ("実施状況のテーマ", f"回答が{gaps}で、改善予定の期限が{year_label}中にないものが1件でもあれば「{year_label}中に"
                       f"対応が完了しない」とし、その回答と改善予定を主な理由として掲げた。{gaps}でも改善予定の期限が"
                       f"{year_label}中にあるものは完了予定として「適切に実施している（{year_label}中に対応が完了する予定の"

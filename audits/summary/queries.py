@@ -566,16 +566,18 @@ def section_rates_previous(db: Database, scope: Scope) -> dict[tuple[str, str], 
 RAW_COLUMNS: tuple[tuple[str, str], ...] = (
     ("bureau_name", "部"), ("department_code", "課コード"), ("department_name", "課名"),
     ("sheet_status", "点検票の状態"), ("checklist_id", "チェックリストID"), ("checklist_title", "チェックリスト"),
-    ("version", "版"), ("section_id", "区分ID"), ("section_title", "区分"), ("item_id", "項目ID"),
-    ("question", "質問"), ("severity", "重要度"), ("value_label", "回答"), ("category", "回答の区分"),
+    ("assessment", "評価書"), ("version", "版"), ("section_id", "区分ID"), ("section_title", "区分"),
+    ("item_id", "項目ID"), ("question", "質問"), ("severity", "重要度"), ("value_label", "回答"), ("category", "回答の区分"),
     ("detail", "具体的な実施内容"), ("na_reason", "該当しない理由"), ("plan_action", "改善予定（内容）"),
     ("plan_due", "改善予定（期限）"), ("plan_owner", "改善予定（担当）"), ("updated_at", "更新日時"),
 )
 
 
 def raw_answers(db: Database, scope: Scope) -> Iterator[dict]:
-    """Every answer row of the 年度's sheets in scope (streamed), with the answer's label."""
+    """Every answer row of the 年度's sheets in scope (streamed), with the answer's label and, for a pia sheet, its
+    評価書."""
     from ..catalogue.service import vocabulary
+    from ..pia.values import sheet_assessment_title
 
     scales = vocabulary().scales
     head, params = _with(scope)
@@ -583,17 +585,20 @@ def raw_answers(db: Database, scope: Scope) -> Iterator[dict]:
         SELECT b.name AS bureau_name, d.code AS department_code, d.name AS department_name, s.status AS sheet_status,
                v.checklist_id, v.title AS checklist_title, v.version, i.section_id, i.section_title, i.item_id,
                i.question, i.severity, i.scale, i.unit, a.value, {scoring.sql_category('a')} AS category, a.detail,
-               a.na_reason, a.plan_action, a.plan_due, a.plan_owner, a.updated_at
+               a.na_reason, a.plan_action, a.plan_due, a.plan_owner, a.updated_at,
+               pa.name AS assessment_name, pa.kind AS assessment_kind
         FROM year_sheets s
         JOIN departments d ON d.id = s.department_id JOIN bureaus b ON b.id = d.bureau_id
         JOIN checklist_versions v ON v.id = s.version_id
         JOIN answers a ON a.sheet_id = s.sheet_id
         JOIN checklist_items i ON i.id = a.item_pk
-        ORDER BY b.sort_order, b.code, d.sort_order, d.code, v.checklist_id, i.position""", params)
+        JOIN sheets sh ON sh.id = s.sheet_id LEFT JOIN pia_assessments pa ON pa.id = sh.assessment_id
+        ORDER BY b.sort_order, b.code, d.sort_order, d.code, v.checklist_id, s.sheet_id, i.position""", params)
     names = [c[0] for c in cursor.description]
     for values in cursor:
         row = dict(zip(names, values))
         row["sheet_status"] = scoring.STATUS_LABELS.get(row["sheet_status"], row["sheet_status"])
+        row["assessment"] = sheet_assessment_title(row)      # empty for the checklists answered once per 課
         row["value_label"] = _value_label(scales, row)
         row["severity"] = severity_label(row["severity"])
         row["category"] = category_label(row["category"])

@@ -153,7 +153,7 @@ def _summary(report: SummaryReport) -> list:
     rows = [
         ["対象課数", f"{c.departments}", "点検票数", f"{c.sheets}"],
         ["提出済（承認済を含む）", f"{c.submitted}", "承認済", f"{c.approved}"],
-        ["未提出", f"{c.not_submitted}", "期限超過", f"{c.overdue}"],
+        ["未提出の点検票", f"{c.not_submitted}", "期限超過の点検票", f"{c.overdue}"],
         ["実施率", scoring.percent(o.rate), "評点", _score(o.score)],
         [f"前年度の実施率（{report.previous_label}）", scoring.percent(yoy.previous_overall.rate) if yoy.has_previous else "—",
          "前年度比（同じ課・項目）", _points(yoy.common.change)],

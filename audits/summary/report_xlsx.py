@@ -106,8 +106,8 @@ def _overview(wb: Book, report: SummaryReport) -> None:
         ("点検票数", c.sheets),
         ("提出済（承認済を含む）", c.submitted),
         ("承認済", c.approved),
-        ("未提出", c.not_submitted),
-        ("期限超過", c.overdue),
+        ("未提出の点検票", c.not_submitted),
+        ("期限超過の点検票", c.overdue),
         ("実施", o.done), ("課題あり", o.partial), ("実施していない", o.not_done), ("未回答", o.unanswered),
         ("該当しない", o.na),
         ("実施率（％）", _round(o.rate)),
@@ -264,7 +264,8 @@ DATE_COLUMNS = frozenset({"plan_due", "updated_at"})
 def _raw(wb: Book, report: SummaryReport, rows: Iterable[dict]) -> None:
     columns = queries.RAW_COLUMNS
     widths = {"question": 50, "detail": 40, "plan_action": 30, "na_reason": 24, "checklist_title": 30,
-              "section_title": 24, "department_name": 18, "bureau_name": 14, "updated_at": 20, "plan_due": 16}
+              "section_title": 24, "department_name": 18, "bureau_name": 14, "updated_at": 20, "plan_due": 16,
+              "assessment": 30}
     sheet = Sheet(wb, SHEET_TITLES[10], [label for _key, label in columns],
                    [widths.get(key, 11) for key, _label in columns])
     first = list(islice(rows, RAW_SHEET_MAX_ROWS + 1))

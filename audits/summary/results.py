@@ -25,6 +25,8 @@ from . import scoring
 CODES: dict[str, int] = {category: code for code, category in enumerate(scoring.BAR_CATEGORIES)}
 DONE, PARTIAL, NOT_DONE, UNANSWERED, NOT_APPLICABLE = (CODES[c] for c in (
     scoring.DONE, scoring.PARTIAL, scoring.NOT_DONE, scoring.UNANSWERED, scoring.NOT_APPLICABLE))
+# Per code: its place in scoring.DEPARTMENT_ANSWER_ORDER (0 the weakest).
+_WEAKNESS = np.array([scoring.DEPARTMENT_ANSWER_ORDER.index(c) for c in scoring.BAR_CATEGORIES], dtype=np.uint8)
 # Per code: the credit of the 評点 (scoring.CREDIT) and whether the cell is in the denominators.
 CREDITS = np.array([scoring.CREDIT.get(c, 0.0) for c in scoring.BAR_CATEGORIES])
 APPLICABLE = np.array([c != scoring.NOT_APPLICABLE for c in scoring.BAR_CATEGORIES])
@@ -66,6 +68,13 @@ def layouts(db: Database, version_ids) -> dict[int, Layout]:
             np.array([scoring.SEVERITY_WEIGHTS.get(r[7], scoring.DEFAULT_SEVERITY_WEIGHT) for r in group],
                      dtype=np.float64))
     return result
+
+
+def weakest(rows: np.ndarray) -> np.ndarray:
+    """One row of codes from several sheets of the same version (a 課's 評価書): per item, the weakest answer."""
+    if len(rows) == 1:
+        return rows[0]
+    return rows[_WEAKNESS[rows].argmin(axis=0), np.arange(rows.shape[1])]
 
 
 def _code_sql(answer_alias: str = "a") -> str:

@@ -5,7 +5,8 @@ use the weights and credits defined here, every chart and table reads its rates 
 `score()`, and the report's annex prints `method_text()`, so the method written down is the method
 computed.
 
-- The unit is one item of one 課's 点検票 (a cell). Cells come from the 点検票 of the 年度 whose
+- The unit is one item of one 課 (a cell): a 課 that answers a checklist on several 点検票 (one per 評価書)
+  gives the weakest of its answers (`DEPARTMENT_ANSWER_ORDER`). Cells come from the 点検票 of the 年度 whose
   status is 提出済 or 承認済 (`COUNTED_STATUSES`); sheets still being answered count for the
   completion figures only.
 - Each cell falls into one category: 実施 / 課題あり / 未実施 / 該当しない as stored with the
@@ -51,6 +52,11 @@ STATUS_LABELS: dict[str, str] = {
     "not_started": "未着手", "answering": "回答中", "submitted": "提出済", "approved": "承認済",
     "returned": "差戻し",
 }
+
+# A 課 answers some checklists several times a 年度 (the pia checklist once per 評価書). Wherever the report counts
+# 課, the 課's answer to an item is the weakest of its answers, in this order: a gap in any 評価書 is a gap of the 課,
+# and the 課 is 実施 only when every 評価書 the item applies to is 実施 (`results.weakest()` applies it).
+DEPARTMENT_ANSWER_ORDER: tuple[str, ...] = (NOT_DONE, PARTIAL, UNANSWERED, DONE, NOT_APPLICABLE)
 
 CREDIT: dict[str, float] = {DONE: 1.0, PARTIAL: 0.5, NOT_DONE: 0.0, UNANSWERED: 0.0}
 SEVERITY_WEIGHTS: dict[str, int] = {HIGH: 3, MEDIUM: 2, LOW: 1}
@@ -226,6 +232,11 @@ def method_text() -> list[tuple[str, str]]:
     return [
         ("集計の単位", f"課ごとの点検票の項目1件を単位とする。回答の集計には、状態が{statuses}の点検票だけを用い、"
                    "未着手・回答中・差戻しの点検票は提出状況の集計にだけ用いる。"),
+        ("評価書が複数ある課", "特定個人情報保護評価のチェックリストのように課が評価書ごとに複数の点検票で回答するものは、"
+                      "課の項目ごとの回答を、その課の点検票の回答のうち最も弱いもの（"
+                      f"{'、'.join(CATEGORY_LABELS[c] for c in DEPARTMENT_ANSWER_ORDER)}の順）とし、課を1回だけ数える。"
+                      "いずれかの評価書に課題があれば、その課の課題である。提出状況（点検票・未提出・期限超過の件数）は"
+                      "点検票ごとに数える。評価書ごとの回答は「特定個人情報保護評価書ごとの点検結果」に示す。"),
         ("回答の区分", "各項目の回答は、回答の選択肢ごとに定めた区分（実施／課題あり／実施していない／該当しない）に"
                    "分類する。日付・数値で答える項目は、項目に定めた基準を満たせば実施、満たさなければ課題ありとする。"
                    "日付・数値の代わりに「実施していない（一度も行っていない）」「把握していない」と答えた項目は実施していない、"
