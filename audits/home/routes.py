@@ -84,7 +84,8 @@ def index():
             "tiles": sheet_tiles(db, year),
             "departments": departments_behind[:HOME_DEPARTMENT_ROWS],
             "departments_total": len(departments_behind),
-            "unapproved_sheets": sheets.count_sheets(db, unapproved, department_ids=records_department_ids(current_user)),
+            "unapproved_sheets": sheets.count_sheets(db, unapproved,
+                                                     department_ids=records_department_ids(current_user)),
             "unapproved_url": sheet_list.list_url(unapproved),
         }
     if current_user.has_role(roles.CHIEF, roles.MANAGER, roles.STAFF):
