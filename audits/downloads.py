@@ -28,3 +28,15 @@ def short_title(title: str) -> str:
     """A checklist's title as a file name part: 全課共通 for 「…自己点検票（全課共通）」, else the whole title."""
     match = re.search(r"（([^（）]+)）$", title or "")
     return match.group(1) if match else (title or "")
+
+
+def sheet_file_name(sheet, extension: str) -> str:
+    """A sheet's PDF or Excel: 点検票_令和7年度_保健部_健康づくり課_全課共通.pdf. A pia sheet is answered once per
+    評価書, so its name carries the 評価書 (事務 and kind) instead of the checklist's long title: two pia sheets of one
+    課 never share a name."""
+    from .pia.values import sheet_assessment_title
+    from .wareki import hankaku, nendo
+
+    subject = sheet_assessment_title(sheet) or short_title(sheet["checklist_title"])
+    return file_name("点検票", nendo(sheet["fiscal_year"], digits=hankaku), sheet["bureau_name"],
+                     sheet["department_name"], subject, extension=extension)

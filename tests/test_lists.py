@@ -59,6 +59,7 @@ def test_each_filter_shows_exactly_its_sheets(chief, db):
         "overdue=1": expected(db, "h.status NOT IN ('submitted', 'approved') AND "
                                   "coalesce(sd.due_date, s.due_date) < ?", [today]),
         "q=健康": expected(db, "d.name LIKE '%健康%'"),
+        "year=2025&unapproved=1": expected(db, "s.fiscal_year = 2025 AND h.status != 'approved'"),
         f"year=2025&bureau={bureau}&status=approved": expected(
             db, "s.fiscal_year = 2025 AND d.bureau_id = ? AND h.status = 'approved'", [bureau]),
     }
@@ -179,6 +180,26 @@ def test_each_progress_figure_is_the_count_of_the_list_it_links_to(client, auth,
         response = client.get(url.replace("&amp;", "&"))
         assert int(COUNT.search(response.get_data(as_text=True)).group(1)) == int(number), label
     assert int(tiles[-1][2]) > 0                    # 期限超過 exists in the demo, so the link is tested
+
+
+@pytest.mark.parametrize("role", ["chief", "auditor"])
+def test_the_unapproved_heading_counts_the_sheets_its_link_lists(client, auth, db, role):
+    """「承認が済んでいない点検票 N 件（M 課）」: N is the rows of the list it links to, M the 課 those rows belong to."""
+    auth.login(role)
+    html = client.get("/").get_data(as_text=True)
+    url, number, departments = re.search(
+        r'承認が済んでいない点検票 <a href="([^"]+)">(\d+) 件</a>（(\d+) 課。', html).groups()
+    query = url.split("?", 1)[1].replace("&amp;", "&")
+    assert "unapproved=1" in query
+    listed_ids = all_pages(client, query)
+    assert len(listed_ids) == listed(client, query)[0] == int(number) > 0
+    year = int(re.search(r"year=(\d+)", query).group(1))
+    assert set(listed_ids) == expected(db, "s.fiscal_year = ? AND h.status != 'approved'", [year])
+    marks = ",".join("?" * len(listed_ids))
+    assert int(departments) == db.execute(
+        f"SELECT count(DISTINCT department_id) FROM sheets WHERE id IN ({marks})", listed_ids).fetchone()[0]
+    # The filter form keeps the condition, so the next search stays within the unapproved sheets.
+    assert re.search(r'name="unapproved" value="1" checked', listed(client, query)[2])
 
 
 def test_awaiting_approval_links_to_the_list_of_the_same_sheets(client, auth, db):

@@ -295,6 +295,26 @@ def test_the_sheets_pdf_and_excel_name_their_assessment(client, auth, db):
     assert "個人番号カードの交付等に関する事務（重点項目評価）" in workbook.active["A1"].value
 
 
+def test_two_pia_sheets_of_one_department_download_under_their_own_names(client, auth, db):
+    """The file name carries the 評価書 (事務), so two pia sheets of one 課 never overwrite each other."""
+    from urllib.parse import quote, unquote
+
+    sheets = _pia_sheets(db, "shimin", 2025)
+    assert len(sheets) >= 2
+    auth.login("shimin.staff")
+    for extension, path in (("pdf", "report.pdf"), ("xlsx", "export.xlsx")):
+        names = []
+        for sheet in sheets:
+            disposition = client.get(f"/sheets/{sheet['id']}/{path}").headers["Content-Disposition"]
+            names.append(unquote(disposition.split("filename*=UTF-8''")[1]))
+        assert len(set(names)) == len(names), names
+        for sheet, name in zip(sheets, names):
+            assert name.startswith("点検票_令和7年度_市民生活部_市民課_") and name.endswith(f".{extension}")
+            assert sheet["name"] in name, (sheet["name"], name)
+    assert quote("個人番号カードの交付等に関する事務（重点項目評価）") in client.get(
+        f"/sheets/{sheets[1]['id']}/report.pdf").headers["Content-Disposition"]
+
+
 def test_the_first_assessment_takes_over_the_sheet_made_before_it_was_registered(db):
     admin = user(db, "admin")
     for a in _assessments(db, "kosodate"):

@@ -80,10 +80,15 @@ def index():
     if current_user.reads_every_department and year:
         rows = sheets.progress_rows(db, fiscal_year=year, overdue_first=True, progress=False)
         departments_behind = _departments_behind(rows)
+        # The heading's figure is the count of the list it links to (the same filter), as for the tiles.
+        unapproved = SheetFilter(fiscal_year=year, unapproved=True)
         context["org_progress"] = {
             "tiles": sheet_tiles(db, year),
             "departments": departments_behind[:HOME_DEPARTMENT_ROWS],
             "departments_total": len(departments_behind),
+            "unapproved_sheets": sheets.count_sheets(db, unapproved,
+                                                     department_ids=records_department_ids(current_user)),
+            "unapproved_url": sheet_list.list_url(unapproved),
         }
     if current_user.has_role(roles.CHIEF, roles.MANAGER, roles.STAFF):
         # The 課's and the privacy office's open incidents, overdue deadlines first.

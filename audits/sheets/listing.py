@@ -69,7 +69,8 @@ def _checklists(db: Database) -> list[tuple[str, str]]:
 def query_args(flt: service.SheetFilter) -> dict:
     """The query string that `read` turns back into `flt`: a link to the list showing exactly those sheets."""
     args = {"year": flt.fiscal_year, "bureau": flt.bureau_id, "department": flt.department_id,
-            "checklist": flt.checklist_id, "status": flt.status, "overdue": 1 if flt.overdue else None,
+            "checklist": flt.checklist_id, "status": flt.status, "unapproved": 1 if flt.unapproved else None,
+            "overdue": 1 if flt.overdue else None,
             "q": flt.text}
     return {key: value for key, value in args.items() if value not in (None, "")}
 
@@ -111,7 +112,8 @@ def read(db: Database, user) -> SheetListing:
     if raw_sort and sort.value != raw_sort:
         ignored.append("並び順")
     flt = service.SheetFilter(fiscal_year=year, bureau_id=bureau_id, department_id=department_id,
-                              checklist_id=checklist, status=status, overdue=args.get("overdue") == "1",
+                              checklist_id=checklist, status=status, unapproved=args.get("unapproved") == "1",
+                              overdue=args.get("overdue") == "1",
                               text=args.get("q", "").strip()[:TEXT_MAX])
     total = service.count_sheets(db, flt, department_ids=visible)
     page = page_arg(total)

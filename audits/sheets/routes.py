@@ -371,11 +371,9 @@ def report_pdf(sheet_id: int):
 
 def _download(data: bytes, sheet: dict, extension: str, mimetype: str):
     """点検票_令和7年度_保健部_健康づくり課_全課共通.pdf: names, not codes (sheet-12.pdf for old clients)."""
-    from ..downloads import content_disposition, file_name, short_title
-    from ..wareki import hankaku, nendo
+    from ..downloads import content_disposition, sheet_file_name
 
-    name = file_name("点検票", nendo(sheet["fiscal_year"], digits=hankaku), sheet["bureau_name"],
-                     sheet["department_name"], short_title(sheet["checklist_title"]), extension=extension)
+    name = sheet_file_name(sheet, extension)
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = content_disposition(name, f"sheet-{sheet['id']}.{extension}")
     response.headers["Cache-Control"] = "no-cache"

@@ -447,6 +447,7 @@ class SheetFilter:
     status: str = ""
     overdue: bool = False
     text: str = ""            # part of the 課's name or code
+    unapproved: bool = False  # every status but 承認済
 
 
 # Orders of the sheet list (?sort=key or -key): the label and the primary columns; ties keep the default order.
@@ -480,6 +481,8 @@ def _sheet_conditions(flt: SheetFilter, department_ids, today: str) -> Condition
         where.add("v.checklist_id = ?", flt.checklist_id)
     if flt.status:
         where.add("h.status = ?", flt.status)
+    if flt.unapproved:
+        where.add("h.status != ?", workflow.APPROVED)
     if flt.overdue:
         where.add(OVERDUE_SQL, *_overdue_params(today))
     if flt.text:
