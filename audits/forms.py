@@ -5,12 +5,22 @@ from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice
 
+from .form_messages import MESSAGES
 
-class EmptyForm(FlaskForm):
+
+class Form(FlaskForm):
+    """Every form of the app: Flask-WTF's CSRF, and wtforms' own messages in Japanese (form_messages.py)."""
+
+    class Meta:
+        def get_translations(self, form):
+            return MESSAGES
+
+
+class EmptyForm(Form):
     """A POST-only button (disable, approve, logout …) that still carries the CSRF token."""
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     """A GET filter form: reads request.args, no CSRF (it changes nothing)."""
 
     class Meta:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
@@ -8,10 +7,10 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, 
 from .. import roles
 from ..auth.forms import NewPasswordMixin
 from ..auth.service import email_problem, password_problem
-from ..forms import MultiCheckboxField, choice_list
+from ..forms import Form, MultiCheckboxField, choice_list
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField("利用者ID", validators=[
         DataRequired("利用者IDを入力してください。"), Length(max=50, message="利用者IDは50文字以内です。"),
         Regexp(r"^[A-Za-z0-9._-]+$", message="利用者IDは半角英数字と . _ - で入力してください。")])
@@ -37,11 +36,11 @@ class UserForm(FlaskForm):
             raise ValidationError("保護管理者・保護担当者には所属する課を1つ以上選んでください。")
 
 
-class PasswordResetForm(NewPasswordMixin, FlaskForm):
+class PasswordResetForm(NewPasswordMixin, Form):
     pass
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(Form):
     code = StringField("課コード", validators=[
         DataRequired("課コードを入力してください。"),
         Regexp(r"^[A-Za-z0-9_-]{1,20}$", message="課コードは半角英数字・ハイフン・下線の20文字以内です。")])
@@ -51,12 +50,12 @@ class DepartmentForm(FlaskForm):
     active = BooleanField("有効（点検の対象にする）", default=True)
 
 
-class OrganisationImportForm(FlaskForm):
+class OrganisationImportForm(Form):
     file = FileField("組織図ファイル（CSV 又は Excel）", validators=[
         FileRequired("ファイルを選んでください。"),
         FileAllowed(["csv", "xlsx"], "CSV（.csv）又は Excel（.xlsx）のファイルを選んでください。")])
 
 
-class BureauAgencyForm(FlaskForm):
+class BureauAgencyForm(Form):
     # the allowed values are checked by departments.set_bureau_agency (with a Japanese message)
     agency = SelectField("機関", coerce=str, validate_choice=False, validators=[DataRequired("機関を選んでください。")])

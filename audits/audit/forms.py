@@ -1,14 +1,13 @@
 """Forms of the audit screens; each field's error is shown next to it and what was typed is kept."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DateField, DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField,
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..bounds import YEAR_MAX, YEAR_MIN, parse_int
-from ..forms import MultiCheckboxField, choice_list
+from ..forms import Form, MultiCheckboxField, choice_list
 from . import values
 from .cover import NUMBER_MAX
 
@@ -16,19 +15,19 @@ REQUIRED = "入力してください。"
 YEAR_RANGE = NumberRange(min=YEAR_MIN, max=YEAR_MAX, message="西暦の年（例: 2025）を入力してください。")
 
 
-class PlanForm(FlaskForm):
+class PlanForm(Form):
     theme = TextAreaField("監査の観点（その年度のテーマ）", validators=[DataRequired(REQUIRED), Length(max=4000)])
     basis = StringField("根拠（題名で団体名の後に続く語。例: 個人情報保護条例）", default=values.DEFAULT_BASIS,
                         validators=[Length(max=100)])
     notes = TextAreaField("備考", validators=[Optional(), Length(max=4000)])
 
 
-class TargetForm(FlaskForm):
+class TargetForm(Form):
     department_id = SelectField("監査対象課", coerce=int, validators=[InputRequired("課を選んでください。")])
     reason = TextAreaField("選定理由", validators=[DataRequired(REQUIRED), Length(max=4000)])
 
 
-class CycleForm(FlaskForm):
+class CycleForm(Form):
     title = StringField("計画の名称", default="中期監査計画", validators=[DataRequired(REQUIRED), Length(max=100)])
     start_year = IntegerField("開始年度（西暦）", validators=[InputRequired(REQUIRED), YEAR_RANGE])
     end_year = IntegerField("終了年度（西暦）", validators=[InputRequired(REQUIRED), YEAR_RANGE])
@@ -39,7 +38,7 @@ class CycleForm(FlaskForm):
             raise ValidationError("終了年度は開始年度以後にしてください。")
 
 
-class AuditForm(FlaskForm):
+class AuditForm(Form):
     fiscal_year = IntegerField("年度（西暦）", validators=[InputRequired(REQUIRED), YEAR_RANGE])
     department_ids = MultiCheckboxField("監査対象課（1つ以上）", coerce=int,
                                         validators=[DataRequired("課を1つ以上選んでください。")])
@@ -49,11 +48,11 @@ class AuditForm(FlaskForm):
     selection_reason = TextAreaField("選定理由", validators=[DataRequired(REQUIRED), Length(max=4000)])
 
 
-class AuditDepartmentForm(FlaskForm):
+class AuditDepartmentForm(Form):
     department_id = SelectField("追加する課", coerce=int, validators=[InputRequired("課を選んでください。")])
 
 
-class DepartmentRecordForm(FlaskForm):
+class DepartmentRecordForm(Form):
     """日時・場所 of one 課 visited apart from the others (empty: the audit's)."""
     started_at = DateTimeLocalField("開始日時", format="%Y-%m-%dT%H:%M", validators=[Optional()])
     ended_at = DateTimeLocalField("終了日時", format="%Y-%m-%dT%H:%M", validators=[Optional()])
@@ -65,12 +64,12 @@ class DepartmentRecordForm(FlaskForm):
             raise ValidationError("終了日時は開始日時より後にしてください。")
 
 
-class TeamForm(FlaskForm):
+class TeamForm(Form):
     auditors = MultiCheckboxField("担当する監査員", coerce=int, validators=[DataRequired("1人以上選んでください。")])
     lead_id = SelectField("監査責任者（主担当）", coerce=int)
 
 
-class RecordForm(FlaskForm):
+class RecordForm(Form):
     started_at = DateTimeLocalField("開始日時", format="%Y-%m-%dT%H:%M", validators=[Optional()])
     ended_at = DateTimeLocalField("終了日時", format="%Y-%m-%dT%H:%M", validators=[Optional()])
     places = TextAreaField("場所（1行に1か所）", validators=[Optional(), Length(max=2000)])
@@ -83,11 +82,11 @@ class RecordForm(FlaskForm):
             raise ValidationError("終了日時は開始日時より後にしてください。")
 
 
-class TopicForm(FlaskForm):
+class TopicForm(Form):
     title = StringField("監査項目", validators=[DataRequired(REQUIRED), Length(max=200)])
 
 
-class CheckForm(FlaskForm):
+class CheckForm(Form):
     result = RadioField("確認結果", choices=choice_list(values.RESULT_LABELS.items()),
                         validators=[InputRequired("確認結果を選んでください。")])
     note = TextAreaField("確認した内容・備考", validators=[Optional(), Length(max=4000)])
@@ -95,13 +94,13 @@ class CheckForm(FlaskForm):
     revision = HiddenField()
 
 
-class NotesForm(FlaskForm):
+class NotesForm(Form):
     interview_notes = TextAreaField("聴き取り調査の記録", validators=[Optional(), Length(max=20000)])
     department_id = HiddenField()
     base = HiddenField()
 
 
-class FindingForm(FlaskForm):
+class FindingForm(Form):
     title = TextAreaField("指摘の内容（見受けられた事実）", validators=[DataRequired(REQUIRED), Length(max=2000)])
     clause = StringField("関係する条項・規程", validators=[Optional(), Length(max=200)])
     severity = RadioField("重要度", choices=choice_list(values.SEVERITY_LABELS.items()), default=values.MEDIUM,
@@ -123,7 +122,7 @@ class FindingForm(FlaskForm):
     base = HiddenField()        # editing.fingerprint of the finding as the edit form was loaded
 
 
-class ProseForm(FlaskForm):
+class ProseForm(Form):
     theme = TextAreaField("１ 監査の観点", validators=[Optional(), Length(max=8000)])
     selection_reason = TextAreaField("３ 監査対象課の選定理由", validators=[Optional(), Length(max=8000)])
     conclusion = TextAreaField("５ 監査の結果（総括）", validators=[Optional(), Length(max=8000)])
@@ -131,7 +130,7 @@ class ProseForm(FlaskForm):
     base = HiddenField()
 
 
-class ReportOptionsForm(FlaskForm):
+class ReportOptionsForm(Form):
     """What the 監査報告書 prints beside its body (saved with the audit)."""
     report_number = StringField("報告資料の番号（題名の上に印字します。例: 報告資料Ｎｏ．６－２。空欄なら印字しません）",
                                 validators=[Optional(), Length(max=60)])
@@ -139,7 +138,7 @@ class ReportOptionsForm(FlaskForm):
     show_findings = BooleanField("指摘事項の一覧を付ける")
 
 
-class CoverForm(FlaskForm):
+class CoverForm(Form):
     """The cover 報告's own number lines, sent with the download (GET: nothing is stored, so no CSRF token)."""
     class Meta:
         csrf = False
@@ -156,36 +155,36 @@ class CoverForm(FlaskForm):
         return parse_int(self.number.data, 1, NUMBER_MAX) if self.number.data else None
 
 
-class IssueForm(FlaskForm):
+class IssueForm(Form):
     issued_on = DateField("発行日（空欄なら今日）", validators=[Optional()])
     reason = TextAreaField("発行日を今日以外にする理由（操作の記録にだけ残ります）", validators=[Optional(), Length(max=1000)])
     override_reason = TextAreaField("回答のない課があるまま発行する理由（監査責任者のみ。操作の記録にだけ残ります）",
                                     validators=[Optional(), Length(max=1000)])
 
 
-class SendForm(FlaskForm):
+class SendForm(Form):
     reply_due = DateField("事実確認の回答期限", validators=[DataRequired("回答期限を入力してください。")])
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     body = TextAreaField("事実確認の意見", validators=[DataRequired(REQUIRED), Length(max=4000)])
 
 
-class RespondForm(FlaskForm):
+class RespondForm(Form):
     response = TextAreaField("回答", validators=[DataRequired(REQUIRED), Length(max=4000)])
 
 
-class ActionSubmitForm(FlaskForm):
+class ActionSubmitForm(Form):
     response = TextAreaField("実施した改善の内容", validators=[DataRequired(REQUIRED), Length(max=8000)])
     revision = HiddenField()    # the corrective action's revision when the page was opened
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     comment = TextAreaField("確認の所見・追加で求める対応", validators=[Optional(), Length(max=4000)])
     due_date = DateField("新しい期限（追加対応を求める場合、任意）", validators=[Optional()])
     revision = HiddenField()
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(Form):
     file = FileField("ファイル（写真・資料）", validators=[FileRequired("ファイルを選んでください。")])
     note = StringField("説明", validators=[Optional(), Length(max=200)])

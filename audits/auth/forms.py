@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from .service import password_problem
+from ..forms import Form
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField("利用者ID", validators=[DataRequired("利用者IDを入力してください。"), Length(max=100)])
     password = PasswordField("パスワード", validators=[DataRequired("パスワードを入力してください。")])
 
@@ -23,5 +23,5 @@ class NewPasswordMixin:
             raise ValidationError(problem)
 
 
-class PasswordChangeForm(NewPasswordMixin, FlaskForm):
+class PasswordChangeForm(NewPasswordMixin, Form):
     current_password = PasswordField("現在のパスワード", validators=[DataRequired("現在のパスワードを入力してください。")])

@@ -1,7 +1,6 @@
 """Forms of the checklist screens: item filters (GET), the 課 picker (GET), the import upload and its confirmation."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
@@ -9,7 +8,7 @@ from wtforms.validators import DataRequired, Length
 from checklists import loader
 
 from ..departments.service import profile_tags
-from ..forms import FilterForm, choice_list
+from ..forms import FilterForm, Form, choice_list
 from . import service
 
 
@@ -40,14 +39,14 @@ class DepartmentPickForm(FilterForm):
     department = SelectField("課", coerce=str, validate_choice=False)
 
 
-class ChecklistImportForm(FlaskForm):
+class ChecklistImportForm(Form):
     file = FileField("チェックリストのファイル（YAML・TOML 又は Excel）", validators=[
         FileRequired("ファイルを選んでください。"),
         FileAllowed(["yaml", "yml", "toml", "xlsx"],
                     "YAML（.yaml / .yml）、TOML（.toml）又は Excel（.xlsx）のファイルを選んでください。")])
 
 
-class ChecklistImportConfirmForm(FlaskForm):
+class ChecklistImportConfirmForm(Form):
     """The second step of an import: the checklist as previewed (canonical JSON), validated again on submit."""
     content = HiddenField(validators=[DataRequired(), Length(max=2_000_000)])
     name = HiddenField(validators=[Length(max=300)])

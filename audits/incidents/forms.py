@@ -1,13 +1,12 @@
 """Forms of the incident register; each field's error is shown next to it and what was typed is kept."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DateTimeLocalField, HiddenField, IntegerField, SelectField,
                      SelectMultipleField, StringField, TextAreaField, TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..audit.cover import NUMBER_MAX
-from ..forms import MultiCheckboxField, choice_list
+from ..forms import Form, MultiCheckboxField, choice_list
 from . import judgement, values
 
 REQUIRED = "入力してください。"
@@ -22,7 +21,7 @@ def _text(label: str, max_length: int = 4000) -> TextAreaField:
 DATE_FIELDS = ("occurred_on", "preliminary_reported_on", "final_reported_on", "notified_on", "council_reported_on")
 
 
-class IncidentForm(FlaskForm):
+class IncidentForm(Form):
     title = StringField("件名（「…について」の「…」）", validators=[DataRequired(REQUIRED), Length(max=200)],
                         description="例: 個人情報を含む文書の誤送信による漏えいのおそれ。" + NO_NAMES)
     department_ids = SelectMultipleField("課（共同の事案は複数選べます）", coerce=int,
@@ -93,13 +92,13 @@ class IncidentForm(FlaskForm):
         return data
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     on_date = DateField("日付", validators=[InputRequired("日付を入力してください。")])
     at_time = TimeField("時刻（分かれば）", validators=[Optional()])
     text = TextAreaField("経過", validators=[DataRequired(REQUIRED), Length(max=2000)], description=NO_NAMES)
 
 
-class JudgementForm(FlaskForm):
+class JudgementForm(Form):
     clauses = MultiCheckboxField("該当する号（施行規則第43条）", coerce=int,
                                  choices=choice_list((n, judgement.clause_label(n)) for n in judgement.CLAUSES))
     mynumber_report = SelectField("番号法に基づく報告", choices=choice_list(
@@ -108,7 +107,7 @@ class JudgementForm(FlaskForm):
     reason = TextAreaField("判定の理由", validators=[DataRequired("判定の理由を入力してください。"), Length(max=4000)])
 
 
-class MeasureForm(FlaskForm):
+class MeasureForm(Form):
     """A 再発防止策 registered as a corrective action (改善措置) of one of the incident's 課."""
     measure = TextAreaField("再発防止策", validators=[DataRequired("再発防止策の内容を入力してください。"),
                                                  Length(max=2000)], description=NO_NAMES)
@@ -116,7 +115,7 @@ class MeasureForm(FlaskForm):
     due_date = DateField("期限", validators=[InputRequired("期限を入力してください。")])
 
 
-class ItemLinkForm(FlaskForm):
+class ItemLinkForm(Form):
     """The checklist items whose failure caused the incident, as item ids (「G-04-06, G-08-05」)."""
     item_ids = StringField("原因となった点検項目（項目番号、複数は「、」又は「,」で区切る）",
                            validators=[Optional(), Length(max=1000)],

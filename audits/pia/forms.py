@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 
-from ..forms import choice_list
+from ..forms import Form, choice_list
 from .values import KIND_LABELS
 
 
-class AssessmentForm(FlaskForm):
+class AssessmentForm(Form):
     """Carries the CSRF token and the fields of one 評価書; the rules (Japanese messages) live in service.py."""
 
     name = StringField("事務の名称（評価書の名称）")
