@@ -12,6 +12,6 @@ class AssessmentForm(Form):
     name = StringField("事務の名称（評価書の名称）")
     kind = SelectField("評価の種類", choices=choice_list([("", "選んでください"), *KIND_LABELS.items()]),
                        validate_choice=False)
-    published_on = StringField("公表日（任意）")
+    published_on = StringField("公表日（任意）", render_kw={"type": "date"})   # the browser's date picker posts ISO
     active = BooleanField("有効（点検票を作成する）", default=True)
     revision = HiddenField()    # the 評価書's revision when the form was loaded (revisions.py)
