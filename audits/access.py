@@ -25,7 +25,7 @@ def roles_required(*allowed: str) -> Callable:
         @login_required
         def wrapped(*args, **kwargs):
             if not current_user.has_role(*allowed):
-                deny(f"role not in {sorted(allowed)}")
+                deny(f"この操作ができる役割（{'・'.join(roles.role_label(r) for r in sorted(allowed))}）ではありません")
             return view(*args, **kwargs)
 
         return wrapped
@@ -81,7 +81,7 @@ def get_department(department_id: int, *, for_edit: bool = False) -> dict:
         abort(404)
     allowed = current_user.has_role(roles.ADMIN) if for_edit else can_read_department(current_user, department_id)
     if not allowed:
-        deny("department not readable" if not for_edit else "department not editable", department["code"])
+        deny("この課の記録を変更する権限がありません" if for_edit else "他の課の記録を閲覧する権限がありません", department["code"])
     return department
 
 

@@ -166,3 +166,17 @@ def test_every_kind_of_demo_entry_has_its_labels(app, db):
         for fallback in ("記録された操作", "記録の対象", "その他の項目"):
             assert fallback not in text, (row["action"], text)
         assert "{" not in text and row["action"] not in text, text
+
+
+def test_a_refused_access_reads_in_japanese_in_the_log(client, auth, db):
+    auth.login("kenko.staff")
+    assert client.get("/admin/users").status_code == 403
+    sheet = db.execute("""SELECT h.id FROM sheets h JOIN departments d ON d.id = h.department_id
+                          WHERE d.code = 'shimin' LIMIT 1""").fetchone()[0]
+    assert client.get(f"/sheets/{sheet}").status_code == 403
+    auth.logout()
+    auth.login("auditor")
+    page = client.get("/log/?action=access.denied").get_data(as_text=True)
+    assert "この操作ができる役割（" in page and "）ではありません" in page
+    assert f"点検票（番号 {sheet}）を閲覧する権限がありません" in page
+    assert "role not in" not in page and "not readable" not in page

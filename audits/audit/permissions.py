@@ -126,9 +126,9 @@ def get_audit(audit_id: int, *, edit: bool = False) -> dict:
     if audit is None:
         abort(404)
     if not may_read_audit(current_user, audit):
-        deny(f"audit {audit_id} not readable", audit["department_code"])
+        deny(f"監査（番号 {audit_id}）を閲覧する権限がありません", audit["department_code"])
     if edit and not may_edit_audit(current_user, audit, db):
-        deny(f"audit {audit_id} not editable", audit["department_code"])
+        deny(f"監査（番号 {audit_id}）を変更する権限がありません", audit["department_code"])
     audit["editable"] = may_edit_audit(current_user, audit, db)
     audit["visible_department_ids"] = visible_department_ids(current_user, audit)
     return audit
@@ -141,7 +141,7 @@ def get_finding(finding_id: int, *, edit: bool = False) -> tuple[dict, dict]:
         abort(404)
     audit = get_audit(finding["audit_id"], edit=edit)
     if finding["department_id"] not in audit["visible_department_ids"]:
-        deny(f"finding {finding_id} of another 課", audit["department_code"])
+        deny(f"指摘事項（番号 {finding_id}）は他の課のものです", audit["department_code"])
     return finding, audit
 
 
@@ -160,7 +160,7 @@ def get_action(action_id: int) -> tuple[dict, dict | None, dict | None]:
     finding = db["audit_findings"].get(action["finding_id"])
     audit = get_audit(finding["audit_id"])
     if action["department_id"] not in audit["visible_department_ids"]:
-        deny(f"corrective action {action_id} of another 課", audit["department_code"])
+        deny(f"改善措置（番号 {action_id}）は他の課のものです", audit["department_code"])
     return action, finding, audit
 
 

@@ -163,7 +163,7 @@ def _department_member_or_deny(action):
     from ..access import deny
 
     if not is_action_department_member(current_user, action):
-        deny("corrective action of another 課", department_code(get_db(), action["department_id"]))
+        deny("他の課の改善措置です（閲覧・回答の権限がありません）", department_code(get_db(), action["department_id"]))
 
 
 @bp.route("/actions/<id:action_id>/submit", methods=["POST"])

@@ -148,7 +148,7 @@ def revise(audit_id: int):
     db = get_db()
     audit = get_audit(audit_id)
     if current_user.id not in {m["id"] for m in visits.team(db, audit_id)} or not EmptyForm().validate_on_submit():
-        deny(f"audit {audit_id} not editable", audit["department_code"])
+        deny(f"監査（番号 {audit_id}）を変更する権限がありません", audit["department_code"])
     try:
         workflow.revise(db, audit, current_user)
     except AuditError as error:
@@ -169,10 +169,10 @@ def factcheck(audit_id: int):
     organisation = current_user.has_role(roles.CHIEF, roles.AUDITOR)
     if request.method == "POST":
         if not own:
-            deny(f"audit {audit_id}: only the audited 課 comments", audit["department_code"])
+            deny(f"監査（番号 {audit_id}）に意見を出せるのは監査対象課だけです", audit["department_code"])
         department_id = request.form.get("department_id", type=int) or own[0]
         if department_id not in own:
-            deny(f"audit {audit_id}: comment for another 課", audit["department_code"])
+            deny(f"監査（番号 {audit_id}）：他の課として意見を出すことはできません", audit["department_code"])
         if form.validate_on_submit():
             try:
                 workflow.add_comment(db, audit, form.body.data, current_user, department_id)
@@ -198,7 +198,7 @@ def factcheck_confirm(audit_id: int):
     own = member_department_ids(current_user, audit)
     department_id = request.form.get("department_id", type=int) or (own[0] if own else None)
     if department_id not in own:
-        deny(f"audit {audit_id}: fact-check reply for another 課", audit["department_code"])
+        deny(f"監査（番号 {audit_id}）：他の課の事実確認には回答できません", audit["department_code"])
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -236,9 +236,9 @@ def _readable_report(audit_id: int) -> tuple[dict, bool, list[int] | None]:
         abort(404)
     wants_draft = request.args.get("draft") == "1" or not audit["issued_at"]
     if wants_draft and not may_read_audit(current_user, audit):
-        deny(f"audit {audit_id} draft not readable", audit["department_code"])
+        deny(f"監査（番号 {audit_id}）の報告書の案を閲覧する権限がありません", audit["department_code"])
     if not wants_draft and not may_read_issued_report(current_user):
-        deny(f"audit {audit_id} report not readable", audit["department_code"])
+        deny(f"監査（番号 {audit_id}）の報告書を閲覧する権限がありません", audit["department_code"])
     shown = None if current_user.has_role(roles.CHIEF, roles.AUDITOR) else member_department_ids(current_user, audit)
     return audit, wants_draft, shown if wants_draft else None
 

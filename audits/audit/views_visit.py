@@ -275,7 +275,7 @@ def _chosen_department(audit: dict) -> dict:
     if found is None:
         abort(404)
     if wanted not in visible:
-        deny(f"audit {audit['id']}: checks of another 課", found["code"])
+        deny(f"監査（番号 {audit['id']}）：他の課の確認結果は閲覧できません", found["code"])
     return found
 
 

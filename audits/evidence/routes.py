@@ -22,7 +22,7 @@ def get_evidence(evidence_id: int) -> dict:
     code = db.execute("SELECT code FROM departments WHERE id = ?", [row["department_id"]]).fetchone()[0]
     row["department_code"] = code
     if not service.may_download(current_user, row):
-        deny(f"evidence {evidence_id} not readable", code)
+        deny(f"証跡（番号 {evidence_id}）を閲覧する権限がありません", code)
     return row
 
 

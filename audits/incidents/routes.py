@@ -63,7 +63,7 @@ def index():
 @roles_required(roles.CHIEF, roles.MANAGER, roles.STAFF)
 def create():
     if not _may_register():
-        deny("incident register without a 課")
+        deny("所属する課がないため、漏えい等事案を登録できません")
     form = IncidentForm()
     _department_choices(form)
     if request.method == "GET":

@@ -116,9 +116,9 @@ def get_incident(incident_id: int, *, edit: bool = False) -> dict:
     if incident is None:
         abort(404)
     if not can_read_records_of_any(current_user, incident["department_ids"]):
-        deny(f"incident {incident_id} not readable", incident["department_code"])
+        deny(f"漏えい等事案（番号 {incident_id}）を閲覧する権限がありません", incident["department_code"])
     if edit and not may_edit(current_user, incident):
-        deny(f"incident {incident_id} not editable", incident["department_code"])
+        deny(f"漏えい等事案（番号 {incident_id}）を変更する権限がありません", incident["department_code"])
     incident["editable"] = may_edit(current_user, incident)
     return incident
 

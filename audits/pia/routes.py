@@ -45,7 +45,7 @@ def register(department_id: int):
     if not form.is_submitted():
         return _register_page(department, AssessmentForm(formdata=None))
     if not can_maintain_assessments(current_user, department_id):
-        deny("pia register not editable", department["code"])
+        deny("この課の特定個人情報保護評価書の登録を変更する権限がありません", department["code"])
     if not form.validate():
         return _register_page(department, form, ["入力内容を確認できませんでした。もう一度保存してください。"], 400)
     try:

@@ -143,5 +143,5 @@ def get_assessment(assessment_id: int, *, for_edit: bool = False) -> dict:
         abort(404)
     allowed = (can_maintain_assessments if for_edit else can_read_department)(current_user, row["department_id"])
     if not allowed:
-        deny(f"pia assessment {assessment_id} not {'editable' if for_edit else 'readable'}", row["department_code"])
+        deny(f"特定個人情報保護評価書（番号 {assessment_id}）を{'変更' if for_edit else '閲覧'}する権限がありません", row["department_code"])
     return row

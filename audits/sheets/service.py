@@ -50,7 +50,7 @@ def get_sheet(sheet_id: int) -> dict:
     if sheet is None or sheet["removed_at"]:
         abort(404)
     if not can_read_department_records(current_user, sheet["department_id"]):
-        deny(f"sheet {sheet_id} not readable", sheet["department_code"])
+        deny(f"点検票（番号 {sheet_id}）を閲覧する権限がありません", sheet["department_code"])
     return sheet
 
 

@@ -212,7 +212,7 @@ def _department_for_summary(department_id: int) -> dict:
     if department is None:
         abort(404)
     if not can_read_department_records(current_user, department_id):
-        deny("summary of another department", department["code"])
+        deny("他の課の集計を閲覧する権限がありません", department["code"])
     return department
 
 
@@ -257,7 +257,7 @@ def department_chart(department_id: int, kind: str):
 def mine():
     """The nav link of a 保護管理者 / 保護担当者: their (first) 課's part."""
     if not current_user.department_ids or not current_user.has_role(roles.MANAGER, roles.STAFF):
-        deny("no department of one's own")
+        deny("所属する課がありません")
     first = departments.list_departments(get_db(), department_ids=current_user.department_ids)[0]
     # The filters ride along; never the route's own argument or url_for's options (_external, _scheme …).
     kept = {k: v for k, v in request.args.items() if k != "department_id" and not k.startswith("_")}
