@@ -247,6 +247,9 @@ def test_organisation_figures_are_the_counts_of_the_lists_they_link_to(client, a
     listed_users = client.get(users[0]).get_data(as_text=True)
     assert f'<p class="count">{departments[1]} 課</p>' in listed_departments and "kenko" not in listed_departments
     assert f'<p class="count">{users[1]} 人</p>' in listed_users and "kenko.staff" not in listed_users
+    bureaus = re.search(r'<dt>部</dt><dd><a href="([^"]+)">(\d+)</a>', html).groups()
+    listed_bureaus = client.get(bureaus[0]).get_data(as_text=True)       # 部と機関: one row (and form) per 部
+    assert listed_bureaus.count("admin/bureaus/") == int(bureaus[1]) > 0
     auth.logout()
     auth.login("chief")                                  # the users' list is the administrator's: no link to it
     html = client.get("/").get_data(as_text=True)
