@@ -213,6 +213,8 @@ def test_the_report_page_and_files_name_each_assessment(client, auth):
     shimin_rows = [r for r in rows[1:] if r[1] == "市民課"]
     assert [r[2] for r in shimin_rows] == ["住民基本台帳に関する事務", "個人番号カードの交付等に関する事務"]
     assert all(isinstance(r[6], int) for r in shimin_rows)
+    severities = {r[4] for r in workbook["課題のある項目"].iter_rows(min_row=2, values_only=True)}
+    assert severities and severities <= {"高", "中", "低"}          # the labels, never the stored keys
     pdf = client.get("/pia/report.pdf?year=2025")
     assert pdf.status_code == 200
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)

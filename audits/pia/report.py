@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from ..db import in_clause
 from ..summary import scoring
+from ..sheets import review
 from ..sheets.workflow import STATUS_LABELS
 from ..summary.scoring import COUNTED_STATUSES
 from . import values
@@ -21,14 +22,9 @@ from . import values
 COLUMNS: tuple[str, ...] = (*values.PPC_CATEGORIES, scoring.UNANSWERED)
 
 
-@dataclass
-class Gap:
-    item_id: str
-    question: str
-    severity: str
-    category: str
-    plan_action: str
-    plan_due: str
+@dataclass(frozen=True)
+class Gap(review.Gap):
+    """An answer with a gap, as the 課長's review shows it, labelled in the PPC's category."""
 
     @property
     def label(self) -> str:
@@ -119,12 +115,13 @@ def _gaps(db: Database, sheet_ids: list[int]) -> dict[int, list[Gap]]:
     where, params = in_clause("a.sheet_id", sheet_ids)
     found: dict[int, list[Gap]] = defaultdict(list)
     for row in db.query(
-            f"""SELECT a.sheet_id, i.item_id, i.question, i.severity, a.category, a.plan_action, a.plan_due
+            f"""SELECT a.sheet_id, i.item_id, i.question, i.severity, a.category, a.plan_action, a.plan_due,
+                       a.plan_owner
                 FROM answers a JOIN checklist_items i ON i.id = a.item_pk
                 WHERE {where} AND a.auto_na = 0 AND a.category IN {scoring.sql_in(values.GAP_CATEGORIES)}
                 ORDER BY a.sheet_id, i.position, i.id""", params):
         found[row["sheet_id"]].append(Gap(row["item_id"], row["question"], row["severity"] or "", row["category"],
-                                          row["plan_action"] or "", row["plan_due"] or ""))
+                                          row["plan_action"] or "", row["plan_due"] or "", row["plan_owner"] or ""))
     return found
 
 

@@ -48,7 +48,7 @@ def to_xlsx(results: list[AssessmentResult], year: int, municipality: str) -> by
     for result in results:
         for gap in result.gaps:
             for c, text in enumerate([result.department_name, result.title, gap.item_id, gap.question,
-                                      gap.severity, gap.label, gap.plan_action,
+                                      gap.severity_label, gap.label, gap.plan_action,
                                       wareki_date(gap.plan_due, weekday=False) if gap.plan_due else ""], start=1):
                 set_text(gaps.cell(row=row, column=c), text)
                 gaps.cell(row=row, column=c).alignment = WRAP
