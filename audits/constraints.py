@@ -17,8 +17,9 @@ copy, drop, rename, indexes and triggers recreated) in one transaction with fore
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from sqlite_utils import Database
 
@@ -107,20 +108,28 @@ def enforce(db: Database, checks: Checks) -> list[str]:
         raise ConstraintError(
             "データベースの値の制約を更新できません（何も変更していません）。\n" + "\n".join(problems)
             + "\n該当する行を許される値に直してから、もう一度 init-db を実行してください。")
+    with _rebuilding(db, "enforce()"):
+        for table in tables:
+            _rebuild(db, table, checks[table])
+    return tables
+
+
+@contextmanager
+def _rebuilding(db: Database, caller: str) -> Iterator[None]:
+    """One transaction with foreign keys off, for rebuilding tables; rolled back, with ConstraintError, if a
+    foreign key no longer holds at its end. Foreign keys are switched back as they were."""
     if db.conn.in_transaction:
-        raise RuntimeError("enforce() rebuilds tables with foreign keys off: call it outside a transaction")
+        raise RuntimeError(f"{caller} rebuilds tables with foreign keys off: call it outside a transaction")
     foreign_keys = db.execute("PRAGMA foreign_keys").fetchone()[0]
     db.execute("PRAGMA foreign_keys = OFF")
     try:
         with transaction(db):
-            for table in tables:
-                _rebuild(db, table, checks[table])
+            yield
             broken = db.execute("PRAGMA foreign_key_check").fetchall()
             if broken:
                 raise ConstraintError(f"外部キーの整合性が取れなくなるため中止しました: {broken[:5]}")
     finally:
         db.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
-    return tables
 
 
 def rewrite(db: Database, checks: Checks, table: str, column: str, mapping: Mapping) -> int:
@@ -132,29 +141,19 @@ def rewrite(db: Database, checks: Checks, table: str, column: str, mapping: Mapp
     rebuilt with those of `checks` — or nothing changes, with ConstraintError, when a row still holds a value
     they refuse. A table without constraints yet only has its rows rewritten (enforce() adds them later).
     Values the mapping does not name are left as they are; running it again rewrites nothing."""
-    if db.conn.in_transaction:
-        raise RuntimeError("rewrite() rebuilds a table with foreign keys off: call it outside a transaction")
-    foreign_keys = db.execute("PRAGMA foreign_keys").fetchone()[0]
-    db.execute("PRAGMA foreign_keys = OFF")
-    try:
-        with transaction(db):
-            constrained = bool(current(db, table))
-            if constrained:
-                _rebuild(db, table, {})
-            changed = 0
-            for old, new in mapping.items():
-                changed += db.execute(f'UPDATE "{table}" SET "{column}" = ? WHERE "{column}" = ?', [new, old]).rowcount
-            if constrained:
-                problems = violations(db, table, checks[table])
-                if problems:
-                    raise ConstraintError("データベースの値を書き換えられません（何も変更していません）。\n"
-                                          + "\n".join(problems))
-                _rebuild(db, table, checks[table])
-            broken = db.execute("PRAGMA foreign_key_check").fetchall()
-            if broken:
-                raise ConstraintError(f"外部キーの整合性が取れなくなるため中止しました: {broken[:5]}")
-    finally:
-        db.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+    with _rebuilding(db, "rewrite()"):
+        constrained = bool(current(db, table))
+        if constrained:
+            _rebuild(db, table, {})
+        changed = 0
+        for old, new in mapping.items():
+            changed += db.execute(f'UPDATE "{table}" SET "{column}" = ? WHERE "{column}" = ?', [new, old]).rowcount
+        if constrained:
+            problems = violations(db, table, checks[table])
+            if problems:
+                raise ConstraintError("データベースの値を書き換えられません（何も変更していません）。\n"
+                                      + "\n".join(problems))
+            _rebuild(db, table, checks[table])
     return changed
 
 
