@@ -9,7 +9,6 @@ import json
 from datetime import datetime, timedelta
 
 from audits.incidents import judgement
-from audits.incidents.values import KINDS
 from audits.timeutil import JST
 from audits.wareki import fiscal_year_of, fiscal_year_range
 

@@ -98,7 +98,6 @@ def order_problems(values: Mapping, today: date) -> dict[str, str]:
     known = as_date(known_at)
     preliminary = as_date(values.get("preliminary_reported_on"))
     final = as_date(values.get("final_reported_on"))
-    notified = as_date(values.get("notified_on"))
     labels = {"occurred_on": "発生日", "discovered_at": "覚知日時", "preliminary_reported_on": "速報の日",
               "final_reported_on": "確報の日", "notified_on": "本人通知・公表の日"}
     for key, label in labels.items():
